@@ -1,0 +1,253 @@
+/**
+ * The lab file schema: one zod schema from which the loader validates, the engine takes its types,
+ * and `npm run schema` writes the JSON Schema that editors use (labs/lab.schema.json).
+ *
+ * Values that are strings may hold templates: `{{ jmespath }}` evaluated against the run context
+ * (see template.ts). A string that is exactly one template keeps the expression's type.
+ */
+import { z } from 'zod';
+
+export const ENGINES = ['aurora-postgresql', 'aurora-mysql'] as const;
+export const LEVELS = ['beginner', 'intermediate', 'advanced', 'expert'] as const;
+export const SERVICES = ['rds', 'sts', 'ec2', 'secrets-manager', 'cloudwatch', 'pi', 'tagging'] as const;
+export const RESOURCE_TYPES = [
+  'global-cluster',
+  'db-cluster',
+  'db-instance',
+  'db-cluster-snapshot',
+  'db-snapshot',
+  'db-subnet-group',
+  'db-cluster-parameter-group',
+  'db-parameter-group',
+  'security-group',
+] as const;
+
+export type Engine = (typeof ENGINES)[number];
+export type Service = (typeof SERVICES)[number];
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+const id = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens, starting with a letter');
+const varName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a name like clusterEndpoint');
+/** JMESPath expression (checked by the loader, which compiles every one). */
+const jmes = z.string().min(1);
+const templated = z.unknown();
+const prose = z.string().min(1);
+
+/** name -> JMESPath over the step's result: what later steps may use as {{ vars.name }}. */
+const captures = z.record(varName, jmes);
+
+const base = {
+  id,
+  title: z.string().min(1),
+  /** What happens and why: printed for the learner as the step runs. */
+  explain: prose.optional(),
+  /** What the learner should notice afterwards. */
+  notice: prose.optional(),
+  /** JMESPath over the run context; the step is skipped when it is falsy. */
+  when: jmes.optional(),
+};
+
+const resourceDecl = z.strictObject({
+  type: z.enum(RESOURCE_TYPES),
+  /** Identifier (templated): DBClusterIdentifier, DBInstanceIdentifier, GroupId ... */
+  id: z.string().min(1),
+  /** Where it lives, when not in the run's region (global database secondaries). */
+  region: z.string().optional(),
+});
+
+const awsCall = {
+  service: z.enum(SERVICES).default('rds'),
+  /** SDK operation name: the command class name without "Command" (CreateDBCluster). */
+  operation: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'must be an SDK operation name such as CreateDBCluster'),
+  input: z.record(z.string(), templated).default({}),
+  /** Call the API in another region than the run's (templated). */
+  region: z.string().optional(),
+};
+
+const forEach = z.union([z.string(), z.array(templated)]);
+
+export const awsStep = z.strictObject({
+  ...base,
+  kind: z.literal('aws'),
+  ...awsCall,
+  capture: captures.optional(),
+  /** The resource this call creates: recorded as soon as the call returns, deleted by teardown. */
+  creates: resourceDecl.optional(),
+  /** Run the call once per item, concurrently; {{ item }} is the item, captures become lists. */
+  forEach: forEach.optional(),
+  /** AWS error codes that count as success (for example an ingress rule that already exists). */
+  acceptErrors: z.array(z.string()).optional(),
+});
+
+export const waitStep = z.strictObject({
+  ...base,
+  kind: z.literal('wait'),
+  service: z.enum(SERVICES).default('rds'),
+  /** SDK waiter name without "waitUntil": DBClusterAvailable, DBInstanceAvailable, DBSnapshotCompleted ... */
+  waiter: z.string().regex(/^[A-Z][A-Za-z0-9]+$/),
+  input: z.record(z.string(), templated).default({}),
+  region: z.string().optional(),
+  maxWaitSeconds: z.number().int().positive().max(7200),
+  forEach: forEach.optional(),
+});
+
+export const pollStep = z.strictObject({
+  ...base,
+  kind: z.literal('poll'),
+  ...awsCall,
+  /** JMESPath over the output that must become truthy. */
+  until: jmes,
+  maxWaitSeconds: z.number().int().positive().max(7200),
+  intervalSeconds: z.number().positive().max(300).default(5),
+  capture: captures.optional(),
+  /** If the condition is not met after this long, run the named aws step again (once per interval). */
+  reissue: z.strictObject({ step: id, afterSeconds: z.number().positive() }).optional(),
+  /** Record the time from the named step's call to the condition being met, in ms. */
+  measure: z.strictObject({ name: varName, from: id }).optional(),
+});
+
+const statement = z.strictObject({
+  sql: z.string().min(1),
+  /** Parameters ($1 / ?), templated. */
+  params: z.array(templated).optional(),
+  /** JMESPath over { rows, rowCount } (or over { error: { code, message } } when expectError is set). */
+  expect: jmes.optional(),
+  /** The SQL error the statement must fail with: SQLSTATE (25006) or MySQL errno (1290). */
+  expectError: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Check name reported for expect/expectError. */
+  check: z.string().optional(),
+  capture: captures.optional(),
+  /** Repeat until expect holds (replica lag), at most this long. */
+  retryUntil: z.strictObject({ maxSeconds: z.number().positive(), intervalMs: z.number().int().positive().default(20) }).optional(),
+  /** Record elapsed ms of this statement (with retries) as a measurement. */
+  measureAs: varName.optional(),
+});
+
+const statements = z.union([
+  z.array(statement).min(1),
+  z.strictObject({ postgres: z.array(statement).min(1), mysql: z.array(statement).min(1) }),
+]);
+
+export const sqlStep = z.strictObject({
+  ...base,
+  kind: z.literal('sql'),
+  /** Name of a lab-level connection. */
+  connection: varName,
+  /** Fields of the connection to replace for this step (host of one instance, a different user ...). */
+  override: z.record(z.string(), templated).optional(),
+  forEach: forEach.optional(),
+  statements,
+});
+
+export const probeStartStep = z.strictObject({
+  ...base,
+  kind: z.literal('probe-start'),
+  probe: varName,
+  /** Connection the probe writes through (the cluster endpoint). */
+  connection: varName,
+  /** Connection the probe reads through (the reader endpoint). */
+  readConnection: varName.optional(),
+  intervalMs: z.number().int().min(10).max(1000).default(100),
+});
+
+export const probeStopStep = z.strictObject({
+  ...base,
+  kind: z.literal('probe-stop'),
+  probe: varName,
+  /** Checks that no acknowledged write was lost, reading back through this connection. */
+  verifyConnection: varName.optional(),
+});
+
+export const checkStep = z.strictObject({
+  ...base,
+  kind: z.literal('check'),
+  name: z.string().min(1),
+  /** JMESPath over the run context that must be truthy. */
+  assert: jmes,
+  /** Templated text shown with the verdict. */
+  detail: z.string().optional(),
+});
+
+export const measureStep = z.strictObject({
+  ...base,
+  kind: z.literal('measure'),
+  name: varName,
+  value: templated,
+  unit: z.string().optional(),
+});
+
+export const noteStep = z.strictObject({
+  ...base,
+  kind: z.literal('note'),
+});
+
+export const step = z.discriminatedUnion('kind', [
+  awsStep,
+  waitStep,
+  pollStep,
+  sqlStep,
+  probeStartStep,
+  probeStopStep,
+  checkStep,
+  measureStep,
+  noteStep,
+]);
+
+export const connection = z.strictObject({
+  host: templated,
+  port: templated,
+  user: templated,
+  database: templated,
+  /** Secrets Manager ARN of the master user secret (ManageMasterUserPassword). */
+  secretArn: templated.optional(),
+  /** Log in with an IAM token from @aws-sdk/rds-signer instead of a password. */
+  iamAuth: templated.optional(),
+  /** TLS is on and verified unless this is false (used only by negative checks). */
+  tls: templated.optional(),
+  /** A password as text (only for negative checks: a tampered token). */
+  password: templated.optional(),
+});
+
+export const param = z.strictObject({
+  default: z.union([z.string(), z.number(), z.boolean()]),
+  description: z.string().min(1),
+});
+
+export const lab = z.strictObject({
+  $schema: z.string().optional(),
+  name: id,
+  title: z.string().min(1),
+  level: z.enum(LEVELS),
+  engines: z.array(z.enum(ENGINES)).min(1),
+  summary: prose,
+  /** What the lab teaches, one line each (for show and the README). */
+  teaches: z.array(z.string()).optional(),
+  estimate: z.strictObject({
+    minutes: z.number().positive(),
+    /** Instance-hours are priced from the price table for this class (templated from params). */
+    instanceClass: z.string().optional(),
+    instances: z.number().int().nonnegative().default(0),
+    acuHours: z.number().nonnegative().optional(),
+  }),
+  params: z.record(varName, param).default({}),
+  connections: z.record(varName, connection).default({}),
+  steps: z.array(step).min(1),
+  /** Templated lines printed at the end of a run: the measured facts. */
+  report: z.array(z.string()).optional(),
+});
+
+export type Lab = z.infer<typeof lab>;
+export type Step = z.infer<typeof step>;
+export type AwsStep = z.infer<typeof awsStep>;
+export type WaitStep = z.infer<typeof waitStep>;
+export type PollStep = z.infer<typeof pollStep>;
+export type SqlStep = z.infer<typeof sqlStep>;
+export type SqlStatement = z.infer<typeof statement>;
+export type ProbeStartStep = z.infer<typeof probeStartStep>;
+export type ProbeStopStep = z.infer<typeof probeStopStep>;
+export type CheckStep = z.infer<typeof checkStep>;
+export type MeasureStep = z.infer<typeof measureStep>;
+export type ConnectionSpec = z.infer<typeof connection>;
+export type ResourceDecl = z.infer<typeof resourceDecl>;

@@ -1,0 +1,58 @@
+/**
+ * What the simulated control plane asks of a data plane. The dry run has none (statuses move on
+ * timers alone); the local target plugs in real PostgreSQL processes (src/local) through this interface.
+ * A status reaches "available" only after the matching promise resolves; a rejection leaves the
+ * resource in a failed state ("failed" / "incompatible-parameters") as AWS does.
+ */
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface ClusterSpec {
+  clusterId: string;
+  region: string;
+  engine: string;
+  engineVersion: string;
+  masterUsername: string;
+  /** Plain text, from MasterUserPassword or the generated managed secret. Never logged. */
+  masterPassword: string;
+  databaseName?: string;
+  /** Data for the cluster's first instance comes from this snapshot (RestoreDBClusterFromSnapshot). */
+  fromSnapshot?: { snapshotId: string; kind: 'cluster' | 'instance' };
+  iamAuth: boolean;
+}
+
+export interface InstanceSpec {
+  instanceId: string;
+  region: string;
+  engine: string;
+  instanceClass: string;
+  /** Absent for a standalone (non-Aurora) RDS instance. */
+  clusterId?: string;
+  /** The first instance of a cluster is its writer; later ones are readers. */
+  role: 'writer' | 'reader';
+  promotionTier: number;
+  /** Standalone instances only (cluster instances take these from the cluster). */
+  masterUsername?: string;
+  masterPassword?: string;
+  databaseName?: string;
+}
+
+export interface DataPlane {
+  /** Allocate the cluster's endpoints (nothing runs until its first instance is created). */
+  createCluster(spec: ClusterSpec): Promise<{ endpoint: Endpoint; readerEndpoint: Endpoint }>;
+  /** Start the instance's database process; readers replicate from the cluster's writer. */
+  createInstance(spec: InstanceSpec): Promise<{ endpoint: Endpoint }>;
+  deleteInstance(instanceId: string): Promise<void>;
+  deleteCluster(clusterId: string): Promise<void>;
+  /** Make newWriterId the writer: promote it, re-point the other instances, move the cluster endpoint. */
+  failover(clusterId: string, newWriterId: string): Promise<void>;
+  rebootInstance(instanceId: string): Promise<void>;
+  /** Copy a consistent data directory of the cluster's writer (kind cluster) or of an instance. */
+  createSnapshot(kind: 'cluster' | 'instance', sourceId: string, snapshotId: string): Promise<void>;
+  deleteSnapshot(snapshotId: string): Promise<void>;
+  /** Change the master password (ModifyDBCluster MasterUserPassword / RotateMasterUserPassword). */
+  setMasterPassword?(clusterOrInstanceId: string, password: string): Promise<void>;
+}
