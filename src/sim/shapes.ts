@@ -60,6 +60,8 @@ export async function serviceErrors(service: SimService): Promise<Shape[]> {
   const mod = await loadModule(service);
   const errors = Object.entries(mod)
     .filter(([k, v]) => k.endsWith('$') && isStatic(v, -3))
+    // The synthetic `<Service>ServiceException` base class is not an error AWS answers with.
+    .filter(([, v]) => !(v as RawStatic)[1].startsWith('smithy.ts.sdk.synthetic'))
     .map(([, v]) => NormalizedSchema.of(v as never));
   errorCache.set(service, errors);
   return errors;

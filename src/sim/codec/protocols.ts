@@ -1,0 +1,69 @@
+/**
+ * Which wire protocol each service speaks, read from the SDK client's own configuration (protocol class
+ * and protocolSettings) rather than a hand-kept table, so a client upgrade cannot leave us behind.
+ */
+import { SERVICES } from '../services.js';
+import type { SimService } from '../types.js';
+
+export type ProtocolKind = 'query' | 'ec2' | 'json1.0' | 'json1.1';
+
+export interface ProtocolInfo {
+  kind: ProtocolKind;
+  /** Smithy namespace of the service's shapes, e.g. com.amazonaws.rds. */
+  namespace: string;
+  /** Query: the response xmlns. */
+  xmlNamespace: string;
+  /** Query: the API version sent as `Version`. */
+  version: string;
+  /** JSON: the X-Amz-Target prefix. */
+  serviceTarget: string;
+  /** JSON services migrated from Query (CloudWatch) also expect `x-amzn-query-error`. */
+  awsQueryCompatible: boolean;
+}
+
+const KINDS: Record<string, ProtocolKind> = {
+  'aws.protocols#awsQuery': 'query',
+  'aws.protocols#ec2Query': 'ec2',
+  'aws.protocols#awsJson1_0': 'json1.0',
+  'aws.protocols#awsJson1_1': 'json1.1',
+};
+
+interface ClientLike {
+  config: { protocol: { getShapeId(): string }; protocolSettings?: Record<string, unknown> };
+  destroy(): void;
+}
+
+const cache = new Map<SimService, Promise<ProtocolInfo>>();
+
+async function load(service: SimService): Promise<ProtocolInfo> {
+  const info = SERVICES[service];
+  const mod = await info.load();
+  const Ctor = mod[info.clientName] as new (config: Record<string, unknown>) => ClientLike;
+  // A throwaway client: nothing is sent, it only resolves the protocol the SDK would use.
+  const client = new Ctor({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const shapeId = client.config.protocol.getShapeId();
+    const kind = KINDS[shapeId];
+    if (!kind) throw new Error(`unsupported protocol ${shapeId} for ${service}`);
+    const s = client.config.protocolSettings ?? {};
+    return {
+      kind,
+      namespace: String(s.defaultNamespace ?? ''),
+      xmlNamespace: String(s.xmlNamespace ?? ''),
+      version: String(s.version ?? ''),
+      serviceTarget: String(s.serviceTarget ?? ''),
+      awsQueryCompatible: s.awsQueryCompatible === true,
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+export function protocolOf(service: SimService): Promise<ProtocolInfo> {
+  let p = cache.get(service);
+  if (!p) {
+    p = load(service);
+    cache.set(service, p);
+  }
+  return p;
+}
