@@ -52,7 +52,7 @@ export async function ensureLocalTls(dir: string): Promise<TlsFiles> {
   const caKey = join(dir, 'ca.key');
   if (!(existsSync(files.caFile) && existsSync(files.certFile) && existsSync(files.keyFile))) {
     await openssl(
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-sha256',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650', '-sha256',
         '-subj', '/CN=aurora-lab local CA', '-keyout', caKey, '-out', files.caFile,
         '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
       dir,
@@ -60,7 +60,7 @@ export async function ensureLocalTls(dir: string): Promise<TlsFiles> {
     const csr = join(dir, 'server.csr');
     const ext = join(dir, 'server.ext');
     await openssl(
-      ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', files.keyFile, '-out', csr],
+      ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', files.keyFile, '-out', csr],
       dir,
     );
     writeFileSync(

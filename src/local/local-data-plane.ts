@@ -1,0 +1,390 @@
+/**
+ * The local target's data plane: each instance is a real PostgreSQL process on 127.0.0.1, a cluster's
+ * readers are streaming hot standbys of its writer, and the cluster and reader endpoints are TCP
+ * proxies. Implements the DataPlane contract the simulated control plane drives.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalTargetError } from '../errors.js';
+import { silentReporter, type Reporter } from '../events.js';
+import type { ClusterSpec, DataPlane, Endpoint, InstanceSpec } from '../sim/data-plane.js';
+import { quoteIdent, setRolePassword, withAdminClient } from './admin-sql.js';
+import { switchWriter, type FailoverTimings } from './failover.js';
+import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
+import { defaultDataRoot, ensureTraversableDir, serverUser, type RunAsUser } from './os-user.js';
+import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
+import { baseBackup, PgServer } from './pg-server.js';
+import { PortAllocator } from './ports.js';
+import { reapLeftovers, writeRegistry, type RegistryFile } from './process-registry.js';
+import { TcpProxy } from './tcp-proxy.js';
+import { ensureLocalTls, type TlsFiles } from './tls.js';
+
+export interface LocalDataPlaneOptions {
+  /** Where data dirs, snapshots and the process record live (default: see defaultDataRoot). */
+  baseDir?: string;
+  /** Where the local CA and server certificate are kept (default: <baseDir>/tls). */
+  tlsDir?: string;
+  reporter?: Reporter;
+  /** First port to hand out (default AURORA_LAB_LOCAL_PORT_BASE or 15432). */
+  basePort?: number;
+  /** PostgreSQL bin directory (default AURORA_LAB_PG_BIN or discovery). */
+  pgBinDir?: string;
+}
+
+interface ClusterState {
+  spec: ClusterSpec;
+  writerProxy: TcpProxy;
+  readerProxy: TcpProxy;
+  writerId?: string;
+  members: Set<string>;
+}
+
+interface InstanceState {
+  spec: InstanceSpec;
+  server: PgServer;
+  /** The master user whose password the control plane manages. */
+  masterUsername: string;
+}
+
+interface SnapshotMeta {
+  snapshotId: string;
+  kind: 'cluster' | 'instance';
+  sourceId: string;
+  superuser: string;
+  createdAt: string;
+}
+
+export class LocalDataPlane implements DataPlane {
+  readonly baseDir: string;
+  readonly tlsDir: string;
+  private readonly reporter: Reporter;
+  private readonly ports: PortAllocator;
+  private readonly user: RunAsUser | undefined;
+  private readonly clusters = new Map<string, ClusterState>();
+  private readonly instances = new Map<string, InstanceState>();
+  private binaries?: PgBinaries;
+  private tls?: TlsFiles;
+  private starting?: Promise<void>;
+  private readonly pgBinDir?: string;
+  /** The last failover's timings, for measurements and tests. */
+  lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
+
+  constructor(options: LocalDataPlaneOptions = {}) {
+    this.baseDir = defaultDataRoot(options.baseDir);
+    this.tlsDir = options.tlsDir ?? join(this.baseDir, 'tls');
+    this.reporter = options.reporter ?? silentReporter;
+    this.ports = new PortAllocator(options.basePort ?? (Number(process.env.AURORA_LAB_LOCAL_PORT_BASE) || 15432));
+    this.user = serverUser();
+    this.pgBinDir = options.pgBinDir;
+  }
+
+  /** Find PostgreSQL, stop leftovers of a crashed run, make the TLS files. Called lazily by every operation. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      this.binaries = findPgBinaries({ binDir: this.pgBinDir });
+      ensureTraversableDir(this.baseDir);
+      const reaped = await reapLeftovers(this.baseDir);
+      if (reaped.length > 0) {
+        this.emit('local.leftovers.stopped', 'warn', `Stopped ${reaped.length} PostgreSQL process(es) left by an earlier run`, {
+          pids: reaped.map((r) => r.pid),
+        });
+      }
+      this.tls = await ensureLocalTls(this.tlsDir);
+      this.record();
+      this.emit('local.ready', 'debug', `Local data plane in ${this.baseDir} (PostgreSQL ${this.binaries.majorVersion})`, {
+        baseDir: this.baseDir,
+        pgMajorVersion: this.binaries.majorVersion,
+      });
+    })();
+    return this.starting;
+  }
+
+  /** PEM of the CA that signed every local server's certificate. */
+  get caPem(): string {
+    if (!this.tls) throw new LocalTargetError('The local data plane has not started.', { code: 'LOCAL_NOT_STARTED' });
+    return this.tls.caPem;
+  }
+
+  get caFile(): string {
+    return join(this.tlsDir, 'ca.crt');
+  }
+
+  instanceEndpoint(instanceId: string): Endpoint {
+    return { address: '127.0.0.1', port: this.instance(instanceId).server.port };
+  }
+
+  writerOf(clusterId: string): string | undefined {
+    return this.cluster(clusterId).writerId;
+  }
+
+  /** Pids of the running postgres servers, by instance. */
+  serverPids(): Record<string, number | undefined> {
+    return Object.fromEntries([...this.instances].map(([id, s]) => [id, s.server.pid]));
+  }
+
+  async createCluster(spec: ClusterSpec): Promise<{ endpoint: Endpoint; readerEndpoint: Endpoint }> {
+    await this.start();
+    if (!/postgres/i.test(spec.engine)) {
+      throw new LocalTargetError(`The local target runs PostgreSQL only; engine ${spec.engine} is not available.`, {
+        code: 'LOCAL_ENGINE',
+        hint: 'Use an aurora-postgresql lab locally, or run this lab against AWS.',
+      });
+    }
+    if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
+    const writerProxy = new TcpProxy(`${spec.clusterId}/cluster`);
+    const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
+    const endpoint = await writerProxy.listen(await this.ports.allocate());
+    const readerEndpoint = await readerProxy.listen(await this.ports.allocate());
+    this.clusters.set(spec.clusterId, { spec, writerProxy, readerProxy, members: new Set() });
+    this.record();
+    return { endpoint, readerEndpoint };
+  }
+
+  async createInstance(spec: InstanceSpec): Promise<{ endpoint: Endpoint }> {
+    await this.start();
+    if (this.instances.has(spec.instanceId)) throw new LocalTargetError(`Instance ${spec.instanceId} exists.`);
+    const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
+    const writer = cluster?.writerId ? this.instance(cluster.writerId) : undefined;
+    const masterUsername = cluster?.spec.masterUsername ?? spec.masterUsername ?? 'postgres';
+    const server = await this.launch(spec.instanceId, async (s) => {
+      if (writer) {
+        await s.cloneFrom(writer.server, { standby: true });
+      } else if (cluster?.spec.fromSnapshot) {
+        const meta = this.snapshotMeta(cluster.spec.fromSnapshot.snapshotId);
+        s.superuser = meta.superuser;
+        await s.restoreFrom(join(this.snapshotDir(meta.snapshotId), 'data'));
+        // Nothing may stream from the snapshot's source: a restored cluster is a new primary.
+        rmSync(join(s.dataDir, 'standby.signal'), { force: true });
+      } else {
+        await s.initdb(cluster?.spec.masterPassword ?? spec.masterPassword ?? '');
+      }
+    }, writer?.server.superuser ?? masterUsername);
+    const state: InstanceState = { spec, server, masterUsername };
+    this.instances.set(spec.instanceId, state);
+    this.record();
+    try {
+      if (!writer) {
+        if (cluster?.spec.fromSnapshot) {
+          await this.ensureMasterUser(server, masterUsername, cluster.spec.masterPassword);
+        }
+        await installIdentifierFunction(server);
+        await ensureDatabase(server, cluster?.spec.databaseName ?? spec.databaseName);
+      }
+    } catch (err) {
+      await this.deleteInstance(spec.instanceId).catch(() => {});
+      throw err;
+    }
+    if (cluster) {
+      cluster.members.add(spec.instanceId);
+      if (!writer) cluster.writerId = spec.instanceId;
+      this.routeCluster(cluster, { dropWriterConnections: false });
+    }
+    this.emit('local.instance.created', 'info', `Instance ${spec.instanceId} runs on 127.0.0.1:${server.port}`, {
+      instanceId: spec.instanceId,
+      role: writer ? 'reader' : 'writer',
+      port: server.port,
+    });
+    return { endpoint: { address: '127.0.0.1', port: server.port } };
+  }
+
+  async deleteInstance(instanceId: string): Promise<void> {
+    const state = this.instances.get(instanceId);
+    if (!state) return;
+    const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
+    if (cluster?.writerId === instanceId) {
+      // Deleting the writer of a cluster with readers fails over to one of them, as Aurora does.
+      const next = this.readersOf(cluster).sort((a, b) => a.spec.promotionTier - b.spec.promotionTier)[0];
+      if (next) await this.failover(cluster.spec.clusterId, next.spec.instanceId);
+    }
+    cluster?.members.delete(instanceId);
+    if (cluster?.writerId === instanceId) cluster.writerId = undefined;
+    this.instances.delete(instanceId);
+    if (cluster) this.routeCluster(cluster, { dropWriterConnections: false });
+    await state.server.stop('fast');
+    this.ports.release(state.server.port);
+    rmSync(state.server.dir, { recursive: true, force: true });
+    this.record();
+  }
+
+  async deleteCluster(clusterId: string): Promise<void> {
+    const cluster = this.clusters.get(clusterId);
+    if (!cluster) return;
+    for (const id of [...cluster.members]) if (id !== cluster.writerId) await this.deleteInstance(id);
+    if (cluster.writerId) await this.deleteInstance(cluster.writerId);
+    await Promise.all([cluster.writerProxy.close(), cluster.readerProxy.close()]);
+    this.ports.release(cluster.writerProxy.port);
+    this.ports.release(cluster.readerProxy.port);
+    this.clusters.delete(clusterId);
+    this.record();
+  }
+
+  async failover(clusterId: string, newWriterId: string): Promise<void> {
+    const cluster = this.cluster(clusterId);
+    const oldId = cluster.writerId;
+    if (!cluster.members.has(newWriterId)) {
+      throw new LocalTargetError(`Instance ${newWriterId} is not a member of cluster ${clusterId}.`, { code: 'LOCAL_FAILOVER' });
+    }
+    if (!oldId || oldId === newWriterId) return;
+    const oldWriter = this.instance(oldId).server;
+    const newWriter = this.instance(newWriterId).server;
+    const others = this.readersOf(cluster).filter((r) => r.spec.instanceId !== newWriterId).map((r) => r.server);
+    const timings = await switchWriter(oldWriter, newWriter, others, {
+      closeWriterEndpoint: () => cluster.writerProxy.setTargets([], { dropExisting: true }),
+      openWriterEndpoint: () => {
+        cluster.writerId = newWriterId;
+        cluster.writerProxy.setTargets([{ id: newWriterId, port: newWriter.port }]);
+      },
+      readersChanged: () => this.routeCluster(cluster, { dropWriterConnections: false }),
+      recloneAsStandby: async (server, writer) => {
+        await server.cloneFrom(writer, { standby: true });
+        await server.start();
+      },
+    });
+    this.lastFailover = { ...timings, clusterId, from: oldId, to: newWriterId };
+    this.record();
+    this.emit('local.failover', 'info', `Writer of ${clusterId} moved from ${oldId} to ${newWriterId} in ${timings.switchMs} ms`, this.lastFailover);
+  }
+
+  async rebootInstance(instanceId: string): Promise<void> {
+    const { server, spec } = this.instance(instanceId);
+    await server.stop('fast');
+    await server.start();
+    if (spec.clusterId) this.routeCluster(this.cluster(spec.clusterId), { dropWriterConnections: false });
+    this.record();
+  }
+
+  async createSnapshot(kind: 'cluster' | 'instance', sourceId: string, snapshotId: string): Promise<void> {
+    await this.start();
+    const sourceInstance = kind === 'cluster' ? this.cluster(sourceId).writerId : sourceId;
+    if (!sourceInstance) throw new LocalTargetError(`Cluster ${sourceId} has no writer to snapshot.`, { code: 'LOCAL_SNAPSHOT' });
+    const source = this.instance(sourceInstance).server;
+    const dir = this.snapshotDir(snapshotId);
+    rmSync(dir, { recursive: true, force: true });
+    ensureTraversableDir(dir);
+    await baseBackup(this.binaries!, this.user, source, join(dir, 'data'), { writeRecoveryConf: false });
+    const meta: SnapshotMeta = { snapshotId, kind, sourceId, superuser: source.superuser, createdAt: new Date().toISOString() };
+    writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(meta, null, 2) + '\n');
+  }
+
+  async deleteSnapshot(snapshotId: string): Promise<void> {
+    rmSync(this.snapshotDir(snapshotId), { recursive: true, force: true });
+  }
+
+  async setMasterPassword(clusterOrInstanceId: string, password: string): Promise<void> {
+    const cluster = this.clusters.get(clusterOrInstanceId);
+    const id = cluster ? cluster.writerId : clusterOrInstanceId;
+    if (!id) return;
+    const state = this.instance(id);
+    await state.server.setPassword(state.masterUsername, password);
+  }
+
+  /** Stop every server and proxy; with purge, delete data, snapshots and TLS files too. */
+  async shutdown(options: { purge?: boolean } = {}): Promise<void> {
+    await Promise.all([...this.instances.values()].map((s) => s.server.stop('fast')));
+    await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
+    this.instances.clear();
+    this.clusters.clear();
+    rmSync(join(this.baseDir, 'processes.json'), { force: true });
+    if (options.purge) rmSync(this.baseDir, { recursive: true, force: true });
+    this.starting = undefined;
+  }
+
+  // ---- internals ----
+
+  private async launch(instanceId: string, prepare: (s: PgServer) => Promise<void>, superuser: string): Promise<PgServer> {
+    // Another program may bind the port between our check and postgres's bind: retry on a fresh port.
+    for (let attempt = 0; ; attempt++) {
+      const server = new PgServer({
+        instanceId,
+        dir: join(this.baseDir, 'instances', instanceId),
+        port: await this.ports.allocate(),
+        binaries: this.binaries!,
+        user: this.user,
+        superuser,
+        tls: this.tls,
+        reporter: this.reporter,
+      });
+      try {
+        await prepare(server);
+        await server.start();
+        return server;
+      } catch (err) {
+        this.ports.release(server.port);
+        const portClash = server.logTail().some((l) => /could not bind|already in use/i.test(l));
+        if (!portClash || attempt >= 2) {
+          rmSync(server.dir, { recursive: true, force: true });
+          throw err;
+        }
+      }
+    }
+  }
+
+  /** After a restore: the cluster's master user exists and has the new cluster's password. */
+  private async ensureMasterUser(server: PgServer, username: string, password: string): Promise<void> {
+    await withAdminClient(server.socket, async (c) => {
+      const r = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
+      if (r.rowCount === 0) await c.query(`CREATE ROLE ${quoteIdent(username)} SUPERUSER LOGIN`);
+      await setRolePassword(c, username, password);
+    });
+  }
+
+  private readersOf(cluster: ClusterState): InstanceState[] {
+    return [...cluster.members].filter((id) => id !== cluster.writerId).map((id) => this.instance(id));
+  }
+
+  private routeCluster(cluster: ClusterState, options: { dropWriterConnections: boolean }): void {
+    const writer = cluster.writerId ? this.instance(cluster.writerId).server : undefined;
+    const writerTargets = writer ? [{ id: writer.instanceId, port: writer.port }] : [];
+    const current = cluster.writerProxy.getTargets();
+    if (current[0]?.id !== writerTargets[0]?.id || current[0]?.port !== writerTargets[0]?.port) {
+      cluster.writerProxy.setTargets(writerTargets, { dropExisting: options.dropWriterConnections });
+    }
+    const readers = this.readersOf(cluster)
+      .filter((r) => r.server.isRunning())
+      .map((r) => ({ id: r.spec.instanceId, port: r.server.port }));
+    cluster.readerProxy.setTargets(readers.length > 0 ? readers : writerTargets);
+  }
+
+  private cluster(id: string): ClusterState {
+    const c = this.clusters.get(id);
+    if (!c) throw new LocalTargetError(`No local cluster ${id}.`, { code: 'LOCAL_NOT_FOUND' });
+    return c;
+  }
+
+  private instance(id: string): InstanceState {
+    const s = this.instances.get(id);
+    if (!s) throw new LocalTargetError(`No local instance ${id}.`, { code: 'LOCAL_NOT_FOUND' });
+    return s;
+  }
+
+  private snapshotDir(snapshotId: string): string {
+    return join(this.baseDir, 'snapshots', snapshotId);
+  }
+
+  private snapshotMeta(snapshotId: string): SnapshotMeta {
+    const file = join(this.snapshotDir(snapshotId), 'snapshot.json');
+    if (!existsSync(file)) throw new LocalTargetError(`No local snapshot ${snapshotId}.`, { code: 'LOCAL_NOT_FOUND' });
+    return JSON.parse(readFileSync(file, 'utf8')) as SnapshotMeta;
+  }
+
+  private record(): void {
+    if (!existsSync(this.baseDir)) mkdirSync(this.baseDir, { recursive: true, mode: 0o755 });
+    const reg: RegistryFile = {
+      version: 1,
+      ownerPid: process.pid,
+      servers: [...this.instances.values()]
+        .filter((s) => s.server.pid !== undefined)
+        .map((s) => ({ instanceId: s.spec.instanceId, pid: s.server.pid!, port: s.server.port, dataDir: s.server.dataDir })),
+      proxies: [...this.clusters.values()].flatMap((c) => [
+        { name: c.writerProxy.name, port: c.writerProxy.port },
+        { name: c.readerProxy.name, port: c.readerProxy.port },
+      ]),
+    };
+    writeRegistry(this.baseDir, reg);
+  }
+
+  private emit(code: string, level: 'debug' | 'info' | 'warn', message: string, data?: unknown): void {
+    this.reporter.emit({ code, level, message, data });
+  }
+}
+

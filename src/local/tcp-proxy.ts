@@ -1,0 +1,98 @@
+/**
+ * L4 proxies standing in for Aurora's endpoints: the cluster endpoint forwards to the writer, the
+ * reader endpoint spreads new connections round-robin over the readers (the writer when there are
+ * none). TLS passes through untouched: the client's handshake is with PostgreSQL itself.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Endpoint } from '../sim/data-plane.js';
+
+export interface ProxyTarget {
+  id: string;
+  port: number;
+}
+
+export class TcpProxy {
+  private server?: Server;
+  private targets: ProxyTarget[] = [];
+  private cursor = 0;
+  /** Open client<->server pairs, keyed by the target they went to. */
+  private readonly pairs = new Set<{ client: Socket; upstream: Socket; target: ProxyTarget }>();
+  port = 0;
+
+  constructor(readonly name: string) {}
+
+  async listen(port: number): Promise<Endpoint> {
+    const server = createServer((client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.port = (server.address() as { port: number }).port;
+    return { address: '127.0.0.1', port: this.port };
+  }
+
+  /**
+   * Where NEW connections go. With dropExisting, open connections are cut too, as clients of a
+   * writer that went away see (they reconnect and land on the new target).
+   */
+  setTargets(targets: ProxyTarget[], options: { dropExisting?: boolean } = {}): void {
+    this.targets = [...targets];
+    this.cursor = 0;
+    if (options.dropExisting) this.dropConnections();
+  }
+
+  getTargets(): ProxyTarget[] {
+    return [...this.targets];
+  }
+
+  /** Cut open connections; only those to `targetId` when given. */
+  dropConnections(targetId?: string): void {
+    for (const p of [...this.pairs]) {
+      if (targetId === undefined || p.target.id === targetId) {
+        p.client.destroy();
+        p.upstream.destroy();
+        this.pairs.delete(p);
+      }
+    }
+  }
+
+  get connectionCount(): number {
+    return this.pairs.size;
+  }
+
+  private accept(client: Socket): void {
+    client.setNoDelay(true);
+    if (this.targets.length === 0) {
+      // Nothing to forward to (mid-failover, no instance yet): refuse as a down endpoint would.
+      client.destroy();
+      return;
+    }
+    const target = this.targets[this.cursor++ % this.targets.length]!;
+    const upstream = connect({ host: '127.0.0.1', port: target.port });
+    upstream.setNoDelay(true);
+    const pair = { client, upstream, target };
+    this.pairs.add(pair);
+    const close = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close);
+    upstream.on('error', close);
+    client.on('close', close);
+    upstream.on('close', close);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  async close(): Promise<void> {
+    this.dropConnections();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
