@@ -22,6 +22,8 @@ export interface SimServerOptions {
 }
 
 export interface SimServer {
+  /** The address actually bound (always 127.0.0.1). */
+  host: string;
   port: number;
   url: string;
   close(): Promise<void>;
@@ -108,8 +110,9 @@ export async function startSimServer(opts: SimServerOptions): Promise<SimServer>
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
+  const { address, port } = server.address() as AddressInfo;
   return {
+    host: address,
     port,
     url: `http://${host}:${port}`,
     close: () =>
