@@ -1,5 +1,6 @@
 import {
   CreateDBClusterCommand,
+  CreateIntegrationCommand,
   DBClusterNotFoundFault,
   DBInstanceNotFoundFault,
   DeleteDBInstanceCommand,
@@ -64,6 +65,19 @@ describe('AWS Query through the real RDS client', () => {
   it('sends an empty list as an empty list', async () => {
     await rds().send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'c', VpcSecurityGroupIds: [] }));
     expect(calls[0].input).toEqual({ DBClusterIdentifier: 'c', VpcSecurityGroupIds: [] });
+  });
+
+  it('carries maps (entry.N.key / entry.N.value) both ways', async () => {
+    const input = {
+      SourceArn: 'arn:aws:rds:eu-west-1:000000000000:cluster:src',
+      TargetArn: 'arn:aws:redshift:eu-west-1:000000000000:namespace:t',
+      IntegrationName: 'zero-etl',
+      AdditionalEncryptionContext: { department: 'data', 'odd key': 'a=b&c' },
+    };
+    reply = async (call) => ({ ...call.input, Status: 'creating', CreateTime: new Date('2026-01-01T00:00:00Z') });
+    const out = await rds().send(new CreateIntegrationCommand(input));
+    expect(calls[0].input).toEqual(input);
+    expect(out).toMatchObject({ ...input, Status: 'creating', CreateTime: new Date('2026-01-01T00:00:00Z') });
   });
 
   it('gives the client back nested outputs, member lists and timestamps unchanged', async () => {

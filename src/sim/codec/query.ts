@@ -4,7 +4,7 @@
  * driven by the operation's schema, so no operation needs code of its own.
  */
 import type { InputIssue, OperationShapes, Shape } from '../shapes.js';
-import { isPlainObject } from '../shapes.js';
+import { isPlainObject, isSensitive } from '../shapes.js';
 import { SimError } from '../types.js';
 import type { ProtocolInfo } from './protocols.js';
 import type { Codec, WireError, WireRequest, WireResponse } from './types.js';
@@ -103,7 +103,9 @@ class FormReader {
 
   private scalar(ns: Shape, raw: string, key: string): unknown {
     const bad = (expected: string): undefined => {
-      this.issues.push({ kind: 'type', path: key, message: `parameter "${key}" must be ${expected}, got "${raw}"` });
+      // Never echo a value the model marks sensitive back into an error message.
+      const got = isSensitive(ns) ? '' : `, got "${raw}"`;
+      this.issues.push({ kind: 'type', path: key, message: `parameter "${key}" must be ${expected}${got}` });
       return undefined;
     };
     if (ns.isBooleanSchema()) return raw === 'true' ? true : raw === 'false' ? false : bad('a boolean');
