@@ -1,0 +1,3 @@
+/** The simulated control plane model. */
+export * from './cloud.js';
+export { SimError } from '../types.js';

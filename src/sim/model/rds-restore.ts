@@ -1,0 +1,100 @@
+/**
+ * RestoreDBClusterFromSnapshot: a new Aurora cluster (without instances) from a cluster snapshot, named by
+ * identifier or ARN, or from an RDS instance snapshot, which AWS accepts only by ARN.
+ */
+import { fail, invalidCombination } from './errors.js';
+import { clusterResourceId, isArn, parseArn, rdsArn } from './ids.js';
+import { optBool, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
+import { resolveVersion, VERSIONS } from './rds-catalog.js';
+import { checkScaling, defaultKmsKey, launchCluster } from './rds-clusters.js';
+import { checkIdentifier, countInRegion } from './rds-common.js';
+import { clusterOut } from './rds-format.js';
+import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
+import type { Handler } from './runtime.js';
+import { defaultSecurityGroupId } from './ec2.js';
+import { rkey, type ClusterRec, type ClusterSnapshotRec, type DbSnapshotRec } from './state.js';
+
+const AURORA_OF: Record<string, string> = { postgres: 'aurora-postgresql', mysql: 'aurora-mysql' };
+
+type Source = { kind: 'cluster'; snap: ClusterSnapshotRec } | { kind: 'instance'; snap: DbSnapshotRec };
+
+function notFound(id: string): never {
+  fail('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`);
+}
+
+export const restoreHandlers: Record<string, Handler> = {
+  RestoreDBClusterFromSnapshot(rt, input, region) {
+    const id = reqId(input, 'DBClusterIdentifier');
+    checkIdentifier('DBClusterIdentifier', id);
+    const snapshotId = reqStr(input, 'SnapshotIdentifier');
+    const engine = reqStr(input, 'Engine');
+    if (rt.state.clusters[rkey(region, id)]) fail('DBClusterAlreadyExistsFault', 'DB Cluster already exists');
+    if (countInRegion(rt.state.clusters, region) >= rt.quotas.clustersPerRegion) {
+      fail('DBClusterQuotaExceededFault', 'The request cannot be processed because it would exceed the maximum number of DBClusters.');
+    }
+    let source: Source;
+    if (isArn(snapshotId)) {
+      const arn = parseArn(snapshotId);
+      const cs = Object.values(rt.state.clusterSnapshots).find((s) => s.arn === snapshotId);
+      const ds = Object.values(rt.state.dbSnapshots).find((s) => s.arn === snapshotId);
+      if (!arn || arn.region !== region || (!cs && !ds)) notFound(snapshotId);
+      source = cs ? { kind: 'cluster', snap: cs } : { kind: 'instance', snap: ds! };
+    } else {
+      // An instance snapshot with this identifier does not count: AWS looks up cluster snapshots only.
+      const cs = rt.state.clusterSnapshots[rkey(region, snapshotId.toLowerCase())];
+      if (!cs) notFound(snapshotId);
+      source = { kind: 'cluster', snap: cs };
+    }
+    const snap = source.snap;
+    if (snap.status !== 'available') {
+      fail(source.kind === 'cluster' ? 'InvalidDBClusterSnapshotStateFault' : 'InvalidDBSnapshotState', `Snapshot ${snap.id} is not available (current state: ${snap.status}).`);
+    }
+    const compatible = source.kind === 'cluster' ? snap.engine : AURORA_OF[snap.engine];
+    if (engine !== compatible) invalidCombination(`A snapshot of engine ${snap.engine} can't be restored as engine ${engine}.`);
+    let version = optStr(input, 'EngineVersion');
+    if (version === undefined) {
+      if (source.kind === 'cluster') version = snap.engineVersion;
+      else {
+        const major = resolveVersion(snap.engine, snap.engineVersion).major;
+        const same = VERSIONS.filter((v) => v.engine === engine && (v.version === snap.engineVersion || v.major === major));
+        if (same.length === 0) invalidCombination(`No ${engine} version is compatible with the snapshot's ${snap.engine} ${snap.engineVersion}.`);
+        version = (same.find((v) => v.version === snap.engineVersion) ?? same[same.length - 1]!).version;
+      }
+    }
+    const info = resolveVersion(engine, version);
+    const sgIds = strList(input, 'VpcSecurityGroupIds');
+    checkSecurityGroups(rt, region, sgIds);
+    const serverlessV2 = checkScaling(input, engine, info.version);
+    const encrypted = snap.storageEncrypted;
+    const databaseName = optStr(input, 'DatabaseName') ?? (source.kind === 'cluster' ? source.snap.databaseName : source.snap.dbName);
+    const c: ClusterRec = {
+      id,
+      region,
+      arn: rdsArn(region, rt.accountId, 'cluster', id),
+      status: 'creating',
+      createdAt: rt.now(),
+      tags: tagList(input),
+      resourceId: clusterResourceId(),
+      engine,
+      engineVersion: info.version,
+      port: optNum(input, 'Port') ?? (engine.includes('mysql') ? 3306 : 5432),
+      masterUsername: snap.masterUsername,
+      masterPassword: snap.masterPassword,
+      ...(databaseName ? { databaseName } : {}),
+      subnetGroup: resolveSubnetGroup(rt, region, optStr(input, 'DBSubnetGroupName')),
+      clusterParameterGroup: resolveParameterGroup(rt, region, 'cluster', optStr(input, 'DBClusterParameterGroupName'), info.family),
+      securityGroupIds: sgIds.length > 0 ? sgIds : [defaultSecurityGroupId(rt, region)],
+      deletionProtection: optBool(input, 'DeletionProtection') ?? false,
+      iamAuth: optBool(input, 'EnableIAMDatabaseAuthentication') ?? snap.iamAuth,
+      storageEncrypted: encrypted,
+      ...(encrypted ? { kmsKeyId: optStr(input, 'KmsKeyId') ?? defaultKmsKey(rt, region) } : {}),
+      performanceInsights: optBool(input, 'EnablePerformanceInsights') ?? false,
+      ...(serverlessV2 ? { serverlessV2 } : {}),
+      copyTagsToSnapshot: optBool(input, 'CopyTagsToSnapshot') ?? false,
+      backupRetentionPeriod: optNum(input, 'BackupRetentionPeriod') ?? 1,
+      restoredFrom: { snapshotId: snap.id, kind: source.kind },
+    };
+    launchCluster(rt, c);
+    return { DBCluster: clusterOut(rt, c) };
+  },
+};

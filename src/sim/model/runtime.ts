@@ -1,0 +1,215 @@
+/**
+ * What every operation handler works with: the state, the clock, the delays, the optional data plane,
+ * and the in-memory bookkeeping of data-plane work in flight.
+ */
+import type { DataPlane } from '../data-plane.js';
+import type { SimCall, SimError } from '../types.js';
+import type { Effect, SimState, Tag } from './state.js';
+
+/** How long each kind of change takes, in ms of the model's clock. */
+export interface SimDelays {
+  create: number;
+  delete: number;
+  modify: number;
+  failover: number;
+  reboot: number;
+  snapshot: number;
+  stop: number;
+  start: number;
+  switchover: number;
+  /** How long the tagging API keeps returning a deleted resource. */
+  taggingLag: number;
+}
+
+export const DEFAULT_DELAYS: SimDelays = {
+  create: 0,
+  delete: 0,
+  modify: 0,
+  failover: 0,
+  reboot: 0,
+  snapshot: 0,
+  stop: 0,
+  start: 0,
+  switchover: 0,
+  taggingLag: 60_000,
+};
+
+/** AWS's default service quotas, lowered in tests to reach the quota errors. */
+export interface SimQuotas {
+  clustersPerRegion: number;
+  instancesPerRegion: number;
+  manualSnapshotsPerRegion: number;
+  globalClusters: number;
+}
+
+export const DEFAULT_QUOTAS: SimQuotas = {
+  clustersPerRegion: 40,
+  instancesPerRegion: 40,
+  manualSnapshotsPerRegion: 100,
+  globalClusters: 5,
+};
+
+export interface MetricQuery {
+  region: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  start: Date;
+  end: Date;
+  periodSeconds: number;
+  stat: string;
+}
+
+export interface MetricSeries {
+  timestamps: Date[];
+  values: number[];
+}
+
+/** Real CloudWatch-like data (the local target measures it); undefined falls back to the synthesized series. */
+export type MetricsProvider = (query: MetricQuery) => MetricSeries | undefined | Promise<MetricSeries | undefined>;
+
+export interface PiQuery {
+  region: string;
+  /** The instance's DbiResourceId. */
+  resourceId: string;
+  instanceId: string;
+  metric: string;
+  groupBy?: string;
+  start: Date;
+  end: Date;
+  periodSeconds: number;
+  limit: number;
+}
+
+export interface PiDimensionKey {
+  dimensions: Record<string, string>;
+  total: number;
+  /** Per-period values (aligned with the series of the grouped metric). */
+  values?: number[];
+}
+
+/** Real Performance Insights data (for example from pg_stat_statements); undefined falls back to synthesized data. */
+export interface PiProvider {
+  load(query: PiQuery): { timestamps: Date[]; values: number[]; keys: PiDimensionKey[] } | undefined | Promise<
+    { timestamps: Date[]; values: number[]; keys: PiDimensionKey[] } | undefined
+  >;
+}
+
+export interface SimCloudOptions {
+  accountId?: string;
+  now?: () => number;
+  delays?: Partial<SimDelays>;
+  quotas?: Partial<SimQuotas>;
+  dataPlane?: DataPlane;
+  /** Consulted before every call; an error it returns is thrown (fault tests: throttling, 5xx). */
+  inject?: (call: SimCall) => SimError | undefined;
+  metrics?: MetricsProvider;
+  pi?: PiProvider;
+}
+
+interface PendingOp {
+  settled: boolean;
+  error?: string;
+}
+
+export class Runtime {
+  readonly delays: SimDelays;
+  readonly quotas: SimQuotas;
+  readonly now: () => number;
+  readonly dataPlane?: DataPlane;
+  readonly metrics?: MetricsProvider;
+  readonly pi?: PiProvider;
+  /** Data-plane work in flight, by gate key. Never persisted. */
+  private readonly ops = new Map<string, PendingOp>();
+  /** Data-plane calls on one cluster (or standalone instance) run one after another. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    public state: SimState,
+    options: SimCloudOptions,
+  ) {
+    this.delays = { ...DEFAULT_DELAYS, ...options.delays };
+    this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
+    this.now = options.now ?? Date.now;
+    this.dataPlane = options.dataPlane;
+    this.metrics = options.metrics;
+    this.pi = options.pi;
+  }
+
+  get accountId(): string {
+    return this.state.accountId;
+  }
+
+  /**
+   * Start a data-plane call, queued behind earlier calls on the same chain. `apply` runs when it
+   * resolves (the resource may be gone by then: apply looks it up again). Returns the gate key a
+   * transition waits on, or undefined without a data plane.
+   */
+  runDataPlane<T>(
+    chain: string,
+    resource: string,
+    operation: string,
+    work: (dp: DataPlane) => Promise<T>,
+    apply?: (result: T) => void,
+  ): string | undefined {
+    const dp = this.dataPlane;
+    if (!dp) return undefined;
+    const gate = `${operation}:${resource}:${this.ops.size}:${this.now()}:${Math.random()}`;
+    const op: PendingOp = { settled: false };
+    this.ops.set(gate, op);
+    const previous = this.chains.get(chain) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => work(dp))
+      .then(
+        (result) => {
+          op.settled = true;
+          apply?.(result);
+        },
+        (err: unknown) => {
+          op.settled = true;
+          op.error = err instanceof Error ? err.message : String(err);
+          this.state.failures.push({ resource, operation, message: op.error, at: this.now() });
+        },
+      );
+    this.chains.set(chain, next);
+    return gate;
+  }
+
+  /** undefined: still running; null: done (or unknown after a restore); string: failed with that message. */
+  gateResult(gate: string | undefined): undefined | null | string {
+    if (!gate) return null;
+    const op = this.ops.get(gate);
+    if (!op) return null;
+    if (!op.settled) return undefined;
+    return op.error ?? null;
+  }
+
+  /** Resolves when every data-plane call started so far has settled (tests and the local server's shutdown). */
+  async idle(): Promise<void> {
+    while ([...this.ops.values()].some((op) => !op.settled)) {
+      await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+    }
+  }
+
+  schedule(
+    rec: { status: string; pending?: import('./state.js').Transition },
+    during: string,
+    then: string,
+    delay: number,
+    effect: Effect = { kind: 'none' },
+    gate?: string,
+    failStatus = 'failed',
+  ): void {
+    rec.status = during;
+    rec.pending = { status: then, readyAt: this.now() + delay, effect, failStatus, ...(gate ? { gate } : {}) };
+  }
+
+  tombstone(arn: string, region: string, resourceType: string, tags: Tag[]): void {
+    this.state.tombstones.push({ arn, region, resourceType, tags: tags.map((t) => ({ ...t })), deletedAt: this.now() });
+  }
+}
+
+export type Input = Record<string, unknown>;
+export type Output = Record<string, unknown>;
+export type Handler = (rt: Runtime, input: Input, region: string) => Output | Promise<Output>;
