@@ -10,6 +10,7 @@ import { silentReporter, type Reporter } from '../events.js';
 import type { ClusterSpec, DataPlane, Endpoint, InstanceSpec } from '../sim/data-plane.js';
 import { quoteIdent, setRolePassword, withAdminClient } from './admin-sql.js';
 import { switchWriter, type FailoverTimings } from './failover.js';
+import { ensureDataTemplate, TEMPLATE_SUPERUSER } from './data-template.js';
 import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
 import { defaultDataRoot, ensureTraversableDir, serverUser, type RunAsUser } from './os-user.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
@@ -29,6 +30,11 @@ export interface LocalDataPlaneOptions {
   basePort?: number;
   /** PostgreSQL bin directory (default AURORA_LAB_PG_BIN or discovery). */
   pgBinDir?: string;
+  /**
+   * Where the initdb template that new writers copy is kept (default <baseDir>/template); share one
+   * between data planes to pay initdb once. false: run initdb for every writer instead.
+   */
+  templateDir?: string | false;
 }
 
 interface ClusterState {
@@ -66,6 +72,7 @@ export class LocalDataPlane implements DataPlane {
   private tls?: TlsFiles;
   private starting?: Promise<void>;
   private readonly pgBinDir?: string;
+  private readonly templateRoot?: string;
   /** The last failover's timings, for measurements and tests. */
   lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
 
@@ -76,6 +83,7 @@ export class LocalDataPlane implements DataPlane {
     this.ports = new PortAllocator(options.basePort ?? (Number(process.env.AURORA_LAB_LOCAL_PORT_BASE) || 15432));
     this.user = serverUser();
     this.pgBinDir = options.pgBinDir;
+    this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
   }
 
   /** Find PostgreSQL, stop leftovers of a crashed run, make the TLS files. Called lazily by every operation. */
@@ -146,29 +154,31 @@ export class LocalDataPlane implements DataPlane {
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
     const writer = cluster?.writerId ? this.instance(cluster.writerId) : undefined;
     const masterUsername = cluster?.spec.masterUsername ?? spec.masterUsername ?? 'postgres';
-    const server = await this.launch(spec.instanceId, async (s) => {
+    const masterPassword = cluster?.spec.masterPassword ?? spec.masterPassword ?? '';
+    const snapshot = !writer && cluster?.spec.fromSnapshot ? this.snapshotMeta(cluster.spec.fromSnapshot.snapshotId) : undefined;
+    const template = !writer && !snapshot && this.templateRoot
+      ? await ensureDataTemplate(this.templateRoot, this.binaries!, this.user, this.ports, this.reporter)
+      : undefined;
+    const superuser = writer?.server.superuser ?? snapshot?.superuser ?? (template ? TEMPLATE_SUPERUSER : masterUsername);
+    const server = await this.launch(spec.instanceId, superuser, async (s) => {
       if (writer) {
         await s.cloneFrom(writer.server, { standby: true });
-      } else if (cluster?.spec.fromSnapshot) {
-        const meta = this.snapshotMeta(cluster.spec.fromSnapshot.snapshotId);
-        s.superuser = meta.superuser;
-        await s.restoreFrom(join(this.snapshotDir(meta.snapshotId), 'data'));
-        // Nothing may stream from the snapshot's source: a restored cluster is a new primary.
+      } else if (snapshot || template) {
+        await s.copyDataFrom(snapshot ? join(this.snapshotDir(snapshot.snapshotId), 'data') : template!);
+        // A restored cluster is a new primary: nothing may stream from the snapshot's source.
         rmSync(join(s.dataDir, 'standby.signal'), { force: true });
       } else {
-        await s.initdb(cluster?.spec.masterPassword ?? spec.masterPassword ?? '');
+        await s.initdb(masterPassword);
       }
-    }, writer?.server.superuser ?? masterUsername);
+    });
     const state: InstanceState = { spec, server, masterUsername };
     this.instances.set(spec.instanceId, state);
     this.record();
     try {
       if (!writer) {
-        if (cluster?.spec.fromSnapshot) {
-          await this.ensureMasterUser(server, masterUsername, cluster.spec.masterPassword);
-        }
-        await installIdentifierFunction(server);
-        await ensureDatabase(server, cluster?.spec.databaseName ?? spec.databaseName);
+        if (snapshot || template) await this.ensureMasterUser(server, masterUsername, masterPassword);
+        if (!snapshot && !template) await installIdentifierFunction(server);
+        await ensureDatabase(server, cluster?.spec.databaseName ?? spec.databaseName, masterUsername);
       }
     } catch (err) {
       await this.deleteInstance(spec.instanceId).catch(() => {});
@@ -280,7 +290,9 @@ export class LocalDataPlane implements DataPlane {
 
   /** Stop every server and proxy; with purge, delete data, snapshots and TLS files too. */
   async shutdown(options: { purge?: boolean } = {}): Promise<void> {
-    await Promise.all([...this.instances.values()].map((s) => s.server.stop('fast')));
+    // Data about to be purged needs no shutdown checkpoint.
+    const mode = options.purge ? 'immediate' : 'fast';
+    await Promise.all([...this.instances.values()].map((s) => s.server.stop(mode)));
     await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
     this.instances.clear();
     this.clusters.clear();
@@ -291,7 +303,7 @@ export class LocalDataPlane implements DataPlane {
 
   // ---- internals ----
 
-  private async launch(instanceId: string, prepare: (s: PgServer) => Promise<void>, superuser: string): Promise<PgServer> {
+  private async launch(instanceId: string, superuser: string, prepare: (s: PgServer) => Promise<void>): Promise<PgServer> {
     // Another program may bind the port between our check and postgres's bind: retry on a fresh port.
     for (let attempt = 0; ; attempt++) {
       const server = new PgServer({

@@ -75,23 +75,39 @@ export class PgServer {
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 
-  /** A fresh data directory whose bootstrap superuser is the master user, password-authenticated over TCP. */
-  async initdb(password: string): Promise<void> {
+  /**
+   * A fresh data directory whose bootstrap superuser is `superuser`. With a password it can log in over
+   * TCP (scram); the password goes through a pwfile deleted right after, never argv or the log.
+   */
+  async initdb(password: string | undefined): Promise<void> {
     this.prepareDirs();
     ensureOwnedDir(this.dataDir, this.opts.user);
     const pwfile = join(this.dir, `.pwfile-${process.pid}`);
-    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
-    chownTo(pwfile, this.opts.user);
+    if (password !== undefined) {
+      writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+      chownTo(pwfile, this.opts.user);
+    }
     try {
       await runAs(
         this.opts.binaries.initdb,
-        ['-D', this.dataDir, '-U', this.superuser, `--pwfile=${pwfile}`, '--auth-host=scram-sha-256',
-          '--auth-local=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
+        ['-D', this.dataDir, '-U', this.superuser, ...(password !== undefined ? [`--pwfile=${pwfile}`] : []),
+          '--auth-host=scram-sha-256', '--auth-local=trust', '--encoding=UTF8', '--locale=C', '--no-sync',
+          // 1 MB WAL segments instead of 16: copies, base backups and snapshots of small lab databases move
+          // a sixteenth of the WAL.
+          '--wal-segsize=1'],
         { user: this.opts.user, cwd: this.dir, what: 'initdb' },
       );
     } finally {
       rmSync(pwfile, { force: true });
     }
+  }
+
+  /** Copy a stopped data directory (a snapshot or the initdb template) as this server's data. */
+  async copyDataFrom(sourceDataDir: string): Promise<void> {
+    this.prepareDirs();
+    ensureOwnedDir(this.dataDir, this.opts.user);
+    // cp as the server user so every file is already owned by it.
+    await runAs('cp', ['-a', `${sourceDataDir}/.`, this.dataDir], { user: this.opts.user, what: 'copy of a data directory' });
   }
 
   /** A base backup of `source` (over its unix socket) with standby.signal: a hot standby of it. */
@@ -101,13 +117,6 @@ export class PgServer {
       writeRecoveryConf: options.standby,
       appName: this.instanceId,
     });
-  }
-
-  /** Copy a snapshot's data directory (made by baseBackup) as this server's data. */
-  async restoreFrom(snapshotDataDir: string): Promise<void> {
-    this.prepareDirs();
-    // cp as the server user so every file is already owned by it.
-    await runAs('cp', ['-a', snapshotDataDir, this.dataDir], { user: this.opts.user, what: 'copy of the snapshot' });
   }
 
   private args(): string[] {

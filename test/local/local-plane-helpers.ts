@@ -18,7 +18,9 @@ export function tempBaseDir(): string {
 
 export function newPlane(baseDir = tempBaseDir()): { plane: LocalDataPlane; reporter: MemoryReporter; baseDir: string } {
   const reporter = new MemoryReporter();
-  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort() }), reporter, baseDir };
+  // One initdb template for every test file (made once, race-safe), instead of initdb per cluster.
+  const templateDir = join(tmpdir(), 'aurora-lab-test-template');
+  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir }), reporter, baseDir };
 }
 
 export function clusterSpec(clusterId: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {
