@@ -36,7 +36,7 @@ export function getGlobal(rt: Runtime, id: string): GlobalClusterRec {
 export function clusterInstances(rt: Runtime, c: ClusterRec): InstanceRec[] {
   return Object.values(rt.state.instances)
     .filter((i) => i.region === c.region && i.clusterId === c.id)
-    .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    .sort((a, b) => a.createdAt - b.createdAt);
 }
 
 const SIZES = ['nano', 'micro', 'small', 'medium', 'large', 'xlarge'];
