@@ -135,7 +135,7 @@ export class LocalDataPlane implements DataPlane {
     if (!/postgres/i.test(spec.engine)) {
       throw new LocalTargetError(`The local target runs PostgreSQL only; engine ${spec.engine} is not available.`, {
         code: 'LOCAL_ENGINE',
-        hint: 'Use an aurora-postgresql lab locally, or run this lab against AWS.',
+        hint: 'The local target has PostgreSQL only: use an aurora-postgresql lab locally, or run this lab against AWS.',
       });
     }
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);

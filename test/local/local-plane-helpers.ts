@@ -10,6 +10,9 @@ import type { ClusterSpec, Endpoint, InstanceSpec } from '../../src/sim/data-pla
 
 export const PASSWORD = 'lab-Secret-1';
 
+/** One initdb template for every test file (made once, race-safe), instead of initdb per cluster. */
+export const TEMPLATE_DIR = join(tmpdir(), 'aurora-lab-test-template');
+
 export function tempBaseDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'alab-plane-'));
   chmodSync(dir, 0o755);
@@ -18,9 +21,7 @@ export function tempBaseDir(): string {
 
 export function newPlane(baseDir = tempBaseDir()): { plane: LocalDataPlane; reporter: MemoryReporter; baseDir: string } {
   const reporter = new MemoryReporter();
-  // One initdb template for every test file (made once, race-safe), instead of initdb per cluster.
-  const templateDir = join(tmpdir(), 'aurora-lab-test-template');
-  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir }), reporter, baseDir };
+  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir: TEMPLATE_DIR }), reporter, baseDir };
 }
 
 export function clusterSpec(clusterId: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {
