@@ -288,6 +288,25 @@ describe('teardownResources against mocked SDK clients', () => {
     expect(result.failed[0]!.error).toMatch(/instances this run did not create: someone-elses/);
   });
 
+  it('retries what depends on a failed resource only briefly, so that teardown still finishes soon', async () => {
+    fakeCluster('theirs', { tags: [] });
+    rds.on(DescribeDBSubnetGroupsCommand).resolves({ DBSubnetGroups: [{ DBSubnetGroupName: 'lab-subnets', DBSubnetGroupArn: 'arn:aws:rds:us-east-1:1:subgrp:lab-subnets' }] });
+    rds.on(ListTagsForResourceCommand).resolves({ TagList: mine });
+    rds.on(DeleteDBSubnetGroupCommand).rejects(Object.assign(new Error('in use by theirs'), { name: 'InvalidDBSubnetGroupStateFault' }));
+    const { run } = setup([rec('db-cluster', 'theirs'), rec('db-subnet-group', 'lab-subnets')], {
+      maxWaitSeconds: 30,
+      busyAfterFailureSeconds: 0.2,
+      waiterDelays: { min: 0.05, max: 0.05 },
+    });
+    const started = Date.now();
+
+    const result = await run();
+
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(result.failed.map((f) => f.resource.id)).toEqual(['theirs', 'lab-subnets']);
+    expect(result.failed[1]!.error).toMatch(/still busy after 0.2 s/);
+  });
+
   it('stops with UserAbort when the signal fires, leaving the rest for the next teardown', async () => {
     rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [{ DBClusterSnapshotIdentifier: 'snap', Status: 'creating', TagList: mine }] });
     rds.on(DeleteDBClusterSnapshotCommand).rejects(new InvalidDBClusterSnapshotStateFault({ message: 'busy', ...meta }));

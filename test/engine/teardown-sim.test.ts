@@ -245,6 +245,38 @@ describe('teardownResources against the simulated control plane', () => {
     expect(runResources(w.sim)).toEqual([]);
   });
 
+  it('detaches a cluster from a global cluster of this run whose record was lost, then deletes both clusters', async () => {
+    const w = world();
+    await buildGlobalLab(w);
+    const withoutGlobal = w.resources.filter((r) => r.type !== 'global-cluster');
+
+    const result = await w.teardown(withoutGlobal);
+
+    expect(result.failed).toEqual([]);
+    const detached = result.calls
+      .filter((c) => c.operation === 'RemoveFromGlobalCluster')
+      .map((c) => `${c.region} ${String((c.input as { DbClusterIdentifier: string }).DbClusterIdentifier).split(':').pop()}`);
+    // Both clusters are deleted in parallel: the primary's detach is refused (busy) until the secondary's is done.
+    expect([...new Set(detached)].sort()).toEqual([`${SECONDARY} lab-secondary`, `${PRIMARY} lab-primary`].sort());
+    // Only the global cluster, which no record names, is left.
+    expect(runResources(w.sim)).toEqual(['globalClusters:lab-global']);
+  });
+
+  it('refuses, without waiting, to delete a cluster attached to a global cluster the run did not create', async () => {
+    const w = world();
+    await w.clients.send('rds', 'CreateGlobalCluster', { GlobalClusterIdentifier: 'their-global', Engine: ENGINE });
+    await buildCluster(w, 'joined', { GlobalClusterIdentifier: 'their-global' });
+    const started = Date.now();
+
+    const result = await w.teardown();
+
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(result.failed.map((f) => f.resource.id)).toEqual(['joined']);
+    expect(result.failed[0]!.error).toMatch(/member of global cluster their-global, which this run did not create/);
+    expect(mutating(result.calls)).toEqual(['DeleteDBInstance']);
+    expect((await describeResource(w.clients, 'db-cluster', 'joined', PRIMARY)).exists).toBe(true);
+  });
+
   it('gives the runner what it needs to adopt a resource a resumed create finds already there', async () => {
     const w = world();
     const made = await w.create('rds', 'CreateDBCluster', { DBClusterIdentifier: 'lab', Engine: ENGINE, MasterUsername: 'lab', MasterUserPassword: 'secret-password-1' });

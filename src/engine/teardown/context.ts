@@ -26,9 +26,12 @@ export interface TeardownContextOptions {
   waiterDelays?: { min?: number; max?: number };
   /** The longest any one wait or run of retries may take, in seconds. */
   maxWaitSeconds?: number;
+  /** How long busy answers are retried once a resource has failed (default 120 s). */
+  busyAfterFailureSeconds?: number;
 }
 
 export const DEFAULT_MAX_WAIT_SECONDS = 3600;
+export const FAILED_DEPENDENCY_BUSY_SECONDS = 120;
 const DEFAULT_MIN_DELAY = 5;
 const DEFAULT_MAX_DELAY = 60;
 
@@ -37,6 +40,8 @@ export class TeardownContext implements AwsSender {
   readonly runId: string;
   readonly signal?: AbortSignal;
   readonly maxWaitSeconds: number;
+  /** How long busy answers are retried; shortened once something failed (see narrowBusyBudget). */
+  private busySeconds: number;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
 
@@ -44,6 +49,7 @@ export class TeardownContext implements AwsSender {
     this.runId = opts.runId;
     this.signal = opts.signal;
     this.maxWaitSeconds = opts.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS;
+    this.busySeconds = this.maxWaitSeconds;
     this.minDelayMs = (opts.waiterDelays?.min ?? DEFAULT_MIN_DELAY) * 1000;
     this.maxDelayMs = Math.max(this.minDelayMs, (opts.waiterDelays?.max ?? DEFAULT_MAX_DELAY) * 1000);
   }
@@ -86,6 +92,14 @@ export class TeardownContext implements AwsSender {
     });
   }
 
+  /**
+   * Once a resource could not be deleted, what depends on it (a subnet group, a security group) stays
+   * busy for good: retry those for minutes, not the full wait, so that teardown still finishes soon.
+   */
+  narrowBusyBudget(): void {
+    this.busySeconds = Math.min(this.busySeconds, this.opts.busyAfterFailureSeconds ?? FAILED_DEPENDENCY_BUSY_SECONDS);
+  }
+
   private delay(attempt: number): number {
     return Math.min(this.maxDelayMs, this.minDelayMs * 2 ** Math.max(0, attempt - 1));
   }
@@ -99,7 +113,7 @@ export class TeardownContext implements AwsSender {
     fn: () => Promise<T>,
     extraBusy: string[] = [],
   ): Promise<T> {
-    const deadline = Date.now() + this.maxWaitSeconds * 1000;
+    const deadline = Date.now() + this.busySeconds * 1000;
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
@@ -107,7 +121,7 @@ export class TeardownContext implements AwsSender {
         if (!isBusy(what.type, err) && !hasCode(err, extraBusy)) throw err;
         const delayMs = this.delay(attempt);
         if (Date.now() + delayMs > deadline) {
-          throw new AwsError(`${what.operation} ${what.type} ${what.id}: still busy after ${this.maxWaitSeconds} s (${awsErrorCode(err)})`, {
+          throw new AwsError(`${what.operation} ${what.type} ${what.id}: still busy after ${this.busySeconds} s (${awsErrorCode(err)})`, {
             code: 'TEARDOWN_BUSY',
             awsCode: awsErrorCode(err),
             hint: 'something else is still changing it; run `aurora-lab teardown` again later',

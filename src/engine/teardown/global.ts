@@ -6,7 +6,7 @@
 import { AwsError } from '../../errors.js';
 import type { ResourceRecord } from '../../state/run-state.js';
 import type { TeardownContext } from './context.js';
-import { assertOwned } from './ownership.js';
+import { assertOwned, isOwned } from './ownership.js';
 import { hasCode, regionOfArn, resourceIdOfArn, type DescribedResource } from './resource-types.js';
 
 interface GlobalMember {
@@ -36,21 +36,7 @@ export async function detachGlobalMembers(ctx: TeardownContext, r: ResourceRecor
       const cluster = await ctx.describe('db-cluster', clusterId, region);
       // Detaching turns a secondary into a standalone, writable cluster: only ever do it to our own.
       if (cluster.exists) assertOwned(ctx.runId, 'db-cluster', clusterId, cluster.tags);
-      ctx.emit('teardown.detach', 'info', `detaching ${clusterId} (${region}) from global cluster ${r.id}`, {
-        type: 'global-cluster',
-        id: r.id,
-        member: arn,
-        region,
-        role: which === 'primary' ? 'primary' : 'secondary',
-      });
-      await ctx.retryBusy({ type: 'global-cluster', id: r.id, operation: 'RemoveFromGlobalCluster' }, async () => {
-        try {
-          await ctx.send('rds', 'RemoveFromGlobalCluster', { GlobalClusterIdentifier: r.id, DbClusterIdentifier: arn }, { region });
-        } catch (err) {
-          // Already detached, or the member (or the global cluster) is gone: nothing left to do.
-          if (!hasCode(err, ['GlobalClusterNotFoundFault', 'DBClusterNotFoundFault'])) throw err;
-        }
-      });
+      await removeMember(ctx, r.id, arn, region, which === 'primary' ? 'primary' : 'secondary');
     }),
   );
 
@@ -62,6 +48,47 @@ export async function detachGlobalMembers(ctx: TeardownContext, r: ResourceRecor
     return !now.exists || !members(now.raw).some((m) => arns.has(m.DBClusterArn));
   });
   return exists;
+}
+
+async function removeMember(ctx: TeardownContext, globalId: string, arn: string, region: string, role: string): Promise<void> {
+  ctx.emit('teardown.detach', 'info', `detaching ${resourceIdOfArn(arn)} (${region}) from global cluster ${globalId}`, {
+    type: 'global-cluster',
+    id: globalId,
+    member: arn,
+    region,
+    role,
+  });
+  await ctx.retryBusy({ type: 'global-cluster', id: globalId, operation: 'RemoveFromGlobalCluster' }, async () => {
+    try {
+      await ctx.send('rds', 'RemoveFromGlobalCluster', { GlobalClusterIdentifier: globalId, DbClusterIdentifier: arn }, { region });
+    } catch (err) {
+      // Already detached, or the member (or the global cluster) is gone: nothing left to do.
+      if (!hasCode(err, ['GlobalClusterNotFoundFault', 'DBClusterNotFoundFault'])) throw err;
+    }
+  });
+}
+
+/**
+ * A cluster about to be deleted is still in a global cluster (whose record the run lost): detach it
+ * when the global cluster is this run's too, refuse otherwise. AWS deletes no attached cluster.
+ */
+export async function detachClusterFromGlobal(ctx: TeardownContext, clusterId: string, region: string, found: DescribedResource): Promise<void> {
+  const globalId = typeof found.raw?.GlobalClusterIdentifier === 'string' ? found.raw.GlobalClusterIdentifier : undefined;
+  const arn = typeof found.raw?.DBClusterArn === 'string' ? found.raw.DBClusterArn : undefined;
+  if (!globalId || !arn) return;
+  const global = await ctx.describe('global-cluster', globalId, region);
+  if (!global.exists || !members(global.raw).some((m) => m.DBClusterArn === arn)) return;
+  if (!isOwned(global.tags, ctx.runId)) {
+    throw new AwsError(`cluster ${clusterId} is a member of global cluster ${globalId}, which this run did not create`, {
+      code: 'NOT_OWNED',
+      hint: `detach it yourself (RemoveFromGlobalCluster) if it is yours, then run teardown again`,
+    });
+  }
+  await removeMember(ctx, globalId, arn, region, 'member');
+  await ctx.pollUntil(`detaching ${clusterId} from global cluster ${globalId}`, async () => {
+    const now = await ctx.describe('global-cluster', globalId, region);
+    return !now.exists || !members(now.raw).some((m) => m.DBClusterArn === arn);
+  });
 }
 
 /** Before DeleteGlobalCluster: no members may remain, and deletion protection must be off. */

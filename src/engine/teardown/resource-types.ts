@@ -194,9 +194,15 @@ export const isNotFound = (type: ResourceType, err: unknown): boolean => hasCode
 export const isBusy = (type: ResourceType, err: unknown): boolean => hasCode(err, RESOURCE_SPECS[type].busy);
 export const isAlreadyExists = (type: ResourceType, err: unknown): boolean => hasCode(err, ALREADY_EXISTS_CODES[type]);
 
-/** Map a Describe result item to the output the create call returns (the runner adopts with it). */
-export function asCreateOutput(type: ResourceType, item: Record<string, unknown>): Record<string, unknown> {
-  const key = RESOURCE_SPECS[type].createKey;
+/**
+ * Map a Describe result ({DBClusters: [x]}, or the item x itself) to the output the create call
+ * returns ({DBCluster: x}): the runner adopts a resource a resumed create finds already there with it.
+ */
+export function asCreateOutput(type: ResourceType, describeOutput: Record<string, unknown>): Record<string, unknown> {
+  const spec = RESOURCE_SPECS[type];
+  const list = describeOutput[spec.describe.list];
+  const item = Array.isArray(list) ? ((list[0] as Record<string, unknown> | undefined) ?? {}) : describeOutput;
+  const key = spec.createKey;
   if (key) return { [key]: item };
   // CreateSecurityGroup answers with the group's id, ARN and tags only.
   return {

@@ -27,6 +27,11 @@ export interface TeardownOptions {
   onChange: (r: ResourceRecord) => Promise<void>;
   /** The longest any one wait or run of busy retries may take (default one hour). */
   maxWaitSeconds?: number;
+  /**
+   * Once a resource has failed, what depends on it stays busy for good: later busy answers are
+   * retried this long only (default 120 s), so that teardown still finishes soon.
+   */
+  busyAfterFailureSeconds?: number;
 }
 
 export interface TeardownResult {
@@ -98,6 +103,7 @@ export async function teardownResources(opts: TeardownOptions): Promise<Teardown
       }
       await setStatus(r, 'delete-failed');
     }
+    if (failed.length > 0) ctx.narrowBusyBudget();
   }
   if (aborted) throw aborted;
 

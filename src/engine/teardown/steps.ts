@@ -6,7 +6,7 @@
 import { AwsError } from '../../errors.js';
 import type { ResourceType } from '../../labs/schema.js';
 import type { TeardownContext } from './context.js';
-import { prepareGlobalClusterDelete } from './global.js';
+import { detachClusterFromGlobal, prepareGlobalClusterDelete } from './global.js';
 import { assertOwned, isOwned } from './ownership.js';
 import { GOING_STATUSES, isNotFound, RESOURCE_SPECS, type DescribedResource } from './resource-types.js';
 
@@ -67,14 +67,15 @@ interface ClusterMember {
 }
 
 /**
- * Before DeleteDBCluster: the cluster's instances must be gone (a safety net for instances whose
- * record was lost: deleted when they carry this run's tag, refused otherwise), a stopped cluster
- * started, and deletion protection off.
+ * Before DeleteDBCluster: a stopped cluster started, the cluster out of any global cluster, its
+ * instances gone (a safety net for instances whose record was lost: deleted when they carry this
+ * run's tag, refused otherwise), and deletion protection off.
  */
 export async function prepareClusterDelete(ctx: TeardownContext, id: string, region: string, found: DescribedResource): Promise<void> {
   if (found.status === 'stopped' || found.status === 'stopping') {
     await startIfStopped(ctx, id, region);
   }
+  await detachClusterFromGlobal(ctx, id, region, found);
   const memberIds = (Array.isArray(found.raw?.DBClusterMembers) ? (found.raw.DBClusterMembers as ClusterMember[]) : [])
     .map((m) => m.DBInstanceIdentifier)
     .filter((m): m is string => typeof m === 'string');
