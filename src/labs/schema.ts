@@ -231,6 +231,8 @@ export const lab = z.strictObject({
     instances: z.number().int().nonnegative().default(0),
     acuHours: z.number().nonnegative().optional(),
   }),
+  /** Features a target must support (a target that lacks one stops the run before it creates anything). */
+  requires: z.array(z.enum(['iam-auth', 'serverless-v2', 'performance-insights', 'global-database', 'snapshot-restore', 'failover'])).default([]),
   params: z.record(varName, param).default({}),
   connections: z.record(varName, connection).default({}),
   steps: z.array(step).min(1),

@@ -257,9 +257,12 @@ export class LocalDataPlane implements DataPlane {
 
   async rebootInstance(instanceId: string): Promise<void> {
     const { server, spec } = this.instance(instanceId);
+    const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
     await server.stop('fast');
+    // A rebooting reader takes no new connections from the reader endpoint until it is back.
+    if (cluster) this.routeCluster(cluster, { dropWriterConnections: false });
     await server.start();
-    if (spec.clusterId) this.routeCluster(this.cluster(spec.clusterId), { dropWriterConnections: false });
+    if (cluster) this.routeCluster(cluster, { dropWriterConnections: false });
     this.record();
   }
 

@@ -1,18 +1,15 @@
 /**
- * A throwaway PostgreSQL for tests: one real server on a free 127.0.0.1 port with scram password auth
- * (and TLS signed by a fresh local CA when asked), run as an unprivileged user when we are root.
- * Always call stop() (afterAll / finally): it stops the server and removes its directory.
+ * A throwaway PostgreSQL for tests: one real server (a standalone instance of the local data plane)
+ * on a free 127.0.0.1 port with scram password auth, run as an unprivileged user when we are root.
+ * The server always speaks TLS (signed by a local CA); with `tls` the CA's PEM is returned so the
+ * client can verify it. Always call stop() (afterAll / finally): it stops the server and removes its files.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDatabase, installIdentifierFunction } from '../../src/local/instance-setup.js';
-import { findPgBinaries } from '../../src/local/pg-binaries.js';
-import { PgServer } from '../../src/local/pg-server.js';
-import { PortAllocator, randomBasePort } from '../../src/local/ports.js';
-import { serverUser } from '../../src/local/os-user.js';
-import { ensureLocalTls } from '../../src/local/tls.js';
+import { LocalDataPlane } from '../../src/local/local-data-plane.js';
+import { randomBasePort } from '../../src/local/ports.js';
 
 export interface TestPostgres {
   host: '127.0.0.1';
@@ -25,46 +22,42 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
+/** Shared by every test process: the initdb result new servers copy (made once, race-safe). */
+const TEMPLATE_DIR = join(tmpdir(), 'aurora-lab-test-template');
+const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls');
+
 export async function startTestPostgres(options: { tls?: boolean } = {}): Promise<TestPostgres> {
-  const base = mkdtempSync(join(tmpdir(), 'alab-'));
+  const baseDir = mkdtempSync(join(tmpdir(), 'alab-fx-'));
   // mkdtemp makes 0700; the server user must be able to pass through it.
-  chmodSync(base, 0o755);
+  chmodSync(baseDir, 0o755);
+  const plane = new LocalDataPlane({ baseDir, basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR });
   const user = 'lab_admin';
   const password = randomBytes(12).toString('base64url');
   const database = 'labdb';
-  let server: PgServer | undefined;
-  const cleanup = async () => {
-    await server?.stop('fast');
-    rmSync(base, { recursive: true, force: true });
-  };
+  const stop = () => plane.shutdown({ purge: true });
   try {
-    const tls = options.tls ? await ensureLocalTls(join(base, 'tls')) : undefined;
-    const ports = new PortAllocator(randomBasePort());
-    // Another worker may take the port between our check and postgres's bind: retry on a new one.
-    for (let attempt = 0; ; attempt++) {
-      server = new PgServer({
-        instanceId: 'test-postgres',
-        dir: join(base, 'pg'),
-        port: await ports.allocate(),
-        binaries: findPgBinaries(),
-        user: serverUser(),
-        superuser: user,
-        tls,
-      });
-      await server.initdb(password);
-      try {
-        await server.start();
-        break;
-      } catch (err) {
-        if (attempt >= 2) throw err;
-      }
-    }
-    await installIdentifierFunction(server);
-    await ensureDatabase(server, database);
-    const port = server.port;
-    return { host: '127.0.0.1', port, user, password, database, ca: tls?.caPem, stop: cleanup };
+    const { endpoint } = await plane.createInstance({
+      instanceId: 'test-postgres',
+      region: 'us-east-1',
+      engine: 'postgres',
+      instanceClass: 'db.t4g.micro',
+      role: 'writer',
+      promotionTier: 1,
+      masterUsername: user,
+      masterPassword: password,
+      databaseName: database,
+    });
+    return {
+      host: '127.0.0.1',
+      port: endpoint.port,
+      user,
+      password,
+      database,
+      ca: options.tls ? plane.caPem : undefined,
+      stop,
+    };
   } catch (err) {
-    await cleanup();
+    await stop();
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { LocalDataPlane } from '../../src/local/local-data-plane.js';
 import { isPortFree, randomBasePort } from '../../src/local/ports.js';
 import { isAlive, readRegistry } from '../../src/local/process-registry.js';
-import { clusterSpec, connect, eventually, instanceSpec, newPlane, PASSWORD, queryOne, TEMPLATE_DIR } from './local-plane-helpers.js';
+import { clusterSpec, connect, eventually, instanceSpec, newPlane, PASSWORD, queryOne, TEMPLATE_DIR, TLS_DIR } from './local-plane-helpers.js';
 
 /** Pids of processes whose command line mentions `dir` (postgres servers and their children). */
 function processesUnder(dir: string): number[] {
@@ -70,6 +70,27 @@ describe('the life of a local data plane', () => {
     }
   });
 
+  test('without the template, a writer is made by initdb with the master user and its password', async () => {
+    const { plane, baseDir } = newPlane();
+    const noTemplate = new LocalDataPlane({ baseDir, basePort: randomBasePort(), templateDir: false, tlsDir: TLS_DIR });
+    try {
+      const { endpoint } = await noTemplate.createInstance(standalone('solo-3'));
+      const c = await connect(noTemplate, endpoint, { user: 'solo' });
+      try {
+        const { rows } = await c.query('SELECT rolsuper AS s FROM pg_roles WHERE oid = 10');
+        expect(rows[0]).toEqual({ s: true });
+        expect((await c.query('SELECT current_user AS u')).rows[0]).toEqual({ u: 'solo' });
+      } finally {
+        await c.end();
+      }
+      expect(existsSync(join(baseDir, 'template'))).toBe(false);
+      expect(readdirSync(join(baseDir, 'instances', 'solo-3')).filter((f) => f.startsWith('.pwfile'))).toEqual([]);
+    } finally {
+      await noTemplate.shutdown({ purge: true });
+      await plane.shutdown({ purge: true });
+    }
+  });
+
   test('a rebooted reader comes back as a replicating standby, and no file holds the master password', async () => {
     const { plane, baseDir } = newPlane();
     try {
@@ -97,7 +118,7 @@ describe('the life of a local data plane', () => {
   test('servers left by a run that was killed are stopped when the next run starts', async () => {
     const first = newPlane();
     const baseDir = first.baseDir;
-    const second = new LocalDataPlane({ baseDir, basePort: randomBasePort(), templateDir: TEMPLATE_DIR });
+    const second = new LocalDataPlane({ baseDir, basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR });
     try {
       await first.plane.createCluster(clusterSpec('crash'));
       await first.plane.createInstance(instanceSpec('crash-1', 'crash', 'writer'));

@@ -12,6 +12,8 @@ export const PASSWORD = 'lab-Secret-1';
 
 /** One initdb template for every test file (made once, race-safe), instead of initdb per cluster. */
 export const TEMPLATE_DIR = join(tmpdir(), 'aurora-lab-test-template');
+/** One local CA for every test file, likewise. */
+export const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls');
 
 export function tempBaseDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'alab-plane-'));
@@ -21,7 +23,7 @@ export function tempBaseDir(): string {
 
 export function newPlane(baseDir = tempBaseDir()): { plane: LocalDataPlane; reporter: MemoryReporter; baseDir: string } {
   const reporter = new MemoryReporter();
-  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir: TEMPLATE_DIR }), reporter, baseDir };
+  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR }), reporter, baseDir };
 }
 
 export function clusterSpec(clusterId: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {

@@ -1,0 +1,93 @@
+import { ExitCode, UserAbort, isAuroraLabError, type ExitCodeValue } from '../../errors.js';
+import type { RunDocument } from '../../engine/result.js';
+import { estimateLab } from '../../labs/estimate.js';
+import { HumanReporter, formatMs } from '../../output/human-reporter.js';
+import { printJson, printText } from '../../output/print.js';
+import { makeChalk, outputSettings } from '../../output/style.js';
+import { confirm } from '../confirm.js';
+import { reportError } from '../report-error.js';
+import { parseParams, type GlobalOptions } from '../settings.js';
+import { makeTarget, targetNameFrom } from '../targets.js';
+import { withInterrupt } from '../interrupt.js';
+
+interface RunOptions {
+  engine?: string;
+  dryRun?: boolean;
+  local?: boolean;
+  keep?: boolean;
+  runId?: string;
+  param?: string[];
+  caBundle?: string;
+}
+
+export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions): Promise<ExitCodeValue> {
+  const settings = outputSettings(g);
+  const targetName = targetNameFrom(o);
+  const params = parseParams(o.param ?? []);
+  const reporter = new HumanReporter(settings);
+  await reporter.init();
+  const { runLab } = await import('../../engine/run-lab.js');
+
+  const result = await withInterrupt(reporter, (signal) =>
+    runLab({
+      labRef,
+      engine: o.engine,
+      params,
+      runId: o.runId,
+      targetName,
+      keep: o.keep === true,
+      reporter,
+      signal,
+      makeTarget: ({ dir, state }) => makeTarget(targetName, { ...g, caBundle: o.caBundle }, { dir, region: state?.region }),
+      confirm: async (s) => {
+        if (targetName !== 'aws') return true;
+        const est = estimateLab(s.lab, {});
+        process.stderr.write(
+          `\n${s.resuming ? 'Resume' : 'Run'} lab ${s.lab.name} (${s.engine}) as run ${s.runId}\n` +
+            `  account ${s.account}, region ${s.region}\n` +
+            `  creates: ${[...new Set(s.creates)].join(', ')}\n` +
+            `  estimate: ~${est.minutes} min, ~$${est.dollars.toFixed(2)} (${est.basis})\n` +
+            `  ${o.keep ? 'kept until `aurora-lab teardown`' : 'deleted when the checks are done'}\n`,
+        );
+        return confirm('Create these resources?', g.yes, 'Creating AWS resources');
+      },
+    }),
+  );
+
+  const doc = result.document;
+  if (settings.json) printJson(doc);
+  else printSummary(doc, settings);
+
+  if (result.error) {
+    if (!settings.json) reportError(result.error, settings);
+    if (result.error instanceof UserAbort) {
+      if (!settings.json) process.stderr.write(`The run is saved. Resume: aurora-lab run ${doc.lab} --run-id ${doc.runId}${targetFlag(doc.target)}; remove what it made: aurora-lab teardown ${doc.runId}\n`);
+      return ExitCode.interrupted;
+    }
+    return isAuroraLabError(result.error) ? result.error.exitCode : ExitCode.internal;
+  }
+  return doc.checks.some((c) => !c.passed) ? ExitCode.checksFailed : ExitCode.ok;
+}
+
+export function targetFlag(target: string): string {
+  return target === 'dry-run' ? ' --dry-run' : target === 'local' ? ' --local' : '';
+}
+
+function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettings>): void {
+  const c = makeChalk(settings);
+  const out: string[] = [''];
+  const passed = doc.checks.filter((x) => x.passed).length;
+  const verdict = doc.status === 'succeeded' ? c.green('succeeded') : doc.status === 'interrupted' ? c.yellow('interrupted') : c.red('failed');
+  out.push(`${c.bold(`Run ${doc.runId}`)} (${doc.lab}, ${doc.engine}, ${doc.target}, ${doc.region}): ${verdict}`);
+  if (doc.checks.length) out.push(`checks: ${passed}/${doc.checks.length} passed`);
+  for (const ch of doc.checks) if (!ch.passed) out.push(`  ${c.red('✗')} ${ch.name}${ch.detail ? ` (${ch.detail})` : ''}`);
+  const skipped = doc.steps.filter((s) => s.status === 'skipped' && s.reason?.startsWith('SQL')).length;
+  if (skipped) out.push(c.dim(`${skipped} SQL step(s) not run in a dry run: try --local to run them for real`));
+  for (const line of doc.report) out.push(`${c.cyan('→')} ${line}`);
+  const calls = doc.steps.reduce((n, s) => n + s.calls.length, 0);
+  const took = doc.steps.reduce((n, s) => n + s.durationMs, 0);
+  out.push(c.dim(`${calls} AWS calls, ${formatMs(took)} of steps`));
+  const live = doc.resources.filter((r) => r.status !== 'deleted');
+  if (live.length) out.push(`${c.yellow(`${live.length} resource(s) still up`)}: aurora-lab connect ${doc.runId} | aurora-lab verify ${doc.runId} | aurora-lab teardown ${doc.runId}`);
+  printText(out.join('\n'));
+}

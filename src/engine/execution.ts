@@ -1,0 +1,49 @@
+/** What every step executor gets: the run being executed and the means to record it. */
+import type { Lab } from '../labs/schema.js';
+import type { Reporter } from '../events.js';
+import type { RunState, StepRecord, CheckResult, RecordedCall } from '../state/run-state.js';
+import type { Target } from './target.js';
+import { maskSecrets } from './mask.js';
+
+export interface Execution {
+  lab: Lab;
+  state: RunState;
+  target: Target;
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** The run directory (probe timelines are saved here). */
+  dir: string;
+  /** Write state (and the target's own state) atomically. */
+  persist(): Promise<void>;
+  /** Probes running in this process, by name. */
+  probes: Map<string, { stop(): Promise<unknown> }>;
+  /** Secret values seen during the run, redacted from any message that might echo them. */
+  secrets: Set<string>;
+}
+
+export function recordCall(ex: Execution, rec: StepRecord, call: RecordedCall): void {
+  const masked = { ...call, input: maskSecrets(call.input) };
+  rec.calls.push(masked);
+  rec.calledAt ??= Date.now();
+  ex.reporter.emit({
+    code: 'aws.call',
+    level: 'debug',
+    message: `${call.service}:${call.operation}`,
+    data: masked,
+  });
+}
+
+export function addCheck(ex: Execution, check: CheckResult): void {
+  ex.state.checks.push(check);
+  ex.reporter.emit({
+    code: 'check',
+    level: check.passed ? 'info' : 'warn',
+    message: `${check.passed ? 'passed' : 'FAILED'}: ${check.name}${check.detail ? ` (${check.detail})` : ''}`,
+    data: check,
+  });
+}
+
+export function addMeasurement(ex: Execution, name: string, value: unknown, unit?: string): void {
+  ex.state.measurements[name] = value;
+  ex.reporter.emit({ code: 'measure', level: 'info', message: `${name} = ${String(value)}${unit ? ` ${unit}` : ''}`, data: { name, value, unit } });
+}

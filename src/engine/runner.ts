@@ -1,0 +1,117 @@
+/**
+ * The runner executes a plan: one step at a time, state written after every step, checks collected,
+ * and teardown of what the run created unless --keep. It decides nothing the planner could.
+ */
+import { AuroraLabError, UserAbort, errorMessage } from '../errors.js';
+import { render, evaluate, truthy, expressionsIn } from '../labs/template.js';
+import type { Step } from '../labs/schema.js';
+import type { StepRecord } from '../state/run-state.js';
+import { buildContext, type RunContext } from './context.js';
+import { addCheck, addMeasurement, type Execution } from './execution.js';
+import type { Plan } from './planner.js';
+import { runAwsStep } from './steps/aws-step.js';
+import { runProbeStart, runProbeStop } from './steps/probe-steps.js';
+import { runSqlStep } from './steps/sql-step.js';
+import { runPollStep, runWaitStep } from './steps/wait-steps.js';
+import { redact } from '../sql/sql-error.js';
+
+export async function runSteps(ex: Execution, plan: Plan): Promise<void> {
+  const total = plan.steps.length;
+  let index = 0;
+  for (const planned of plan.steps) {
+    index++;
+    const { step } = planned;
+    if (ex.signal.aborted) throw new UserAbort('interrupted');
+    if (planned.action === 'skip') {
+      if (planned.record) {
+        ex.state.steps[step.id] = { status: 'skipped', startedAt: new Date().toISOString(), calls: [], reason: planned.reason };
+        await ex.persist();
+      }
+      ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${step.title} (skipped: ${planned.reason})`, data: { id: step.id, index, total, reason: planned.reason } });
+      continue;
+    }
+    const ctx = buildContext(ex.lab, ex.state, ex.target);
+    if (step.when && !truthy(evaluate(step.when, ctx))) {
+      ex.state.steps[step.id] = { status: 'skipped', startedAt: new Date().toISOString(), calls: [], reason: `not needed here (${step.when})` };
+      await ex.persist();
+      ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${step.title} (not needed on this target)`, data: { id: step.id, index, total } });
+      continue;
+    }
+    await runOne(ex, step, ctx, index, total);
+  }
+}
+
+async function runOne(ex: Execution, step: Step, ctx: RunContext, index: number, total: number): Promise<void> {
+  const previous = ex.state.steps[step.id];
+  const rec: StepRecord = { status: 'running', startedAt: new Date().toISOString(), calls: previous?.calls ?? [] };
+  ex.state.steps[step.id] = rec;
+  await ex.persist();
+  ex.reporter.emit({ code: 'step.start', level: 'info', message: step.title, data: { id: step.id, kind: step.kind, index, total, explain: step.explain } });
+  const started = Date.now();
+  try {
+    await execute(ex, step, ctx, rec);
+  } catch (err) {
+    rec.status = 'failed';
+    rec.endedAt = new Date().toISOString();
+    rec.durationMs = Date.now() - started;
+    rec.error = redact(errorMessage(err), [...ex.secrets]);
+    await ex.persist();
+    ex.reporter.emit({ code: 'step.failed', level: 'error', message: `${step.title}: ${rec.error}`, data: { id: step.id } });
+    throw err instanceof AuroraLabError || err instanceof Error ? err : new Error(String(err));
+  }
+  rec.status = 'done';
+  rec.endedAt = new Date().toISOString();
+  rec.durationMs = Date.now() - started;
+  await ex.persist();
+  ex.reporter.emit({ code: 'step.done', level: 'info', message: step.title, data: { id: step.id, durationMs: rec.durationMs, notice: step.notice } });
+}
+
+async function execute(ex: Execution, step: Step, ctx: RunContext, rec: StepRecord): Promise<void> {
+  switch (step.kind) {
+    case 'aws':
+      return runAwsStep(ex, step, ctx, rec);
+    case 'wait':
+      return runWaitStep(ex, step, ctx, rec);
+    case 'poll':
+      return runPollStep(ex, step, ctx, rec);
+    case 'sql':
+      return runSqlStep(ex, step, ctx);
+    case 'probe-start':
+      return runProbeStart(ex, step, ctx);
+    case 'probe-stop':
+      return runProbeStop(ex, step, ctx);
+    case 'check': {
+      const passed = truthy(evaluate(step.assert, ctx));
+      addCheck(ex, { name: step.name, passed, detail: step.detail ? String(render(step.detail, ctx)) : undefined, stepId: step.id });
+      return;
+    }
+    case 'measure':
+      addMeasurement(ex, step.name, render(step.value, ctx), step.unit);
+      return;
+    case 'note':
+      return;
+  }
+}
+
+/** Stop every probe still running (a failed or interrupted run must not leave workload behind). */
+export async function stopProbes(ex: Execution): Promise<void> {
+  for (const [name, probe] of ex.probes) {
+    await probe.stop().catch(() => {});
+    ex.probes.delete(name);
+  }
+}
+
+/** The lab's report lines, rendered with what the run measured. */
+export function renderReport(ex: Execution): string[] {
+  const ctx = buildContext(ex.lab, ex.state, ex.target);
+  const lines: string[] = [];
+  for (const line of ex.lab.report ?? []) {
+    try {
+      // A line whose measurement was not taken (a dry run) is left out, not printed half.
+      if (expressionsIn(line).some((e) => evaluate(e, ctx) === null)) continue;
+      lines.push(String(render(line, ctx)));
+    } catch {
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,80 @@
+/**
+ * A SQL step: statements over one connection (or one per forEach item), each with an optional
+ * expectation that becomes a check, captures into vars, and a retry-until for things that take time
+ * to become true (a row reaching a replica).
+ */
+import type { SqlStatement, SqlStep } from '../../labs/schema.js';
+import { evaluate, render, truthy } from '../../labs/template.js';
+import { SqlError } from '../../sql/sql-error.js';
+import type { QueryResult, SqlSession } from '../../sql/types.js';
+import { resolveConnection } from '../connections.js';
+import type { RunContext } from '../context.js';
+import { addCheck, addMeasurement, type Execution } from '../execution.js';
+import { forEachItems, NO_ITEM } from './aws-step.js';
+import { sleep } from './wait-steps.js';
+
+export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext): Promise<void> {
+  const statements = Array.isArray(step.statements) ? step.statements : step.statements[ctx.family];
+  const items = forEachItems(step.forEach, ctx);
+  const perItem = await Promise.all(
+    items.map(async (item) => {
+      const itemCtx: RunContext = item === NO_ITEM ? { ...ctx, vars: { ...ctx.vars } } : { ...ctx, vars: { ...ctx.vars }, item };
+      const override = step.override ? (render(step.override, itemCtx) as Record<string, unknown>) : undefined;
+      const conn = await resolveConnection(ex, step.connection, override, itemCtx);
+      const { openSession } = await import('../../sql/session.js');
+      const session = await openSession(conn, { queryTimeoutMs: 30_000 });
+      const captured: Record<string, unknown> = {};
+      try {
+        for (const st of statements) await runStatement(ex, step, st, session, itemCtx, captured);
+      } finally {
+        await session.close();
+      }
+      return captured;
+    }),
+  );
+  const names = new Set(perItem.flatMap((c) => Object.keys(c)));
+  for (const name of names) ex.state.vars[name] = items[0] === NO_ITEM ? perItem[0]![name] : perItem.map((c) => c[name]);
+}
+
+async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, session: SqlSession, ctx: RunContext, captured: Record<string, unknown>) {
+  const params = st.params ? (render(st.params, ctx) as unknown[]) : undefined;
+  const checkName = st.check ? String(render(st.check, ctx)) : `${step.id}: ${st.expect ?? `fails with ${String(st.expectError)}`}`;
+  const started = Date.now();
+
+  if (st.expectError) {
+    const wanted = Array.isArray(st.expectError) ? st.expectError : [st.expectError];
+    try {
+      await session.query(st.sql, params);
+      addCheck(ex, { name: checkName, passed: false, detail: `succeeded; expected error ${wanted.join(' or ')}`, stepId: step.id });
+    } catch (err) {
+      if (!(err instanceof SqlError)) throw err;
+      const passed = wanted.includes(err.code);
+      addCheck(ex, { name: checkName, passed, detail: `${err.code}${passed ? '' : ` (expected ${wanted.join(' or ')})`}`, stepId: step.id });
+    }
+    return;
+  }
+
+  const deadline = started + (st.retryUntil?.maxSeconds ?? 0) * 1000;
+  let result: QueryResult;
+  let met = true;
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    result = await session.query(st.sql, params);
+    if (!st.expect) break;
+    const condition = String(render(st.expect, ctx));
+    met = truthy(evaluate(condition, result));
+    if (met || !st.retryUntil || Date.now() >= deadline || ex.signal.aborted) break;
+    await sleep(st.retryUntil.intervalMs, ex.signal);
+  }
+  const elapsed = Date.now() - started;
+  if (st.expect) {
+    const shown = JSON.stringify(result.rows.slice(0, 3));
+    addCheck(ex, { name: checkName, passed: met, detail: met ? `after ${elapsed} ms` : `got ${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}${attempts > 1 ? ` after ${attempts} tries` : ''}`, stepId: step.id });
+  }
+  if (st.measureAs) addMeasurement(ex, st.measureAs, elapsed, 'ms');
+  for (const [name, expr] of Object.entries(st.capture ?? {})) {
+    captured[name] = evaluate(String(render(expr, ctx)), result);
+    ctx.vars[name] = captured[name];
+  }
+}

@@ -1,0 +1,80 @@
+/** Waiting: the SDK's own waiters, and a poll-until on a JMESPath condition. Both have a maximum. */
+import { AwsError, UserAbort } from '../../errors.js';
+import type { PollStep, WaitStep, AwsStep } from '../../labs/schema.js';
+import { evaluate, render, truthy } from '../../labs/template.js';
+import type { SimService } from '../../sim/types.js';
+import type { StepRecord } from '../../state/run-state.js';
+import type { RunContext } from '../context.js';
+import { addMeasurement, recordCall, type Execution } from '../execution.js';
+import { forEachItems, NO_ITEM, runAwsStep } from './aws-step.js';
+
+export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext, rec: StepRecord): Promise<void> {
+  const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
+  const items = forEachItems(step.forEach, ctx);
+  await Promise.all(
+    items.map(async (item) => {
+      const input = render(step.input, item === NO_ITEM ? ctx : { ...ctx, item }) as Record<string, unknown>;
+      recordCall(ex, rec, { service: step.service, operation: `waitUntil${step.waiter}`, input, region });
+      await ex.target.clients.wait(step.service as SimService, step.waiter, input, {
+        region,
+        maxWaitSeconds: step.maxWaitSeconds,
+        minDelaySeconds: ex.target.capabilities.waiterMinDelay,
+        maxDelaySeconds: ex.target.capabilities.waiterMaxDelay,
+        signal: ex.signal,
+      });
+    }),
+  );
+}
+
+export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext, rec: StepRecord): Promise<void> {
+  const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
+  const input = render(step.input, ctx) as Record<string, unknown>;
+  const condition = String(render(step.until, ctx));
+  const started = Date.now();
+  const deadline = started + step.maxWaitSeconds * 1000;
+  const intervalMs = step.intervalSeconds * 1000 * ex.target.capabilities.pollScale;
+  let lastReissue = started;
+  let polls = 0;
+  recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
+  for (;;) {
+    if (ex.signal.aborted) throw new UserAbort(`interrupted while waiting for: ${step.title}`);
+    const output = await ex.target.clients.send(step.service as SimService, step.operation, input, { region, signal: ex.signal });
+    polls++;
+    if (truthy(evaluate(condition, output))) {
+      for (const [name, expr] of Object.entries(step.capture ?? {})) ex.state.vars[name] = evaluate(String(render(expr, ctx)), output);
+      if (step.measure) {
+        const from = ex.state.steps[step.measure.from]?.calledAt;
+        if (from !== undefined) addMeasurement(ex, step.measure.name, Date.now() - from, 'ms');
+      }
+      ex.reporter.emit({ code: 'poll.met', level: 'debug', message: `${step.id}: condition met after ${polls} polls` });
+      return;
+    }
+    const now = Date.now();
+    if (now >= deadline) {
+      throw new AwsError(`${step.title}: not reached within ${step.maxWaitSeconds} s (${condition})`, {
+        code: 'WAIT_TIMEOUT',
+        hint: 'the run is saved: run it again with the same --run-id to resume, or `aurora-lab teardown` to remove it',
+      });
+    }
+    if (step.reissue && now - lastReissue >= step.reissue.afterSeconds * 1000 * ex.target.capabilities.pollScale) {
+      const again = ex.lab.steps.find((s) => s.id === step.reissue!.step) as AwsStep;
+      ex.reporter.emit({ code: 'poll.reissue', level: 'warn', message: `${step.id}: not yet; calling ${again.operation} again` });
+      await runAwsStep(ex, { ...again, capture: undefined }, ctx, rec);
+      lastReissue = Date.now();
+    }
+    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), ex.signal);
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

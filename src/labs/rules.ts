@@ -1,0 +1,174 @@
+/**
+ * Rules the schema alone cannot express: unique step ids, expressions that compile, references to
+ * captures, params, connections, probes and steps that exist earlier in the lab (a reference to a later
+ * step is how a cycle would show up in a list of steps).
+ */
+import type { Lab, Step } from './schema.js';
+import { compileCheck, expressionsIn, TemplateError } from './template.js';
+
+export interface RuleProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Names a probe-stop step records as measurements. */
+export const PROBE_MEASUREMENTS = [
+  'writeOutageMs',
+  'readOutageMs',
+  'reconnects',
+  'acknowledgedWrites',
+  'lostWrites',
+  'probeResolutionMs',
+] as const;
+
+export function checkRules(lab: Lab): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const stepIds = new Map<string, number>();
+  const vars = new Set<string>();
+  const measurements = new Set<string>();
+  const probes = new Set<string>();
+  const params = new Set(Object.keys(lab.params));
+  const connections = new Set(Object.keys(lab.connections));
+
+  const checkExpressions = (value: unknown, where: (string | number)[], extraVars: Set<string>) => {
+    for (const expr of expressionsIn(value)) checkExpression(expr, where, extraVars);
+  };
+  const checkExpression = (expr: string, where: (string | number)[], extraVars: Set<string>) => {
+    try {
+      compileCheck(expr);
+    } catch (err) {
+      problems.push({ path: where, message: (err as TemplateError).message });
+      return;
+    }
+    for (const m of expr.matchAll(/\bvars\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      if (!vars.has(m[1]!) && !extraVars.has(m[1]!)) {
+        problems.push({ path: where, message: `"vars.${m[1]}" is not captured by an earlier step` });
+      }
+    }
+    for (const m of expr.matchAll(/\bparams\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      if (!params.has(m[1]!)) problems.push({ path: where, message: `"params.${m[1]}" is not a parameter of this lab` });
+    }
+  };
+  const none = new Set<string>();
+
+  lab.steps.forEach((step, i) => {
+    const at = (...rest: (string | number)[]) => ['steps', i, ...rest];
+    if (stepIds.has(step.id)) problems.push({ path: at('id'), message: `step id "${step.id}" is used twice` });
+    if (step.when) checkExpression(step.when, at('when'), none);
+
+    // Captures of a step are visible to its own later statements only (sql), so collect them as we go.
+    const own = new Set<string>();
+    switch (step.kind) {
+      case 'aws':
+        checkExpressions(step.input, at('input'), none);
+        if (typeof step.forEach === 'string') checkExpressions(step.forEach, at('forEach'), none);
+        if (step.creates) checkExpressions(step.creates, at('creates'), none);
+        for (const [name, expr] of Object.entries(step.capture ?? {})) checkCapture(name, expr, at('capture', name), own);
+        break;
+      case 'wait':
+        checkExpressions(step.input, at('input'), none);
+        break;
+      case 'poll':
+        checkExpressions(step.input, at('input'), none);
+        compileOr(step.until, at('until'));
+        for (const [name, expr] of Object.entries(step.capture ?? {})) checkCapture(name, expr, at('capture', name), own);
+        if (step.reissue) refStep(step.reissue.step, at('reissue', 'step'), 'aws');
+        if (step.measure) {
+          refStep(step.measure.from, at('measure', 'from'));
+          measurements.add(step.measure.name);
+        }
+        break;
+      case 'sql': {
+        refConnection(step.connection, at('connection'));
+        if (step.override) checkExpressions(step.override, at('override'), none);
+        const lists = Array.isArray(step.statements)
+          ? [['statements', step.statements] as const]
+          : ([['statements', 'postgres', step.statements.postgres], ['statements', 'mysql', step.statements.mysql]] as const).map(
+              ([a, b, list]) => [`${a}.${b}`, list] as const,
+            );
+        for (const [where, list] of lists) {
+          const seen = new Set<string>();
+          list.forEach((st, j) => {
+            const p = [...at(...where.split('.')), j];
+            checkExpressions(st.params ?? [], [...p, 'params'], seen);
+            if (st.expect) compileOr(st.expect, [...p, 'expect']);
+            for (const [name, expr] of Object.entries(st.capture ?? {})) {
+              compileOr(expr, [...p, 'capture', name]);
+              seen.add(name);
+              own.add(name);
+            }
+            if (st.measureAs) measurements.add(st.measureAs);
+            if (st.retryUntil && !st.expect) problems.push({ path: [...p, 'retryUntil'], message: 'retryUntil needs an expect to wait for' });
+          });
+        }
+        break;
+      }
+      case 'probe-start':
+        refConnection(step.connection, at('connection'));
+        if (step.readConnection) refConnection(step.readConnection, at('readConnection'));
+        if (probes.has(step.probe)) problems.push({ path: at('probe'), message: `probe "${step.probe}" is already started` });
+        probes.add(step.probe);
+        break;
+      case 'probe-stop':
+        if (!probes.has(step.probe)) problems.push({ path: at('probe'), message: `probe "${step.probe}" is not started by an earlier step` });
+        if (step.verifyConnection) refConnection(step.verifyConnection, at('verifyConnection'));
+        for (const m of PROBE_MEASUREMENTS) measurements.add(m);
+        break;
+      case 'check':
+        compileOr(step.assert, at('assert'));
+        checkExpressionsVars(step.assert, at('assert'));
+        if (step.detail) checkExpressions(step.detail, at('detail'), none);
+        break;
+      case 'measure':
+        checkExpressions(step.value, at('value'), none);
+        measurements.add(step.name);
+        break;
+      case 'note':
+        break;
+    }
+    for (const name of own) vars.add(name);
+    stepIds.set(step.id, i);
+  });
+
+  Object.entries(lab.connections).forEach(([name, conn]) => checkExpressions(conn, ['connections', name], vars));
+  (lab.report ?? []).forEach((line, i) => {
+    checkExpressions(line, ['report', i], none);
+    for (const expr of expressionsIn(line)) {
+      for (const m of expr.matchAll(/\bmeasurements\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+        if (!measurements.has(m[1]!)) problems.push({ path: ['report', i], message: `"measurements.${m[1]}" is not recorded by any step` });
+      }
+    }
+  });
+  return problems;
+
+  /** A condition is JMESPath that may hold templates ('{{ vars.x }}'): check both parts. */
+  function compileOr(expr: string, where: (string | number)[]) {
+    for (const inner of expressionsIn(expr)) checkExpression(inner, where, none);
+    try {
+      compileCheck(expr.replace(/\{\{[\s\S]+?\}\}/g, 'x'));
+    } catch (err) {
+      problems.push({ path: where, message: (err as TemplateError).message });
+    }
+  }
+  // A check's assert is a bare expression (no braces): check its references too.
+  function checkExpressionsVars(expr: string, where: (string | number)[]) {
+    for (const m of expr.matchAll(/\bvars\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      if (!vars.has(m[1]!)) problems.push({ path: where, message: `"vars.${m[1]}" is not captured by an earlier step` });
+    }
+  }
+  function checkCapture(name: string, expr: string, where: (string | number)[], own: Set<string>) {
+    compileOr(expr, where); // may hold templates, like any condition
+    own.add(name);
+  }
+  function refStep(id: string, where: (string | number)[], kind?: Step['kind']) {
+    const idx = stepIds.get(id);
+    if (idx === undefined) {
+      problems.push({ path: where, message: `step "${id}" does not come before this one` });
+    } else if (kind && lab.steps[idx]!.kind !== kind) {
+      problems.push({ path: where, message: `step "${id}" is a ${lab.steps[idx]!.kind} step, not ${kind}` });
+    }
+  }
+  function refConnection(name: string, where: (string | number)[]) {
+    if (!connections.has(name)) problems.push({ path: where, message: `connection "${name}" is not defined under connections` });
+  }
+}

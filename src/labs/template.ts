@@ -1,0 +1,89 @@
+/**
+ * Templates: `{{ expr }}` inside any string value of a lab, where expr is JMESPath evaluated against
+ * the run context (run, engine, family, params, vars, measurements, item ...). A string that is exactly
+ * one template yields the expression's value with its type (a list, a number, an object); a string
+ * with text around templates yields text.
+ */
+import jmespath from 'jmespath';
+
+// @types/jmespath declares search only; the package also exports compile.
+const { search, compile } = jmespath as unknown as {
+  search(data: unknown, expression: string): unknown;
+  compile(expression: string): unknown;
+};
+
+const TEMPLATE = /\{\{\s*([\s\S]+?)\s*\}\}/g;
+const WHOLE = /^\{\{\s*([\s\S]+?)\s*\}\}$/;
+
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly expression: string,
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+export function evaluate(expression: string, context: unknown): unknown {
+  try {
+    return search(context, expression);
+  } catch (err) {
+    throw new TemplateError(`cannot evaluate "${expression}": ${(err as Error).message}`, expression);
+  }
+}
+
+/** JMESPath truthiness: false, null, '', [] and {} are false. */
+export function truthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+export function renderString(text: string, context: unknown): unknown {
+  const whole = WHOLE.exec(text);
+  if (whole && !whole[1]!.includes('}}')) return evaluate(whole[1]!, context);
+  return text.replace(TEMPLATE, (_, expr: string) => {
+    const value = evaluate(expr, context);
+    if (value === null || value === undefined) return '';
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  });
+}
+
+/** Render every string inside a value (objects and lists are copied, never mutated). */
+export function render(value: unknown, context: unknown): unknown {
+  if (typeof value === 'string') return renderString(value, context);
+  if (Array.isArray(value)) return value.map((v) => render(v, context));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const rendered = render(v, context);
+      // A template that evaluates to null drops the member: optional SDK inputs stay unset.
+      if (rendered !== null && rendered !== undefined) out[k] = rendered;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Every template expression in a value, for static checks. */
+export function expressionsIn(value: unknown, found: string[] = []): string[] {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(TEMPLATE)) found.push(m[1]!);
+  } else if (Array.isArray(value)) {
+    for (const v of value) expressionsIn(v, found);
+  } else if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) expressionsIn(v, found);
+  }
+  return found;
+}
+
+/** Throws TemplateError when the expression does not compile. */
+export function compileCheck(expression: string): void {
+  try {
+    compile(expression);
+  } catch (err) {
+    throw new TemplateError(`invalid JMESPath "${expression}": ${(err as Error).message}`, expression);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Progress for people, on stderr: a spinner per step on a TTY, plain lines elsewhere. Results go to
+ * stdout through print.ts; nothing here writes there.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { LabEvent, Reporter } from '../events.js';
+import { makeChalk, type OutputSettings } from './style.js';
+
+interface Spinner {
+  text: string;
+  start(): Spinner;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  stop(): void;
+}
+
+export class HumanReporter implements Reporter {
+  private readonly c: ChalkInstance;
+  private spinner?: Spinner;
+  private ora?: (opts: { text: string; stream: NodeJS.WriteStream }) => Spinner;
+
+  constructor(private readonly settings: OutputSettings, private readonly stream: NodeJS.WriteStream = process.stderr) {
+    this.c = makeChalk(settings);
+  }
+
+  /** ora is loaded only when a spinner will be shown. */
+  async init(): Promise<void> {
+    if (this.settings.spinners) this.ora = (await import('ora')).default as unknown as typeof this.ora;
+  }
+
+  emit(e: LabEvent): void {
+    const c = this.c;
+    const data = (e.data ?? {}) as Record<string, unknown>;
+    switch (e.code) {
+      case 'step.start': {
+        const counter = c.dim(`[${String(data.index)}/${String(data.total)}]`);
+        if (this.ora) {
+          this.spinner = this.ora({ text: `${counter} ${e.message}`, stream: this.stream }).start();
+        } else {
+          this.line(`${counter} ${c.bold(e.message)}`);
+        }
+        if (typeof data.explain === 'string') this.indent(c.dim(data.explain.trim()));
+        return;
+      }
+      case 'step.done': {
+        const took = typeof data.durationMs === 'number' ? c.dim(` ${formatMs(data.durationMs)}`) : '';
+        if (this.spinner) {
+          this.spinner.succeed(`${this.spinner.text}${took}`);
+          this.spinner = undefined;
+        } else {
+          this.indent(`${c.green('done')}${took}`);
+        }
+        if (typeof data.notice === 'string') this.indent(`${c.cyan('notice:')} ${data.notice.trim()}`);
+        return;
+      }
+      case 'step.failed':
+        if (this.spinner) {
+          this.spinner.fail(`${this.spinner.text}`);
+          this.spinner = undefined;
+        }
+        this.indent(c.red(e.message));
+        return;
+      case 'step.skip':
+        this.line(`${c.dim(`[${String(data.index)}/${String(data.total)}]`)} ${c.dim(e.message)}`);
+        return;
+      case 'aws.call':
+        {
+          const input = JSON.stringify((data as { input?: unknown }).input ?? {});
+          this.indent(c.dim(`→ ${e.message} ${this.settings.debug || input.length <= 240 ? input : `${input.slice(0, 240)}…`}`));
+        }
+        return;
+      case 'check':
+        this.indent(`${(data as { passed?: boolean }).passed ? c.green('✓') : c.red('✗')} ${e.message.replace(/^(passed|FAILED): /, '')}`);
+        return;
+      case 'resource.created':
+        this.indent(`${c.green('+')} ${e.message}`);
+        return;
+      case 'measure':
+        this.indent(`${c.cyan('measured')} ${e.message}`);
+        return;
+      default:
+        if (e.level === 'debug' && !this.settings.debug) return;
+        this.pauseSpinner();
+        this.line(e.level === 'error' ? c.red(e.message) : e.level === 'warn' ? c.yellow(e.message) : e.message);
+    }
+  }
+
+  private pauseSpinner() {
+    // A message in the middle of a step prints above the spinner, which then goes on.
+    if (this.spinner) {
+      const text = this.spinner.text;
+      this.spinner.stop();
+      this.spinner = this.ora!({ text, stream: this.stream });
+      queueMicrotask(() => this.spinner?.start());
+    }
+  }
+
+  private line(text: string) {
+    this.stream.write(`${text}\n`);
+  }
+
+  private indent(text: string) {
+    if (this.spinner) this.pauseSpinner();
+    for (const l of text.split('\n')) this.line(`    ${l}`);
+  }
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}

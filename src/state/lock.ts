@@ -1,0 +1,74 @@
+/**
+ * One process drives a run at a time. The lock is a file created with O_EXCL holding the owner's pid;
+ * a lock whose process is gone (kill -9, a crash) is stale and is taken over.
+ */
+import { open, readFile, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { StateError } from '../errors.js';
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+export interface RunLock {
+  release(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function acquireLock(dir: string, runId: string): Promise<RunLock> {
+  const file = path.join(dir, 'lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(file, 'wx', 0o600);
+      const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+      await handle.writeFile(JSON.stringify(info));
+      await handle.close();
+      let released = false;
+      const release = async () => {
+        if (released) return;
+        released = true;
+        await unlink(file).catch(() => {});
+      };
+      return { release, [Symbol.asyncDispose]: release };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = await readLock(file);
+    if (holder && holder.host === os.hostname() && alive(holder.pid) && holder.pid !== process.pid) {
+      throw new StateError(`run ${runId} is in use by process ${holder.pid} (since ${holder.startedAt})`, {
+        code: 'RUN_LOCKED',
+        hint: `wait for it to finish, or stop it (kill ${holder.pid}); two processes must not drive one run`,
+      });
+    }
+    if (holder && holder.host !== os.hostname()) {
+      throw new StateError(`run ${runId} is locked by process ${holder.pid} on ${holder.host}`, {
+        code: 'RUN_LOCKED',
+        hint: `if that machine no longer runs it, delete ${file}`,
+      });
+    }
+    // Stale (the owner died) or unreadable: take it over.
+    await unlink(file).catch(() => {});
+  }
+  throw new StateError(`could not lock run ${runId}`, { code: 'RUN_LOCKED', hint: `delete ${file} if no aurora-lab process is running` });
+}
+
+async function readLock(file: string): Promise<LockInfo | undefined> {
+  try {
+    const info = JSON.parse(await readFile(file, 'utf8')) as LockInfo;
+    return typeof info.pid === 'number' ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
