@@ -121,6 +121,15 @@ describe('with a data plane', () => {
     expect((await rds('DescribeDBInstances')).DBInstances[0]).toMatchObject({ DBInstanceStatus: 'available', Endpoint: { Address: '127.0.0.1', Port: 40001 } });
   });
 
+  it('writes the reader endpoint as address:port when its port differs from the cluster port', async () => {
+    const dp = new ControlledDataPlane();
+    dp.createCluster = async () => ({ endpoint: { address: '127.0.0.1', port: 6001 }, readerEndpoint: { address: '127.0.0.1', port: 6002 } });
+    const rds = rdsOf(new SimCloud({ dataPlane: dp }));
+    await rds('CreateDBCluster', CLUSTER);
+    await new Promise((r) => setImmediate(r));
+    expect((await rds('DescribeDBClusters')).DBClusters[0]).toMatchObject({ Endpoint: '127.0.0.1', Port: 6001, ReaderEndpoint: '127.0.0.1:6002' });
+  });
+
   it('waits for the delay as well as for the data plane', async () => {
     const clock = { t: 0 };
     const dp = new ControlledDataPlane();

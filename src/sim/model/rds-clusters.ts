@@ -8,7 +8,7 @@ import { checkIdentifier, clusterChain, clusterInstances, countInRegion, getClus
 import { clusterOut } from './rds-format.js';
 import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
 import { createClusterSnapshotRecord } from './rds-snapshots.js';
-import type { Handler, Input, Output, Runtime } from './runtime.js';
+import type { Handler, Input, Runtime } from './runtime.js';
 import { createManagedSecret, deleteManagedSecret, rotateManagedSecret } from './secrets.js';
 import { defaultSecurityGroupId } from './ec2.js';
 import { rkey, type ClusterRec } from './state.js';
@@ -311,4 +311,3 @@ export const clusterHandlers: Record<string, Handler> = {
   FailoverDBCluster: failoverDBCluster,
 };
 
-export type { Output };

@@ -1,7 +1,7 @@
 /** DB subnet groups and (cluster) parameter groups, and the checks clusters and instances make against them. */
 import { fail, invalidValue } from './errors.js';
 import { rdsArn } from './ids.js';
-import { optStr, reqId, reqStr, strList, tagList, tagsOut } from './input.js';
+import { optStr, reqId, reqStr, strList, tagList } from './input.js';
 import { VERSIONS } from './rds-catalog.js';
 import { defaultSubnets, defaultVpcId, findSecurityGroup } from './ec2.js';
 import type { Handler, Output, Runtime } from './runtime.js';
@@ -175,4 +175,3 @@ export const groupHandlers: Record<string, Handler> = {
   DescribeDBParameterGroups: describePg('instance'),
 };
 
-export { tagsOut };

@@ -5,7 +5,7 @@ import { dbiResourceId, endpointHash, rdsArn } from './ids.js';
 import { filters, filterValues, optBool, optId, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
 import { checkOrderable, defaultPort, ENGINES, isAurora, resolveVersion } from './rds-catalog.js';
 import { passwordChoice } from './rds-clusters.js';
-import { checkIdentifier, clusterInstances, countInRegion, getCluster, getInstance, instanceChain, live } from './rds-common.js';
+import { checkIdentifier, countInRegion, getCluster, getInstance, instanceChain, live } from './rds-common.js';
 import { instanceOut } from './rds-format.js';
 import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
 import { createDbSnapshotRecord } from './rds-snapshots.js';
@@ -255,4 +255,3 @@ export const instanceHandlers: Record<string, Handler> = {
   RebootDBInstance: rebootDBInstance,
 };
 
-export { clusterInstances };

@@ -99,7 +99,7 @@ export const secretsHandlers: Record<string, Handler> = {
       CreatedDate: new Date(s.createdAt),
       LastChangedDate: new Date(s.createdAt),
       Tags: s.tags.map((t) => ({ ...t })),
-      VersionIdsToStages: { [s.versionId]: ['AWSCURRENT', 'AWSPENDING'].slice(0, 1) },
+      VersionIdsToStages: { [s.versionId]: ['AWSCURRENT'] },
       OwningService: 'rds',
     };
   },
