@@ -8,13 +8,14 @@ import type { RunContext } from '../context.js';
 import { addMeasurement, recordCall, type Execution } from '../execution.js';
 import { forEachItems, NO_ITEM, runAwsStep } from './aws-step.js';
 
-export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext, rec: StepRecord): Promise<void> {
+export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext, _rec: StepRecord): Promise<void> {
   const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
   const items = forEachItems(step.forEach, ctx);
   await Promise.all(
     items.map(async (item) => {
       const input = render(step.input, item === NO_ITEM ? ctx : { ...ctx, item }) as Record<string, unknown>;
-      recordCall(ex, rec, { service: step.service, operation: `waitUntil${step.waiter}`, input, region });
+      // A waiter is many Describe calls, not one operation: it is reported, not listed among the calls.
+      ex.reporter.emit({ code: 'aws.wait', level: 'info', message: `waiting: ${step.waiter} ${JSON.stringify(input)}`, data: { waiter: step.waiter, input } });
       await ex.target.clients.wait(step.service as SimService, step.waiter, input, {
         region,
         maxWaitSeconds: step.maxWaitSeconds,
