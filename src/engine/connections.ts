@@ -15,8 +15,15 @@ export async function resolveConnection(ex: Execution, name: string, override: R
   const spec = ex.lab.connections[name];
   if (!spec) throw new UsageError(`the lab has no connection "${name}"`, { code: 'LAB_RUNTIME' });
   const c = render({ ...spec, ...(override ?? {}) }, ctx) as Record<string, unknown>;
-  const host = String(c.host ?? '');
-  const port = Number(c.port);
+  let host = String(c.host ?? '');
+  let port = Number(c.port);
+  // The DBCluster shape has one Port for both endpoints; where the reader endpoint listens elsewhere
+  // (the local target), its ReaderEndpoint carries the port as host:port.
+  const hostPort = /^(.+):(\d{1,5})$/.exec(host);
+  if (hostPort) {
+    host = hostPort[1]!;
+    port = Number(hostPort[2]);
+  }
   if (!host || !Number.isFinite(port)) {
     throw new UsageError(`connection "${name}" has no host or port yet (host=${JSON.stringify(c.host)}, port=${JSON.stringify(c.port)})`, { code: 'LAB_RUNTIME' });
   }
