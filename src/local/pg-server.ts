@@ -254,12 +254,24 @@ export class PgServer {
     await this.exited;
   }
 
-  /** End recovery on this standby and wait until it is a read-write primary. */
-  async promote(): Promise<void> {
+  /**
+   * End recovery on this standby and wait until it is a read-write primary. pg_promote(wait => true)
+   * checks only every 100 ms; polling pg_is_in_recovery() every 5 ms shortens the outage by ~50 ms.
+   */
+  async promote(timeoutMs = 30_000): Promise<void> {
     await withAdminClient(this.socket, async (c) => {
-      const r = await c.query<{ ok: boolean }>('SELECT pg_promote(true, 30) AS ok');
-      if (!r.rows[0]?.ok) {
-        throw new LocalTargetError(`Promotion of ${this.instanceId} did not finish in 30 s.`, { code: 'LOCAL_PROMOTE' });
+      await c.query('SELECT pg_promote(false)');
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const r = await c.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
+        if (!r.rows[0]?.standby) return;
+        if (Date.now() > deadline) {
+          throw new LocalTargetError(`Promotion of ${this.instanceId} did not finish in ${timeoutMs} ms.`, {
+            code: 'LOCAL_PROMOTE',
+            details: this.logTail(),
+          });
+        }
+        await sleep(5);
       }
     });
   }
