@@ -62,6 +62,7 @@ export async function loadLab(ref: string, dir = labsDir()): Promise<LoadedLab> 
   const shown = displayPath(file);
   if (st.size > MAX_LAB_BYTES) {
     throw new LabFileError(`${shown} is ${st.size} bytes; a lab file may be at most ${MAX_LAB_BYTES}`, {
+      details: [`${shown}:1:1: the file is ${st.size} bytes, over the ${MAX_LAB_BYTES}-byte limit for a lab`],
       hint: 'split the lab or remove generated content',
     });
   }
