@@ -1,8 +1,117 @@
-import { LocalTargetError, type ExitCodeValue } from '../../errors.js';
-import type { GlobalOptions } from '../settings.js';
+/**
+ * `local start|stop|status` and the hidden `local serve`: the background server on 127.0.0.1
+ * (default port 4510, or AURORA_LAB_LOCAL_PORT) that answers the RDS API over real PostgreSQL.
+ */
+import path from 'node:path';
+import { ExitCode, type ExitCodeValue } from '../../errors.js';
+import { printJson, printText, table } from '../../output/print.js';
+import { homeDir } from '../../state/paths.js';
+import { simulatedRegion, type GlobalOptions } from '../settings.js';
 
-const notYet = () => new LocalTargetError('the local target is being built', { code: 'LOCAL_UNAVAILABLE', hint: 'rehearse with --dry-run' });
-export async function localStart(_g: GlobalOptions, _o: { port: string }): Promise<ExitCodeValue> { throw notYet(); }
-export async function localStop(_g: GlobalOptions, _o: { purge?: boolean }): Promise<ExitCodeValue> { throw notYet(); }
-export async function localStatus(_g: GlobalOptions): Promise<ExitCodeValue> { throw notYet(); }
-export async function localServe(_g: GlobalOptions, _o: { port: string }): Promise<ExitCodeValue> { throw notYet(); }
+export function localControlDir(): string {
+  return path.join(homeDir(), 'local');
+}
+
+/** commander fills in the documented default, so "4510" also means "not given": the environment may say otherwise. */
+async function portOption(given: string | undefined): Promise<number> {
+  const { localPort } = await import('../../local/daemon-control.js');
+  const { DEFAULT_LOCAL_PORT } = await import('../../local/server-daemon.js');
+  return localPort(given && given !== String(DEFAULT_LOCAL_PORT) ? given : undefined);
+}
+
+export async function localStart(g: GlobalOptions, o: { port?: string }): Promise<ExitCodeValue> {
+  const { ensureServer } = await import('../../local/daemon-control.js');
+  const { info, started } = await ensureServer({ controlDir: localControlDir(), port: await portOption(o.port) });
+  if (g.json) printJson({ running: true, started, pid: info.pid, port: info.port, url: info.url, dataDir: info.dataDir });
+  else printText(`${started ? 'Local server started' : 'Local server already running'} on ${info.url} (pid ${info.pid}, data in ${info.dataDir})`);
+  return ExitCode.ok;
+}
+
+export async function localStop(g: GlobalOptions, o: { purge?: boolean }): Promise<ExitCodeValue> {
+  const { stopServer } = await import('../../local/daemon-control.js');
+  const r = await stopServer({ controlDir: localControlDir(), purge: o.purge });
+  if (g.json) {
+    printJson({ stopped: r.pid !== undefined, ...r });
+    return ExitCode.ok;
+  }
+  const lines = [r.pid !== undefined ? `Local server stopped (pid ${r.pid}${r.killed ? ', killed after the grace period' : ''})` : 'No local server was running'];
+  if (r.reaped > 0) lines.push(`Stopped ${r.reaped} PostgreSQL process(es) left behind`);
+  if (r.purged) lines.push(`Deleted ${r.purged}`);
+  printText(lines.join('\n'));
+  return ExitCode.ok;
+}
+
+interface InstanceRow {
+  id: string;
+  cluster?: string;
+  status: string;
+  role: string;
+  endpoint?: string;
+}
+
+export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
+  const { findServer } = await import('../../local/daemon-control.js');
+  const info = await findServer(localControlDir());
+  if (!info) {
+    if (g.json) printJson({ running: false, clusters: [], instances: [] });
+    else printText('The local server is not running. Start it with: aurora-lab local start');
+    return ExitCode.ok;
+  }
+  const { localClients } = await import('../../engine/targets/local.js');
+  const regions = [...new Set([simulatedRegion(g), ...info.regions])].sort();
+  const clusters: { id: string; region: string; status: string; endpoint?: string; readerEndpoint?: string; port?: number; members: { id: string; writer: boolean }[] }[] = [];
+  const instances: (InstanceRow & { region: string })[] = [];
+  for (const region of regions) {
+    const clients = localClients(info.url, region);
+    try {
+      const c = await clients.send('rds', 'DescribeDBClusters', {});
+      for (const cl of (c.DBClusters as Record<string, any>[] | undefined) ?? []) {
+        clusters.push({
+          id: cl.DBClusterIdentifier,
+          region,
+          status: cl.Status,
+          endpoint: cl.Endpoint,
+          readerEndpoint: cl.ReaderEndpoint,
+          port: cl.Port,
+          members: ((cl.DBClusterMembers as Record<string, any>[] | undefined) ?? []).map((m) => ({ id: m.DBInstanceIdentifier, writer: !!m.IsClusterWriter })),
+        });
+      }
+      const i = await clients.send('rds', 'DescribeDBInstances', {});
+      for (const inst of (i.DBInstances as Record<string, any>[] | undefined) ?? []) {
+        const cluster = clusters.find((cl) => cl.region === region && cl.id === inst.DBClusterIdentifier);
+        const member = cluster?.members.find((m) => m.id === inst.DBInstanceIdentifier);
+        instances.push({
+          id: inst.DBInstanceIdentifier,
+          region,
+          cluster: inst.DBClusterIdentifier,
+          status: inst.DBInstanceStatus,
+          role: member ? (member.writer ? 'writer' : 'reader') : 'standalone',
+          endpoint: inst.Endpoint ? `${inst.Endpoint.Address}:${inst.Endpoint.Port}` : undefined,
+        });
+      }
+    } finally {
+      clients.destroy();
+    }
+  }
+  if (g.json) {
+    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, clusters, instances });
+    return ExitCode.ok;
+  }
+  const out = [`Local server on ${info.url} (pid ${info.pid}, since ${info.startedAt.replace('T', ' ').slice(0, 19)}, data in ${info.dataDir})`];
+  if (clusters.length === 0 && instances.length === 0) out.push('No clusters or instances.');
+  if (clusters.length > 0) {
+    out.push('', table([['CLUSTER', 'REGION', 'STATUS', 'ENDPOINT', 'READER ENDPOINT'], ...clusters.map((c) => [c.id, c.region, c.status, c.endpoint ? `${c.endpoint}:${c.port}` : '-', c.readerEndpoint ?? '-'])]));
+  }
+  if (instances.length > 0) {
+    out.push('', table([['INSTANCE', 'CLUSTER', 'ROLE', 'STATUS', 'ENDPOINT'], ...instances.map((i) => [i.id, i.cluster ?? '-', i.role, i.status, i.endpoint ?? '-'])]));
+  }
+  printText(out.join('\n'));
+  return ExitCode.ok;
+}
+
+/** The server itself, in the foreground (what `local start` spawns). Prints nothing: it logs to server.log. */
+export async function localServe(_g: GlobalOptions, o: { port?: string }): Promise<ExitCodeValue> {
+  const { serveForeground } = await import('../../local/server-daemon.js');
+  await serveForeground({ controlDir: localControlDir(), port: await portOption(o.port) });
+  return ExitCode.ok;
+}

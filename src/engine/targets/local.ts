@@ -1,7 +1,54 @@
-/** The local target: the same SDK calls, answered by the local server over real PostgreSQL processes. */
+/**
+ * The local target: the same SDK calls, answered by the local server (started here if it is not
+ * running) over real PostgreSQL processes. No EC2 network is set up locally: capabilities.network is
+ * false, and labs skip their network steps (`when: target.network`).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AwsClients } from '../../aws/clients.js';
 import { LocalTargetError } from '../../errors.js';
-import type { Target } from '../target.js';
+import { homeDir } from '../../state/paths.js';
+import type { Target, TargetCapabilities } from '../target.js';
 
-export async function localTarget(_opts: { region: string }): Promise<Target> {
-  throw new LocalTargetError('the local target is not available in this build yet', { code: 'LOCAL_UNAVAILABLE', hint: 'rehearse with --dry-run' });
+/** Fixed, well-known credentials: the local server listens on loopback only and checks no signature. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'aurora-lab-local', secretAccessKey: 'aurora-lab-local-not-a-secret' };
+
+/** Lab features the local target does not provide yet (part two): a lab requiring one stops before creating anything. */
+export const LOCAL_UNSUPPORTED = ['iam-auth', 'serverless-v2', 'performance-insights', 'global-database'];
+
+export const LOCAL_CAPABILITIES: TargetCapabilities = {
+  network: false,
+  sql: true,
+  waiterMinDelay: 0.1,
+  waiterMaxDelay: 0.5,
+  pollScale: 0.05,
+  unsupported: LOCAL_UNSUPPORTED,
+};
+
+export function localClients(url: string, region: string): AwsClients {
+  return new AwsClients({ region, endpointUrl: url, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+}
+
+export async function localTarget(opts: { region: string; controlDir?: string; port?: number }): Promise<Target> {
+  const { ensureServer, localPort } = await import('../../local/daemon-control.js');
+  const controlDir = opts.controlDir ?? path.join(homeDir(), 'local');
+  const { info } = await ensureServer({ controlDir, port: opts.port ?? localPort() });
+  const clients = localClients(info.url, opts.region);
+  let ca: string | undefined;
+  return {
+    name: 'local',
+    region: opts.region,
+    clients,
+    capabilities: { ...LOCAL_CAPABILITIES, unsupported: [...LOCAL_UNSUPPORTED] },
+    async caBundle() {
+      ca ??= await readFile(info.caFile, 'utf8').catch((err: Error) => {
+        throw new LocalTargetError(`cannot read the local CA (${info.caFile}): ${err.message}`, { code: 'LOCAL_NO_CA', hint: 'restart the server: aurora-lab local stop && aurora-lab local start' });
+      });
+      return ca;
+    },
+    async save() {},
+    async close() {
+      clients.destroy();
+    },
+  };
 }

@@ -1,0 +1,160 @@
+/**
+ * The local server (`aurora-lab local serve`): one simulated control plane whose data plane is real
+ * PostgreSQL processes, served over HTTP on 127.0.0.1 so unchanged SDK clients can use it. It runs in
+ * the foreground until SIGTERM/SIGINT (or `stop()`), then stops every postgres and proxy it started.
+ *
+ * Its state file (server.json) and log (server.log) live in the control directory, $AURORA_LAB_HOME/local.
+ * The log carries event codes, operation names and error codes only: never inputs, which hold passwords.
+ */
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalTargetError } from '../errors.js';
+import type { LabEvent, Reporter } from '../events.js';
+import { SimCloud } from '../sim/model/cloud.js';
+import type { SimDelays } from '../sim/model/runtime.js';
+import { startSimServer, type SimServer } from '../sim/server.js';
+import { SimError, type SimCall } from '../sim/types.js';
+import { writeServerInfo, type ServerInfo, SERVER_INFO, SERVER_LOG } from './daemon-files.js';
+import { LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.js';
+
+/** The port `local start` and `--local` use unless told otherwise (AURORA_LAB_LOCAL_PORT, --port). */
+export const DEFAULT_LOCAL_PORT = 4510;
+/** The account id the local server answers with (STS GetCallerIdentity, ARNs). */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+/** Status changes take this long unless AURORA_LAB_LOCAL_DELAY_MS says otherwise. */
+export const DEFAULT_LOCAL_DELAY_MS = 50;
+
+export interface DaemonOptions {
+  /** Where server.json and server.log go ($AURORA_LAB_HOME/local). */
+  controlDir: string;
+  /** 0 picks a free port. */
+  port: number;
+  delayMs?: number;
+  dataPlane?: LocalDataPlaneOptions;
+}
+
+export interface RunningDaemon {
+  info: ServerInfo;
+  server: SimServer;
+  sim: SimCloud;
+  dataPlane: LocalDataPlane;
+  /** Resolves once the daemon has stopped (by signal or stop()). */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function delaysFrom(ms: number): Partial<SimDelays> {
+  return { create: ms, delete: ms, modify: ms, failover: ms, reboot: ms, snapshot: ms, stop: ms, start: ms, switchover: ms };
+}
+
+export function delayFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.AURORA_LAB_LOCAL_DELAY_MS;
+  const n = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_LOCAL_DELAY_MS;
+}
+
+class FileLog implements Reporter {
+  constructor(private readonly file: string) {}
+  emit(event: LabEvent): void {
+    this.line(`${event.level} ${event.code} ${event.message}`);
+  }
+  line(text: string): void {
+    try {
+      appendFileSync(this.file, `${new Date().toISOString()} ${text.replace(/\s+/g, ' ')}\n`, { mode: 0o600 });
+    } catch {
+      // a log that cannot be written must not stop the server
+    }
+  }
+}
+
+/** Start the server; the caller decides how long it lives (signals are installed by `serve`). */
+export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
+  mkdirSync(opts.controlDir, { recursive: true, mode: 0o755 });
+  const log = new FileLog(join(opts.controlDir, SERVER_LOG));
+  const delayMs = opts.delayMs ?? delayFromEnv();
+  const dataPlane = new LocalDataPlane({ reporter: log, ...opts.dataPlane });
+  // Reaps the processes of a crashed earlier server (its registry) and makes the TLS files now, so the
+  // first request does not pay for it and a refusal (another live owner) stops the start.
+  await dataPlane.start();
+  const regions = new Set<string>();
+  let info: ServerInfo | undefined;
+  const sim = new SimCloud({ accountId: LOCAL_ACCOUNT_ID, delays: delaysFrom(delayMs), dataPlane });
+  // One call at a time: a refused call rolls the model's state back to what it was before it, which
+  // must not undo a concurrent call's change.
+  let queue: Promise<unknown> = Promise.resolve();
+  const handler = (call: SimCall): Promise<Record<string, unknown>> => {
+    const result = queue.then(() => sim.call(call));
+    queue = result.catch(() => undefined);
+    result.then(
+      () => log.line(`call ${call.service} ${call.region} ${call.operation} ok`),
+      (err: unknown) => log.line(`call ${call.service} ${call.region} ${call.operation} ${err instanceof SimError ? err.code : 'InternalFailure'}`),
+    );
+    if (!regions.has(call.region) && info) {
+      regions.add(call.region);
+      info.regions = [...regions].sort();
+      writeServerInfo(opts.controlDir, info);
+    }
+    return result;
+  };
+  let server: SimServer;
+  try {
+    server = await startSimServer({ handler, port: opts.port });
+  } catch (err) {
+    await dataPlane.shutdown();
+    const busy = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new LocalTargetError(busy ? `Port ${opts.port} on 127.0.0.1 is in use.` : `The local server could not listen: ${(err as Error).message}`, {
+      code: busy ? 'LOCAL_PORT_IN_USE' : 'LOCAL_LISTEN',
+      hint: busy ? 'pick another with --port (or AURORA_LAB_LOCAL_PORT)' : undefined,
+      cause: err,
+    });
+  }
+  info = {
+    version: 1,
+    pid: process.pid,
+    port: server.port,
+    url: server.url,
+    startedAt: new Date().toISOString(),
+    dataDir: dataPlane.baseDir,
+    caFile: dataPlane.caFile,
+    delayMs,
+    regions: [],
+  };
+  writeServerInfo(opts.controlDir, info);
+  log.line(`listening on ${server.url} (data in ${dataPlane.baseDir}, delays ${delayMs} ms)`);
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.line('stopping');
+      try {
+        await server.close().catch(() => undefined);
+        // Work the model already started (a create in flight) finishes before the processes go.
+        await Promise.race([sim.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+        await dataPlane.shutdown();
+      } finally {
+        rmSync(join(opts.controlDir, SERVER_INFO), { force: true });
+        log.line('stopped');
+        resolveStopped();
+      }
+    })());
+  return { info, server, sim, dataPlane, stopped, stop };
+}
+
+/** Run in the foreground until SIGTERM or SIGINT, then shut down cleanly. */
+export async function serveForeground(opts: DaemonOptions): Promise<ServerInfo> {
+  const daemon = await startDaemon(opts);
+  const onSignal = () => void daemon.stop();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', onSignal);
+  try {
+    await daemon.stopped;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGHUP', onSignal);
+  }
+  return daemon.info;
+}
