@@ -19,6 +19,7 @@ export const PROBE_MEASUREMENTS = [
   'acknowledgedWrites',
   'lostWrites',
   'probeResolutionMs',
+  'writersSeen',
 ] as const;
 
 export function checkRules(lab: Lab): RuleProblem[] {

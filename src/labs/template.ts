@@ -51,11 +51,31 @@ export function renderString(text: string, context: unknown): unknown {
   });
 }
 
+/**
+ * `{ $date: value }` becomes a Date, because SDK timestamps (StartTime, EndTime) must be Dates and a
+ * template can only give JSON: a number (or numeric text) is seconds from now (negative: the past),
+ * other text an ISO 8601 time. The value may be a template.
+ */
+export function toDate(value: unknown, now = Date.now()): Date {
+  const text = typeof value === 'string' ? value.trim() : value;
+  const seconds = typeof text === 'number' ? text : typeof text === 'string' && /^[-+]?\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
+  const date = seconds !== undefined ? new Date(now + seconds * 1000) : typeof text === 'string' ? new Date(text) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) throw new TemplateError(`$date needs seconds from now or an ISO 8601 time, got ${JSON.stringify(value)}`, String(value));
+  return date;
+}
+
+function isDateSpec(value: object): value is { $date: unknown } {
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === '$date';
+}
+
 /** Render every string inside a value (objects and lists are copied, never mutated). */
 export function render(value: unknown, context: unknown): unknown {
   if (typeof value === 'string') return renderString(value, context);
   if (Array.isArray(value)) return value.map((v) => render(v, context));
+  if (value instanceof Date) return new Date(value.getTime());
   if (value !== null && typeof value === 'object') {
+    if (isDateSpec(value)) return toDate(render(value.$date, context));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const rendered = render(v, context);
