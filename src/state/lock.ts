@@ -27,18 +27,23 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Lock files this process holds: a lock file naming our own pid is ours only if it is listed here. */
+const held = new Set<string>();
+
 export async function acquireLock(dir: string, runId: string): Promise<RunLock> {
-  const file = path.join(dir, 'lock');
+  const file = path.resolve(dir, 'lock');
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(file, 'wx', 0o600);
       const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
       await handle.writeFile(JSON.stringify(info));
       await handle.close();
+      held.add(file);
       let released = false;
       const release = async () => {
         if (released) return;
         released = true;
+        held.delete(file);
         await unlink(file).catch(() => {});
       };
       return { release, [Symbol.asyncDispose]: release };
@@ -46,7 +51,10 @@ export async function acquireLock(dir: string, runId: string): Promise<RunLock> 
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = await readLock(file);
-    if (holder && holder.host === os.hostname() && alive(holder.pid) && holder.pid !== process.pid) {
+    // Our own pid in the file is a stale lock of an earlier process that had the same pid (pid reuse in
+    // a container), unless this process holds it: then a second driver in this process is refused too.
+    const ours = holder?.pid === process.pid;
+    if (holder && holder.host === os.hostname() && ((ours && held.has(file)) || (!ours && alive(holder.pid)))) {
       throw new StateError(`run ${runId} is in use by process ${holder.pid} (since ${holder.startedAt})`, {
         code: 'RUN_LOCKED',
         hint: `wait for it to finish, or stop it (kill ${holder.pid}); two processes must not drive one run`,
