@@ -4,8 +4,21 @@ import { printJson, printText, table } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
 import { listRuns } from '../../state/run-state.js';
 import type { GlobalOptions } from '../settings.js';
+import { targetNameFrom } from '../targets.js';
 
-export async function statusCommand(g: GlobalOptions, _o: { all?: boolean }): Promise<ExitCodeValue> {
+interface AccountRun {
+  account: string;
+  region: string;
+  simRunId?: string;
+  runId: string;
+  lab?: string;
+  expiresAt?: string;
+  expired: boolean;
+  localState: boolean;
+  resources: { type: string; id: string; region: string; status?: string }[];
+}
+
+export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun?: boolean; local?: boolean }): Promise<ExitCodeValue> {
   const { runs, unreadable } = await listRuns();
   const rows = runs.map((s) => {
     const live = s.resources.filter((r) => r.status !== 'deleted');
@@ -24,8 +37,9 @@ export async function statusCommand(g: GlobalOptions, _o: { all?: boolean }): Pr
       accruedDollars: s.target === 'aws' && instances.length > 0 ? accruedDollars(instances, s.createdAt) : 0,
     };
   });
+  const inAccount = o.all ? await findInAccounts(g, o, new Set(runs.map((r) => r.runId))) : undefined;
   if (g.json) {
-    printJson({ runs: rows, unreadable });
+    printJson({ runs: rows, unreadable, ...(inAccount ? { account: inAccount } : {}) });
     return ExitCode.ok;
   }
   const c = makeChalk(outputSettings(g));
@@ -38,6 +52,45 @@ export async function statusCommand(g: GlobalOptions, _o: { all?: boolean }): Pr
     }
     printText(table(out));
   }
+  if (inAccount) {
+    if (inAccount.runs.length === 0) {
+      printText(`\nNo aurora-lab resources in ${inAccount.target === 'dry-run' ? 'the dry runs\' simulated accounts' : `account ${inAccount.accounts.join(', ')}`} (${inAccount.regions.join(', ') || '-'}).`);
+    } else {
+      const out = [['RUN', 'LAB', 'ACCOUNT', 'REGION', 'RESOURCES', 'EXPIRES', 'LOCAL STATE'].map((h) => c.bold(h))];
+      for (const r of inAccount.runs) {
+        out.push([r.runId, r.lab ?? '?', r.account, r.region, String(r.resources.length), r.expiresAt ? `${r.expiresAt.replace('T', ' ').slice(0, 16)}${r.expired ? c.red(' (expired)') : ''}` : '-', r.localState ? 'yes' : c.yellow('no')]);
+      }
+      printText(`\nTagged aurora-lab resources found in the account:\n${table(out)}\nDelete them: aurora-lab teardown --all${inAccount.target === 'dry-run' ? ' --dry-run' : inAccount.target === 'local' ? ' --local' : ''} (--expired: only runs past their expiry)`);
+    }
+  }
   for (const u of unreadable) process.stderr.write(`${c.yellow('warning:')} run ${u.runId}: ${u.error}\n`);
   return ExitCode.ok;
+}
+
+async function findInAccounts(g: GlobalOptions, o: { dryRun?: boolean; local?: boolean }, local: Set<string>) {
+  const name = targetNameFrom(o);
+  const { forEachScope } = await import('./teardown.js');
+  const { findTaggedResources, isExpired } = await import('../../engine/teardown-all.js');
+  const found: AccountRun[] = [];
+  const accounts = new Set<string>();
+  const regions = new Set<string>();
+  await forEachScope(g, name, async (scope) => {
+    accounts.add(scope.account);
+    regions.add(scope.region);
+    const { runs } = await findTaggedResources(scope.target.clients, scope.region);
+    for (const r of runs) {
+      found.push({
+        account: scope.account,
+        region: scope.region,
+        ...(scope.simRunId ? { simRunId: scope.simRunId } : {}),
+        runId: r.runId,
+        lab: r.lab,
+        expiresAt: r.expiresAt,
+        expired: isExpired(r),
+        localState: local.has(r.runId),
+        resources: r.resources.map((x) => ({ type: x.type, id: x.id, region: x.region, status: x.status })),
+      });
+    }
+  });
+  return { target: name, accounts: [...accounts], regions: [...regions], runs: found };
 }

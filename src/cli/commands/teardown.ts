@@ -1,32 +1,64 @@
-import { ExitCode, StateError, UserAbort, type ExitCodeValue } from '../../errors.js';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AwsError, ExitCode, StateError, UsageError, UserAbort, errorMessage, type ExitCodeValue } from '../../errors.js';
+import type { Reporter } from '../../events.js';
+import type { Target, TargetName } from '../../engine/target.js';
+import type { FoundRun } from '../../engine/teardown-all.js';
 import { HumanReporter } from '../../output/human-reporter.js';
 import { printJson, printText } from '../../output/print.js';
 import { outputSettings } from '../../output/style.js';
 import { acquireLock } from '../../state/lock.js';
-import { runDir } from '../../state/paths.js';
-import { latestRun, readState, writeState, type RunState } from '../../state/run-state.js';
+import { homeDir, runDir, runsDir } from '../../state/paths.js';
+import { latestRun, readState, runExists, writeState, type RunState } from '../../state/run-state.js';
 import { confirm } from '../confirm.js';
 import { withInterrupt } from '../interrupt.js';
-import type { GlobalOptions } from '../settings.js';
-import { makeTarget } from '../targets.js';
+import { simulatedRegion, type GlobalOptions } from '../settings.js';
+import { makeTarget, targetNameFrom } from '../targets.js';
 
 export const hasLiveResources = (s: RunState) => s.resources.some((r) => r.status !== 'deleted');
 
-export async function teardownCommand(g: GlobalOptions, runId: string | undefined, _o: Record<string, unknown>): Promise<ExitCodeValue> {
+interface TeardownOptions {
+  all?: boolean;
+  expired?: boolean;
+  dryRun?: boolean;
+  local?: boolean;
+}
+
+export async function teardownCommand(g: GlobalOptions, runId: string | undefined, o: TeardownOptions): Promise<ExitCodeValue> {
+  if (o.expired && !o.all) throw new UsageError('--expired works with --all only', { code: 'BAD_OPTIONS', hint: 'run `aurora-lab teardown --all --expired`' });
+  if (o.all && runId) throw new UsageError('give a run id or --all, not both', { code: 'BAD_OPTIONS', hint: '`aurora-lab teardown <run-id>` for one run, `aurora-lab teardown --all` for every tagged resource' });
+  if (o.all) return teardownAllCommand(g, o);
+  if (o.dryRun || o.local) targetNameFrom(o); // refuses --dry-run with --local; a run knows its own target
+  return teardownOneCommand(g, runId);
+}
+
+async function teardownOneCommand(g: GlobalOptions, runId: string | undefined): Promise<ExitCodeValue> {
   const settings = outputSettings(g);
   const state = runId ? await readState(runId) : await latestRun(hasLiveResources);
   const dir = runDir(state.runId);
   const reporter = new HumanReporter(settings);
   await reporter.init();
   const live = state.resources.filter((r) => r.status !== 'deleted');
-  if (live.length > 0 && state.target === 'aws') {
-    process.stderr.write(`Delete ${live.length} resource(s) of run ${state.runId} (${state.lab}) in account ${state.account ?? '?'}, region ${state.region}:\n${live.map((r) => `  ${r.type} ${r.id} (${r.region})`).join('\n')}\n`);
-    if (!(await confirm('Delete them?', g.yes, 'Deleting AWS resources'))) throw new UserAbort('not confirmed: nothing was deleted');
-  }
   const lock = await acquireLock(dir, state.runId);
   try {
     const target = await makeTarget(state.target, { ...g, profile: g.profile ?? state.profile }, { dir, region: state.region });
     try {
+      if (target.name === 'aws') {
+        // The credentials in use now decide the account, not the one recorded when the run started.
+        const account = await accountOf(target);
+        const { checkAllowedAccount } = await import('../../engine/run-lab.js');
+        checkAllowedAccount(account);
+        if (state.account && account !== state.account) {
+          throw new UsageError(`run ${state.runId} was made in account ${state.account}, but these credentials are for account ${account}`, {
+            code: 'ACCOUNT_MISMATCH',
+            hint: 'use the --profile the run was made with',
+          });
+        }
+        if (live.length > 0) {
+          process.stderr.write(`Delete ${live.length} resource(s) of run ${state.runId} (${state.lab}) in account ${account}, region ${state.region}:\n${live.map((r) => `  ${r.type} ${r.id} (${r.region})`).join('\n')}\n`);
+          if (!(await confirm('Delete them?', g.yes, 'Deleting AWS resources'))) throw new UserAbort('not confirmed: nothing was deleted');
+        }
+      }
       const { tearDownRun } = await import('../../engine/teardown-run.js');
       const persist = async () => {
         await target.save();
@@ -45,5 +77,175 @@ export async function teardownCommand(g: GlobalOptions, runId: string | undefine
     }
   } finally {
     await lock.release();
+  }
+}
+
+/** One account and region to search: the AWS account, the local server, or one dry run's simulated account. */
+export interface Scope {
+  target: Target;
+  account: string;
+  region: string;
+  /** The dry run whose sim.json this account is. */
+  simRunId?: string;
+}
+
+export async function accountOf(target: Target): Promise<string> {
+  const who = await target.clients.send('sts', 'GetCallerIdentity', {});
+  return String(who.Account ?? '');
+}
+
+/**
+ * Calls fn with each account the target name stands for: AWS (after the allowed-accounts check), the
+ * local server, or every dry run's own simulated account (each run directory keeps one in sim.json).
+ */
+export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scope: Scope) => Promise<void>): Promise<void> {
+  if (name === 'dry-run') {
+    const names = (await readdir(runsDir()).catch(() => [] as string[])).sort();
+    for (const id of names) {
+      const dir = runDir(id);
+      if (!(await stat(path.join(dir, 'sim.json')).catch(() => undefined))) continue;
+      const state = (await runExists(id)) ? await readState(id).catch(() => undefined) : undefined;
+      const target = await makeTarget('dry-run', g, { dir, region: state?.region || simulatedRegion(g) });
+      try {
+        await fn({ target, account: await accountOf(target), region: target.region, simRunId: id });
+      } finally {
+        await target.close();
+      }
+    }
+    return;
+  }
+  const target = await makeTarget(name, g, { dir: homeDir() });
+  try {
+    let account: string;
+    if (name === 'aws') {
+      account = await accountOf(target);
+      const { checkAllowedAccount } = await import('../../engine/run-lab.js');
+      checkAllowedAccount(account);
+    } else {
+      account = await accountOf(target).catch(() => 'local');
+    }
+    await fn({ target, account, region: target.region });
+  } finally {
+    await target.close();
+  }
+}
+
+interface RunOutcome {
+  runId: string;
+  lab?: string;
+  expiresAt?: string;
+  localState: boolean;
+  deleted: { type: string; id: string }[];
+  failed: { type: string; id: string; error: string }[];
+}
+
+async function teardownAllCommand(g: GlobalOptions, o: TeardownOptions): Promise<ExitCodeValue> {
+  const name = targetNameFrom(o);
+  const settings = outputSettings(g);
+  const reporter = new HumanReporter(settings);
+  await reporter.init();
+  const { findTaggedResources, isExpired } = await import('../../engine/teardown-all.js');
+  const scopes: { account: string; region: string; simRunId?: string; runs: RunOutcome[]; skipped: number }[] = [];
+
+  await withInterrupt(reporter, (signal) =>
+    forEachScope(g, name, async (scope) => {
+      const found = await findTaggedResources(scope.target.clients, scope.region, signal);
+      const chosen = o.expired ? found.runs.filter((r) => isExpired(r)) : found.runs;
+      const entry = { account: scope.account, region: scope.region, ...(scope.simRunId ? { simRunId: scope.simRunId } : {}), runs: [] as RunOutcome[], skipped: found.runs.length - chosen.length };
+      scopes.push(entry);
+      if (chosen.length === 0) return;
+      const count = chosen.reduce((n, r) => n + r.resources.length, 0);
+      process.stderr.write(
+        `${name === 'dry-run' ? `Simulated account of dry run ${scope.simRunId}` : name === 'local' ? 'Local target' : 'AWS'}: account ${scope.account}, region ${scope.region}\n` +
+          `Delete ${count} resource(s) tagged ${'aurora-lab:run-id'} of ${chosen.length} run(s)${o.expired ? ' past their expiry' : ''}:\n` +
+          chosen.map((r) => `  run ${r.runId}${r.lab ? ` (${r.lab})` : ''}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}\n${r.resources.map((x) => `    ${x.type} ${x.id}`).join('\n')}`).join('\n') +
+          '\n',
+      );
+      if (name === 'aws' && !(await confirm('Delete them?', g.yes, 'Deleting AWS resources'))) throw new UserAbort('not confirmed: nothing was deleted');
+      for (const run of chosen) entry.runs.push(await teardownFoundRun(scope, run, reporter, signal));
+    }),
+  );
+
+  const runs = scopes.flatMap((s) => s.runs);
+  const failed = runs.filter((r) => r.failed.length > 0);
+  if (g.json) {
+    printJson({ target: name, expiredOnly: o.expired === true, ok: failed.length === 0, scopes });
+  } else if (runs.length === 0) {
+    printText(`Nothing to delete: no ${o.expired ? 'expired ' : ''}aurora-lab resources found (${scopes.length} account(s) searched).`);
+  } else {
+    printText(
+      runs
+        .map((r) => (r.failed.length === 0 ? `Run ${r.runId}: deleted ${r.deleted.length} resource(s).` : `Run ${r.runId}: ${r.failed.length} resource(s) could not be deleted:\n${r.failed.map((f) => `  ${f.type} ${f.id}: ${f.error}`).join('\n')}`))
+        .join('\n'),
+    );
+  }
+  if (failed.length > 0) {
+    throw new StateError(`teardown --all left resources of ${failed.length} run(s)`, { code: 'TEARDOWN_INCOMPLETE', hint: 'run `aurora-lab teardown --all` again; it is safe to repeat' });
+  }
+  return ExitCode.ok;
+}
+
+/** One run's tagged resources, under its own run id; the run's local state (if any) is updated too. */
+async function teardownFoundRun(scope: Scope, run: FoundRun, reporter: Reporter, signal: AbortSignal): Promise<RunOutcome> {
+  const { recordsOf, mergeRecords, teardownRunGroup } = await import('../../engine/teardown-all.js');
+  const outcome: RunOutcome = { runId: run.runId, lab: run.lab, expiresAt: run.expiresAt, localState: false, deleted: [], failed: [] };
+  let state: RunState | undefined;
+  const validId = /^[a-z][a-z0-9]{2,19}$/.test(run.runId);
+  if (validId && (await runExists(run.runId))) {
+    const s = await readState(run.runId).catch(() => undefined);
+    // The same run id on another target is another run's namesake: its state is left alone.
+    if (s && s.target === scope.target.name && (scope.simRunId === undefined || scope.simRunId === s.runId)) state = s;
+  }
+  outcome.localState = state !== undefined;
+  let lock: Awaited<ReturnType<typeof acquireLock>> | undefined;
+  if (state) {
+    try {
+      lock = await acquireLock(runDir(run.runId), run.runId);
+    } catch (err) {
+      outcome.failed = run.resources.map((r) => ({ type: r.type, id: r.id, error: errorMessage(err) }));
+      return outcome;
+    }
+  }
+  try {
+    const resources = mergeRecords(state ? state.resources : [], recordsOf(run, state?.resources));
+    const persist = async () => {
+      await scope.target.save();
+      if (state) await writeState(state, runDir(state.runId));
+    };
+    const caps = scope.target.capabilities;
+    if (state) state.teardown = { status: 'running', startedAt: new Date().toISOString(), calls: state.teardown?.calls ?? [] };
+    let result;
+    try {
+      result = await teardownRunGroup({
+        runId: run.runId,
+        resources,
+        clients: scope.target.clients,
+        reporter,
+        signal,
+        waiterDelays: caps.waiterMinDelay !== undefined ? { min: caps.waiterMinDelay, max: caps.waiterMaxDelay } : undefined,
+        onChange: persist,
+      });
+    } catch (err) {
+      if (state?.teardown) {
+        state.teardown.status = 'failed';
+        state.teardown.error = errorMessage(err);
+      }
+      await persist();
+      if (err instanceof UserAbort || err instanceof AwsError) throw err;
+      throw err;
+    }
+    outcome.deleted = result.deleted.map((r) => ({ type: r.type, id: r.id }));
+    outcome.failed = result.failed.map((f) => ({ type: f.resource.type, id: f.resource.id, error: f.error }));
+    if (state?.teardown) {
+      const { maskSecrets } = await import('../../engine/mask.js');
+      state.teardown.calls.push(...result.calls.map((c) => ({ service: c.service, operation: c.operation, input: maskSecrets(c.input), region: c.region })));
+      state.teardown.endedAt = new Date().toISOString();
+      state.teardown.status = result.failed.length === 0 ? 'done' : 'failed';
+      if (result.failed.length === 0 && state.status !== 'succeeded' && state.status !== 'failed') state.status = 'torn-down';
+    }
+    await persist();
+    return outcome;
+  } finally {
+    await lock?.release();
   }
 }

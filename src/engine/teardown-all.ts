@@ -1,0 +1,210 @@
+/**
+ * `teardown --all` and `status --all`: find every resource aurora-lab tagged in an account and region,
+ * whether or not this machine has the run's state, confirm each with a fresh Describe (the tagging API
+ * keeps listing deleted resources for a while), group them by run id, and tear each group down under
+ * its own run id, so the ownership check of teardownResources still holds per resource.
+ */
+import type { AwsClients } from '../aws/clients.js';
+import { UserAbort } from '../errors.js';
+import type { Reporter } from '../events.js';
+import type { ResourceType } from '../labs/schema.js';
+import type { ResourceRecord } from '../state/run-state.js';
+import { TAG_EXPIRES_AT, TAG_LAB, TAG_RUN_ID, tagValue, type Tag } from './tags.js';
+import { describeResource, regionOfArn, RESOURCE_SPECS } from './teardown/resource-types.js';
+import { teardownResources, type TeardownResult } from './teardown/run-teardown.js';
+
+/** What the tagging API lists for RDS and EC2 (the groups RDS keeps are found by Describe, below). */
+export const TAGGING_TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group'];
+
+export interface FoundResource {
+  type: ResourceType;
+  id: string;
+  region: string;
+  arn?: string;
+  status?: string;
+  tags: Tag[];
+  /** A security group's name: a run whose create was cut short recorded the group by it. */
+  name?: string;
+}
+
+export interface FoundRun {
+  runId: string;
+  lab?: string;
+  expiresAt?: string;
+  resources: FoundResource[];
+}
+
+export interface FindResult {
+  runs: FoundRun[];
+  /** Listed by the tagging API but gone (or going) at a fresh Describe: not acted on. */
+  stale: { arn: string; reason: string }[];
+}
+
+/** arn -> type and id; undefined for anything aurora-lab never creates. */
+export function parseArn(arn: string): { type: ResourceType; id: string; region?: string } | undefined {
+  const parts = arn.split(':');
+  if (parts[0] !== 'arn' || parts.length < 6) return undefined;
+  const service = parts[2];
+  const region = regionOfArn(arn);
+  if (service === 'ec2') {
+    const m = /^security-group\/(.+)$/.exec(parts.slice(5).join(':'));
+    return m ? { type: 'security-group', id: m[1]!, region } : undefined;
+  }
+  if (service !== 'rds') return undefined;
+  const kind = parts[5];
+  const id = parts.slice(6).join(':');
+  const types: Record<string, ResourceType> = {
+    cluster: 'db-cluster',
+    db: 'db-instance',
+    'cluster-snapshot': 'db-cluster-snapshot',
+    snapshot: 'db-snapshot',
+    'global-cluster': 'global-cluster',
+    subgrp: 'db-subnet-group',
+    'cluster-pg': 'db-cluster-parameter-group',
+    pg: 'db-parameter-group',
+  };
+  const type = kind ? types[kind] : undefined;
+  return type && id ? { type, id, region } : undefined;
+}
+
+async function listTagged(clients: AwsClients, region: string, signal?: AbortSignal): Promise<{ ResourceARN: string; Tags: Tag[] }[]> {
+  const out: { ResourceARN: string; Tags: Tag[] }[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const res = await clients.send(
+      'tagging',
+      'GetResources',
+      { ResourceTypeFilters: TAGGING_TYPES, TagFilters: [{ Key: TAG_RUN_ID }], ...(token ? { PaginationToken: token } : {}) },
+      { region, signal },
+    );
+    for (const m of (res.ResourceTagMappingList as { ResourceARN?: string; Tags?: Tag[] }[] | undefined) ?? []) {
+      if (m.ResourceARN) out.push({ ResourceARN: m.ResourceARN, Tags: m.Tags ?? [] });
+    }
+    token = typeof res.PaginationToken === 'string' && res.PaginationToken ? res.PaginationToken : undefined;
+    if (!token) break;
+  }
+  return out;
+}
+
+/** Subnet and parameter groups: listed by RDS, their tags read per group (describeResource). */
+const GROUP_LISTS: { type: ResourceType; operation: string; list: string; name: string }[] = [
+  { type: 'db-subnet-group', operation: 'DescribeDBSubnetGroups', list: 'DBSubnetGroups', name: 'DBSubnetGroupName' },
+  { type: 'db-cluster-parameter-group', operation: 'DescribeDBClusterParameterGroups', list: 'DBClusterParameterGroups', name: 'DBClusterParameterGroupName' },
+  { type: 'db-parameter-group', operation: 'DescribeDBParameterGroups', list: 'DBParameterGroups', name: 'DBParameterGroupName' },
+];
+
+async function listGroups(clients: AwsClients, region: string, signal?: AbortSignal): Promise<{ type: ResourceType; id: string }[]> {
+  const found: { type: ResourceType; id: string }[] = [];
+  for (const g of GROUP_LISTS) {
+    let marker: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const res = await clients.send('rds', g.operation, marker ? { Marker: marker } : {}, { region, signal });
+      for (const item of (res[g.list] as Record<string, unknown>[] | undefined) ?? []) {
+        const id = item[g.name];
+        // AWS's own default groups are never aurora-lab's.
+        if (typeof id === 'string' && !id.startsWith('default')) found.push({ type: g.type, id });
+      }
+      marker = typeof res.Marker === 'string' && res.Marker ? res.Marker : undefined;
+      if (!marker) break;
+    }
+  }
+  return found;
+}
+
+/**
+ * Every resource in the account and region that carries an aurora-lab run id, confirmed to exist by a
+ * fresh Describe whose tags (not the tagging API's) decide the owner.
+ */
+export async function findTaggedResources(clients: AwsClients, region: string, signal?: AbortSignal): Promise<FindResult> {
+  const stale: FindResult['stale'] = [];
+  const candidates: { type: ResourceType; id: string; region: string; arn?: string }[] = [];
+  for (const m of await listTagged(clients, region, signal)) {
+    const parsed = parseArn(m.ResourceARN);
+    if (!parsed) continue;
+    candidates.push({ type: parsed.type, id: parsed.id, region: parsed.region ?? region, arn: m.ResourceARN });
+  }
+  for (const g of await listGroups(clients, region, signal)) candidates.push({ ...g, region });
+
+  const byRun = new Map<string, FoundRun>();
+  for (const c of candidates) {
+    if (signal?.aborted) throw new UserAbort('interrupted');
+    const d = await describeResource(clients, c.type, c.id, c.region, signal);
+    if (!d.exists) {
+      if (c.arn) stale.push({ arn: c.arn, reason: 'listed by the tagging API but gone' });
+      continue;
+    }
+    const runId = tagValue(d.tags, TAG_RUN_ID);
+    if (!runId) continue; // untagged: never ours, never touched
+    if (d.status === 'deleted') continue;
+    // Security groups are deleted by id; the ARN carries it.
+    const id = c.type === 'security-group' ? String(d.raw?.GroupId ?? c.id) : c.id;
+    let run = byRun.get(runId);
+    if (!run) {
+      run = { runId, resources: [] };
+      byRun.set(runId, run);
+    }
+    run.lab ??= tagValue(d.tags, TAG_LAB);
+    run.expiresAt ??= tagValue(d.tags, TAG_EXPIRES_AT);
+    run.resources.push({ type: c.type, id, region: c.region, arn: c.arn ?? RESOURCE_SPECS[c.type].arn(d.raw ?? {}), status: d.status, tags: d.tags, ...(c.type === 'security-group' && typeof d.raw?.GroupName === 'string' ? { name: d.raw.GroupName } : {}) });
+  }
+  return { runs: [...byRun.values()].sort((a, b) => a.runId.localeCompare(b.runId)), stale };
+}
+
+/** A run is expired when its expires-at tag is in the past; a run without one is not (never guessed). */
+export function isExpired(run: Pick<FoundRun, 'expiresAt'>, now = new Date()): boolean {
+  if (!run.expiresAt) return false;
+  const t = Date.parse(run.expiresAt);
+  return Number.isFinite(t) && t < now.getTime();
+}
+
+/** The found resources as teardown records, minus those a local state already holds (security groups by name too). */
+export function recordsOf(run: FoundRun, local: ResourceRecord[] = []): ResourceRecord[] {
+  const now = new Date().toISOString();
+  const byName = (r: FoundResource) => r.name !== undefined && local.some((l) => l.type === r.type && l.region === r.region && l.id === r.name && l.status !== 'deleted');
+  return run.resources.filter((r) => !byName(r)).map((r) => ({ type: r.type, id: r.id, region: r.region, status: 'created', stepId: 'teardown-all', createdAt: now, ...(r.arn ? { arn: r.arn } : {}) }));
+}
+
+export interface TeardownRunGroupOptions {
+  runId: string;
+  /** The found resources plus, when this machine has the run's state, its live records. */
+  resources: ResourceRecord[];
+  clients: AwsClients;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  waiterDelays?: { min?: number; max?: number };
+  onChange?: (r: ResourceRecord) => Promise<void>;
+}
+
+/** Tear one run's group down under its own run id (teardownResources refuses anything not tagged with it). */
+export async function teardownRunGroup(opts: TeardownRunGroupOptions): Promise<TeardownResult> {
+  return teardownResources({
+    resources: opts.resources,
+    runId: opts.runId,
+    clients: opts.clients,
+    reporter: opts.reporter,
+    signal: opts.signal,
+    waiterDelays: opts.waiterDelays,
+    onChange: opts.onChange ?? (async () => {}),
+  });
+}
+
+/**
+ * A local state's records (kept as they are, updated in place by teardown) plus the found ones it
+ * lacks. A found resource the state calls deleted exists after all (a fresh Describe said so).
+ */
+export function mergeRecords(local: ResourceRecord[], found: ResourceRecord[]): ResourceRecord[] {
+  const key = (r: ResourceRecord) => `${r.type}\u0000${r.region}\u0000${r.id.toLowerCase()}`;
+  const byKey = new Map(local.map((r) => [key(r), r]));
+  const out = [...local];
+  for (const f of found) {
+    const mine = byKey.get(key(f));
+    if (!mine) {
+      byKey.set(key(f), f);
+      out.push(f);
+    } else if (mine.status === 'deleted') {
+      mine.status = 'created';
+      delete mine.deletedAt;
+    }
+  }
+  return out;
+}
