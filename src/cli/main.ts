@@ -82,7 +82,9 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .command('status')
     .description('runs on this machine, their resources and cost so far')
     .option('--all', 'also find aurora-lab resources in the account that have no local state')
-    .action(run(async (g, o: { all?: boolean }) => (await import('./commands/status.js')).statusCommand(g, o)));
+    .option('--dry-run', 'with --all: the simulated accounts of dry runs')
+    .option('--local', 'with --all: the local target')
+    .action(run(async (g, o: { all?: boolean; dryRun?: boolean; local?: boolean }) => (await import('./commands/status.js')).statusCommand(g, o)));
 
   program
     .command('connect')
