@@ -41,7 +41,11 @@ export async function resolveConnection(ex: Execution, name: string, override: R
     database: String(c.database),
     tls: useTls ? { ca: ca! } : false,
   };
-  if (c.iamAuth === true) {
+  if (c.iamAuth === true && typeof c.password === 'string') {
+    // A token given as text (a tampered one, for a negative check) is sent the way a real token is.
+    conn.iamToken = c.password;
+    ex.secrets.add(c.password);
+  } else if (c.iamAuth === true) {
     const { generateAuthToken } = await import('../sql/iam-token.js');
     const settings = ex.target.clients.settings;
     conn.iamToken = await generateAuthToken({

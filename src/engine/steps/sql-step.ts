@@ -22,8 +22,17 @@ export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext):
       const override = step.override ? (render(step.override, itemCtx) as Record<string, unknown>) : undefined;
       const conn = await resolveConnection(ex, step.connection, override, itemCtx);
       const { openSession } = await import('../../sql/session.js');
-      const session = await openSession(conn, { queryTimeoutMs: 30_000 });
       const captured: Record<string, unknown> = {};
+      let session: SqlSession;
+      try {
+        session = await openSession(conn, { queryTimeoutMs: 30_000 });
+      } catch (err) {
+        // A refused login is the outcome a negative check (bad token, no TLS) expects of its first statement.
+        const first = statements[0]!;
+        if (!(err instanceof SqlError) || !first.expectError) throw err;
+        errorCheck(ex, step, first, itemCtx, err);
+        return captured;
+      }
       try {
         for (const st of statements) await runStatement(ex, step, st, session, itemCtx, captured);
       } finally {
@@ -48,8 +57,7 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
       addCheck(ex, { name: checkName, passed: false, detail: `succeeded; expected error ${wanted.join(' or ')}`, stepId: step.id });
     } catch (err) {
       if (!(err instanceof SqlError)) throw err;
-      const passed = wanted.includes(err.code);
-      addCheck(ex, { name: checkName, passed, detail: `${err.code}${passed ? '' : ` (expected ${wanted.join(' or ')})`}`, stepId: step.id });
+      errorCheck(ex, step, st, ctx, err);
     }
     return;
   }
@@ -77,4 +85,11 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
     captured[name] = evaluate(String(render(expr, ctx)), result);
     ctx.vars[name] = captured[name];
   }
+}
+
+function errorCheck(ex: Execution, step: SqlStep, st: SqlStatement, ctx: RunContext, err: SqlError): void {
+  const wanted = Array.isArray(st.expectError) ? st.expectError : [st.expectError!];
+  const checkName = st.check ? String(render(st.check, ctx)) : `${step.id}: fails with ${wanted.join(' or ')}`;
+  const passed = wanted.includes(err.code);
+  addCheck(ex, { name: checkName, passed, detail: `${err.code}${passed ? '' : ` (expected ${wanted.join(' or ')})`}`, stepId: step.id });
 }
