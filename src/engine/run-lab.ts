@@ -76,6 +76,8 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
   const resuming = await runExists(runId);
   let lab: Lab;
   let state: RunState;
+  // A new run's directory is made only once the run is confirmed: a refused or failed start leaves nothing.
+  let labFileToCopy: string | undefined;
 
   if (resuming) {
     state = await readState(runId);
@@ -122,8 +124,7 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
       checks: [],
       resources: [],
     };
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await copyFile(loaded.file, path.join(dir, 'lab.yaml'));
+    labFileToCopy = loaded.file;
   }
 
   const target = await opts.makeTarget({ runId, dir, state: resuming ? state : undefined });
@@ -148,6 +149,7 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
     }
 
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (labFileToCopy) await copyFile(labFileToCopy, path.join(dir, 'lab.yaml'));
     const lock = await acquireLock(dir, runId);
     const ex: Execution = {
       lab,
