@@ -8,6 +8,7 @@ import {
   CreateDBInstanceCommand,
   DBClusterAlreadyExistsFault,
   DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
   ListTagsForResourceCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
@@ -290,13 +291,32 @@ describe('aws step', () => {
     expect(state.steps['create-instances']!.calls).toHaveLength(3);
   });
 
-  it('a resumed forEach create does not record a resource twice', async () => {
+  it('a resumed forEach create does not send the create again for an instance recorded as created, nor record it twice', async () => {
     h = await harness({
       resources: [{ type: 'db-instance', id: `${PREFIX}-0`, region: 'us-east-1', status: 'created', stepId: 'create-instances', createdAt: new Date().toISOString() }],
     });
-    rds.on(CreateDBInstanceCommand).callsFake((input: Record<string, unknown>) => ({ DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier } }));
+    rds.on(CreateDBInstanceCommand).callsFake((input: Record<string, unknown>) => ({ DBInstance: { DBInstanceIdentifier: input.DBInstanceIdentifier, PromotionTier: input.PromotionTier } }));
+    rds.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [{ DBInstanceIdentifier: `${PREFIX}-0`, PromotionTier: 0, DBInstanceStatus: 'creating', TagList: [{ Key: TAG_RUN_ID, Value: RUN }] }],
+    });
+    rds.on(ListTagsForResourceCommand).resolves({ TagList: [{ Key: TAG_RUN_ID, Value: RUN }] });
     await h.run(['create-instances']);
-    expect(h.stateOnDisk().resources.map((r) => r.id).sort()).toEqual([0, 1, 2].map((i) => `${PREFIX}-${i}`));
+    expect(rds.commandCalls(CreateDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier).sort()).toEqual([`${PREFIX}-1`, `${PREFIX}-2`]);
+    const state = h.stateOnDisk();
+    expect(state.resources.map((r) => `${r.id} ${r.status}`).sort()).toEqual([0, 1, 2].map((i) => `${PREFIX}-${i} created`));
+    expect(state.vars.instanceIds).toEqual([0, 1, 2].map((i) => `${PREFIX}-${i}`));
+    expect(h.reporter.codes()).toContain('resource.adopted');
+  });
+
+  it('a resource recorded as created that is gone by the resume is created again', async () => {
+    h = await harness({
+      resources: [{ type: 'db-cluster', id: PREFIX, region: 'us-east-1', status: 'created', stepId: 'create-cluster', createdAt: new Date().toISOString() }],
+    });
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    rds.on(CreateDBClusterCommand).callsFake(clusterOutput);
+    await h.run(['create-cluster']);
+    expect(rds.commandCalls(CreateDBClusterCommand)).toHaveLength(1);
+    expect(h.stateOnDisk().resources).toEqual([expect.objectContaining({ id: PREFIX, status: 'created' })]);
   });
 
   it('the run context names the run prefix and tags used above', () => {

@@ -47,6 +47,11 @@ async function callOnce(ex: Execution, step: AwsStep, ctx: RunContext, rec: Step
       ex.state.resources.push(resource);
     }
     await ex.persist();
+    // The create returned before an interruption: do not send it again, take up what it made.
+    if (resource.status === 'created') {
+      const output = await alreadyCreated(ex, resource);
+      if (output) return output;
+    }
   }
   recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
   let output: Record<string, unknown>;
@@ -71,6 +76,14 @@ async function callOnce(ex: Execution, step: AwsStep, ctx: RunContext, rec: Step
     ex.reporter.emit({ code: 'resource.created', level: 'info', message: `created ${resource.type} ${resource.id}`, data: { ...resource } });
   }
   return output;
+}
+
+/** The create output of a resource this run recorded as created, if it is still there and still tagged as ours. */
+async function alreadyCreated(ex: Execution, resource: ResourceRecord): Promise<Record<string, unknown> | undefined> {
+  const found = await describeResource(ex.target.clients, resource.type as ResourceType, resource.id, resource.region, ex.signal);
+  if (!found.exists || tagValue(found.tags, TAG_RUN_ID) !== ex.state.runId || !found.createOutput) return undefined;
+  ex.reporter.emit({ code: 'resource.adopted', level: 'info', message: `${resource.type} ${resource.id} was created before the interruption; adopting it` });
+  return found.createOutput;
 }
 
 async function adopt(ex: Execution, resource: ResourceRecord, err: AwsError): Promise<Record<string, unknown>> {
