@@ -6,13 +6,12 @@
  * Then runs where 20 % of calls are throttled or fail with a 5xx: the SDK's retries carry them through.
  * The figures are written to test/faults/fault-figures.json (the README quotes them).
  */
-import { writeFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../src/labs/loader.js';
 import { SimError } from '../../src/sim/types.js';
+import { mergeFigures } from './figures.js';
 import { Crash, fastTmp, labFiles, leftovers, resourcesMade, runIdOf, runInProcess, simState, teardownInProcess, type RunControl } from './fault-helpers.js';
 
 const figures = {
@@ -39,13 +38,6 @@ afterAll(async () => {
   await mergeFigures(figures);
   await rm(home, { recursive: true, force: true });
 });
-
-export async function mergeFigures(part: Partial<typeof figures> & { byKind?: Partial<typeof figures.byKind> }): Promise<void> {
-  const file = path.join(__dirname, 'fault-figures.json');
-  const { readFile } = await import('node:fs/promises');
-  const old = await readFile(file, 'utf8').then(JSON.parse, () => ({}));
-  await writeFile(file, `${JSON.stringify({ ...old, ...part, byKind: { ...(old.byKind ?? {}), ...(part.byKind ?? {}) }, writtenAt: new Date().toISOString() }, null, 2)}\n`);
-}
 
 const labs = await labFiles();
 const matrix: { file: string; name: string; engine: string; kinds: Record<string, string> }[] = [];
