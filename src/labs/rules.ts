@@ -33,6 +33,8 @@ export function checkRules(lab: Lab): RuleProblem[] {
 
   const checkExpressions = (value: unknown, where: (string | number)[], extraVars: Set<string>) => {
     for (const expr of expressionsIn(value)) checkExpression(expr, where, extraVars);
+    // A "{{" left open would otherwise be sent to AWS as literal text.
+    if (unclosedTemplate(value)) problems.push({ path: where, message: 'a template "{{ ... }}" is not closed' });
   };
   const checkExpression = (expr: string, where: (string | number)[], extraVars: Set<string>) => {
     try {
@@ -172,4 +174,11 @@ export function checkRules(lab: Lab): RuleProblem[] {
   function refConnection(name: string, where: (string | number)[]) {
     if (!connections.has(name)) problems.push({ path: where, message: `connection "${name}" is not defined under connections` });
   }
+}
+
+function unclosedTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return /\{\{(?![^{}]*\}\})/.test(value);
+  if (Array.isArray(value)) return value.some(unclosedTemplate);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(unclosedTemplate);
+  return false;
 }
