@@ -96,7 +96,7 @@ export async function readState(runId: string): Promise<RunState> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new StateError(`the state of run ${runId} is not valid JSON (${file})`, { code: 'STATE_CORRUPT', cause: err });
+    throw new StateError(`the state of run ${runId} is not valid JSON (${file})`, { code: 'STATE_CORRUPT', hint: `it was cut short or edited: if the run made nothing, delete ${path.dirname(file)}; otherwise remove what it made with \`aurora-lab teardown --all\``, cause: err });
   }
   const parsed = runStateSchema.safeParse(json);
   if (!parsed.success) {
