@@ -131,7 +131,10 @@ export class PgServer {
       ...c('cluster_name', this.instanceId),
       // Throwaway lab databases: durability across an OS crash does not matter, speed does.
       ...c('fsync', 'off'),
-      ...c('synchronous_commit', 'off'),
+      // But a commit must reach the WAL (and so the walsenders) at once: with synchronous_commit off it
+      // waits for the WAL writer (up to 200 ms), and a table just created on the writer is missing on
+      // its readers for that long (Aurora's readers see it within milliseconds). With fsync off, on is cheap.
+      ...c('synchronous_commit', 'on'),
       // Three instances must stay small (under ~300 MB RSS together).
       ...c('shared_buffers', '16MB'),
       ...c('max_connections', 40),
