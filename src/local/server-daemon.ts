@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import type { LabEvent, Reporter } from '../events.js';
 import { SimCloud } from '../sim/model/cloud.js';
+import type { ClusterSpec, DataPlane } from '../sim/data-plane.js';
 import type { SimDelays } from '../sim/model/runtime.js';
 import { startSimServer, type SimServer } from '../sim/server.js';
 import { SimError, type SimCall } from '../sim/types.js';
@@ -78,12 +79,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   await dataPlane.start();
   const regions = new Set<string>();
   let info: ServerInfo | undefined;
-  const sim = new SimCloud({ accountId: LOCAL_ACCOUNT_ID, delays: delaysFrom(delayMs), dataPlane });
+  const tracked = trackClusterCreation(dataPlane);
+  const sim = new SimCloud({ accountId: LOCAL_ACCOUNT_ID, delays: delaysFrom(delayMs), dataPlane: tracked.dataPlane });
+  const call = async (c: SimCall): Promise<Record<string, unknown>> => {
+    const out = await sim.call(c);
+    return CREATES_CLUSTER.has(c.operation) && c.service === 'rds' ? withLocalEndpoints(sim, c, out, tracked.created) : out;
+  };
   // One call at a time: a refused call rolls the model's state back to what it was before it, which
   // must not undo a concurrent call's change.
   let queue: Promise<unknown> = Promise.resolve();
+  const callOne = call;
   const handler = (call: SimCall): Promise<Record<string, unknown>> => {
-    const result = queue.then(() => sim.call(call));
+    const result = queue.then(() => callOne(call));
     queue = result.catch(() => undefined);
     result.then(
       () => log.line(`call ${call.service} ${call.region} ${call.operation} ok`),
@@ -157,4 +164,58 @@ export async function serveForeground(opts: DaemonOptions): Promise<ServerInfo> 
     process.off('SIGHUP', onSignal);
   }
   return daemon.info;
+}
+
+const CREATES_CLUSTER = new Set(['CreateDBCluster', 'RestoreDBClusterFromSnapshot']);
+
+/**
+ * The data plane, with a record of each cluster's endpoint allocation. The model asks for endpoints
+ * asynchronously, but callers take Endpoint and Port from the CreateDBCluster answer (as on AWS, where
+ * they are known at once): the answer waits for the local ports.
+ */
+function trackClusterCreation(inner: LocalDataPlane): { dataPlane: DataPlane; created: (region: string, id: string) => Promise<unknown> | undefined } {
+  const creations = new Map<string, Promise<unknown>>();
+  const dataPlane: DataPlane = {
+    createCluster: (spec: ClusterSpec) => {
+      const p = inner.createCluster(spec);
+      creations.set(`${spec.region}/${spec.clusterId}`, p.catch(() => undefined));
+      return p;
+    },
+    createInstance: (spec) => inner.createInstance(spec),
+    deleteInstance: (id) => inner.deleteInstance(id),
+    deleteCluster: (id) => inner.deleteCluster(id),
+    failover: (clusterId, newWriterId) => inner.failover(clusterId, newWriterId),
+    rebootInstance: (id) => inner.rebootInstance(id),
+    createSnapshot: (kind, sourceId, snapshotId) => inner.createSnapshot(kind, sourceId, snapshotId),
+    deleteSnapshot: (id) => inner.deleteSnapshot(id),
+    setMasterPassword: (id, password) => inner.setMasterPassword(id, password),
+  };
+  return { dataPlane, created: (region, id) => creations.get(`${region}/${id}`) };
+}
+
+async function withLocalEndpoints(
+  sim: SimCloud,
+  c: SimCall,
+  out: Record<string, unknown>,
+  created: (region: string, id: string) => Promise<unknown> | undefined,
+): Promise<Record<string, unknown>> {
+  const cluster = out.DBCluster as Record<string, unknown> | undefined;
+  const id = typeof cluster?.DBClusterIdentifier === 'string' ? cluster.DBClusterIdentifier : undefined;
+  if (!cluster || !id) return out;
+  const deadline = Date.now() + 10_000;
+  let pending = created(c.region, id);
+  // The model queues the allocation behind earlier work on the same cluster name; it starts shortly.
+  while (!pending && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+    pending = created(c.region, id);
+  }
+  if (!pending) return out;
+  await pending;
+  // The model records the endpoints in a callback a few microtasks after the allocation resolves.
+  await new Promise((r) => setImmediate(r));
+  const now = await sim.call({ service: 'rds', operation: 'DescribeDBClusters', input: { DBClusterIdentifier: id }, region: c.region }).catch(() => undefined);
+  const fresh = (now?.DBClusters as Record<string, unknown>[] | undefined)?.[0];
+  if (!fresh) return out;
+  const { Endpoint, ReaderEndpoint, Port } = fresh;
+  return { ...out, DBCluster: { ...cluster, ...(Endpoint ? { Endpoint } : {}), ...(ReaderEndpoint ? { ReaderEndpoint } : {}), ...(Port !== undefined ? { Port } : {}) } };
 }
