@@ -285,6 +285,9 @@ export class LocalDataPlane implements DataPlane {
 
   async setMasterPassword(clusterOrInstanceId: string, password: string): Promise<void> {
     const cluster = this.clusters.get(clusterOrInstanceId);
+    // Instances created later (the first one of a restored cluster, whose password is changed before
+    // it has any) take the password from the cluster's spec.
+    if (cluster) cluster.spec.masterPassword = password;
     const id = cluster ? cluster.writerId : clusterOrInstanceId;
     if (!id) return;
     const state = this.instance(id);
