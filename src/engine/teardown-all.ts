@@ -6,12 +6,10 @@
  */
 import type { AwsClients } from '../aws/clients.js';
 import { UserAbort } from '../errors.js';
-import type { Reporter } from '../events.js';
 import type { ResourceType } from '../labs/schema.js';
 import type { ResourceRecord } from '../state/run-state.js';
 import { TAG_EXPIRES_AT, TAG_LAB, TAG_RUN_ID, tagValue, type Tag } from './tags.js';
 import { describeResource, regionOfArn, RESOURCE_SPECS } from './teardown/resource-types.js';
-import { teardownResources, type TeardownResult } from './teardown/run-teardown.js';
 
 /** What the tagging API lists for RDS and EC2 (the groups RDS keeps are found by Describe, below). */
 export const TAGGING_TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group'];
@@ -162,30 +160,6 @@ export function recordsOf(run: FoundRun, local: ResourceRecord[] = []): Resource
   const now = new Date().toISOString();
   const byName = (r: FoundResource) => r.name !== undefined && local.some((l) => l.type === r.type && l.region === r.region && l.id === r.name && l.status !== 'deleted');
   return run.resources.filter((r) => !byName(r)).map((r) => ({ type: r.type, id: r.id, region: r.region, status: 'created', stepId: 'teardown-all', createdAt: now, ...(r.arn ? { arn: r.arn } : {}) }));
-}
-
-export interface TeardownRunGroupOptions {
-  runId: string;
-  /** The found resources plus, when this machine has the run's state, its live records. */
-  resources: ResourceRecord[];
-  clients: AwsClients;
-  reporter: Reporter;
-  signal?: AbortSignal;
-  waiterDelays?: { min?: number; max?: number };
-  onChange?: (r: ResourceRecord) => Promise<void>;
-}
-
-/** Tear one run's group down under its own run id (teardownResources refuses anything not tagged with it). */
-export async function teardownRunGroup(opts: TeardownRunGroupOptions): Promise<TeardownResult> {
-  return teardownResources({
-    resources: opts.resources,
-    runId: opts.runId,
-    clients: opts.clients,
-    reporter: opts.reporter,
-    signal: opts.signal,
-    waiterDelays: opts.waiterDelays,
-    onChange: opts.onChange ?? (async () => {}),
-  });
 }
 
 /**

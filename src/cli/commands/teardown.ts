@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AwsError, ExitCode, StateError, UsageError, UserAbort, errorMessage, type ExitCodeValue } from '../../errors.js';
+import { ExitCode, StateError, UsageError, UserAbort, errorMessage, type ExitCodeValue } from '../../errors.js';
 import type { Reporter } from '../../events.js';
 import type { Target, TargetName } from '../../engine/target.js';
 import type { FoundRun } from '../../engine/teardown-all.js';
@@ -187,7 +187,7 @@ async function teardownAllCommand(g: GlobalOptions, o: TeardownOptions): Promise
 
 /** One run's tagged resources, under its own run id; the run's local state (if any) is updated too. */
 async function teardownFoundRun(scope: Scope, run: FoundRun, reporter: Reporter, signal: AbortSignal): Promise<RunOutcome> {
-  const { recordsOf, mergeRecords, teardownRunGroup } = await import('../../engine/teardown-all.js');
+  const { recordsOf, mergeRecords } = await import('../../engine/teardown-all.js');
   const outcome: RunOutcome = { runId: run.runId, lab: run.lab, expiresAt: run.expiresAt, localState: false, deleted: [], failed: [] };
   let state: RunState | undefined;
   const validId = /^[a-z][a-z0-9]{2,19}$/.test(run.runId);
@@ -212,37 +212,13 @@ async function teardownFoundRun(scope: Scope, run: FoundRun, reporter: Reporter,
       await scope.target.save();
       if (state) await writeState(state, runDir(state.runId));
     };
-    const caps = scope.target.capabilities;
-    if (state) state.teardown = { status: 'running', startedAt: new Date().toISOString(), calls: state.teardown?.calls ?? [] };
-    let result;
-    try {
-      result = await teardownRunGroup({
-        runId: run.runId,
-        resources,
-        clients: scope.target.clients,
-        reporter,
-        signal,
-        waiterDelays: caps.waiterMinDelay !== undefined ? { min: caps.waiterMinDelay, max: caps.waiterMaxDelay } : undefined,
-        onChange: persist,
-      });
-    } catch (err) {
-      if (state?.teardown) {
-        state.teardown.status = 'failed';
-        state.teardown.error = errorMessage(err);
-      }
-      await persist();
-      if (err instanceof UserAbort || err instanceof AwsError) throw err;
-      throw err;
-    }
+    const { recordedTeardown, waiterDelaysOf } = await import('../../engine/teardown-run.js');
+    const { teardownResources } = await import('../../engine/teardown/run-teardown.js');
+    const result = await recordedTeardown(state, persist, () =>
+      teardownResources({ runId: run.runId, resources, clients: scope.target.clients, reporter, signal, waiterDelays: waiterDelaysOf(scope.target), onChange: persist }),
+    );
     outcome.deleted = result.deleted.map((r) => ({ type: r.type, id: r.id }));
     outcome.failed = result.failed.map((f) => ({ type: f.resource.type, id: f.resource.id, error: f.error }));
-    if (state?.teardown) {
-      const { maskSecrets } = await import('../../engine/mask.js');
-      state.teardown.calls.push(...result.calls.map((c) => ({ service: c.service, operation: c.operation, input: maskSecrets(c.input), region: c.region })));
-      state.teardown.endedAt = new Date().toISOString();
-      state.teardown.status = result.failed.length === 0 ? 'done' : 'failed';
-      if (result.failed.length === 0 && state.status !== 'succeeded' && state.status !== 'failed') state.status = 'torn-down';
-    }
     await persist();
     return outcome;
   } finally {
