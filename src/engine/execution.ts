@@ -3,7 +3,8 @@ import type { Lab } from '../labs/schema.js';
 import type { Reporter } from '../events.js';
 import type { RunState, StepRecord, CheckResult, RecordedCall } from '../state/run-state.js';
 import type { Target } from './target.js';
-import { maskSecrets } from './mask.js';
+import { maskSensitive } from '../sim/shapes.js';
+import type { SimService } from '../sim/types.js';
 
 export interface Execution {
   lab: Lab;
@@ -21,8 +22,9 @@ export interface Execution {
   secrets: Set<string>;
 }
 
-export function recordCall(ex: Execution, rec: StepRecord, call: RecordedCall): void {
-  const masked = { ...call, input: maskSecrets(call.input) };
+/** Record a call as sent, with the members the SDK's schema marks sensitive replaced by "***". */
+export async function recordCall(ex: Execution, rec: StepRecord, call: RecordedCall): Promise<void> {
+  const masked = { ...call, input: await maskSensitive(call.service as SimService, call.operation, call.input) };
   rec.calls.push(masked);
   rec.calledAt ??= Date.now();
   ex.reporter.emit({

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { render, TemplateError, toDate } from '../../src/labs/template.js';
-import { maskSecrets } from '../../src/engine/mask.js';
-import { validateInput } from '../../src/sim/shapes.js';
+import { maskSensitive, validateInput } from '../../src/sim/shapes.js';
 
 describe('$date in templates', () => {
   it('turns seconds from now into a Date, negative meaning the past', () => {
@@ -33,11 +32,12 @@ describe('$date in templates', () => {
     expect(render({ $date: 1, other: 2 }, {})).toEqual({ $date: 1, other: 2 });
   });
 
-  it('keeps a Date a Date when a recorded call is masked', () => {
+  it('keeps a Date a Date when a recorded call is masked', async () => {
     const d = new Date('2026-01-01T00:00:00Z');
-    const masked = maskSecrets({ StartTime: d, MasterUserPassword: 'x' }) as Record<string, unknown>;
-    expect(masked.StartTime).toBeInstanceOf(Date);
-    expect((masked.StartTime as Date).getTime()).toBe(d.getTime());
-    expect(masked.MasterUserPassword).toBe('***');
+    const start = (await maskSensitive('pi', 'GetResourceMetrics', { StartTime: d })) as Record<string, unknown>;
+    expect(start.StartTime).toBeInstanceOf(Date);
+    expect((start.StartTime as Date).getTime()).toBe(d.getTime());
+    const create = (await maskSensitive('rds', 'ModifyDBCluster', { DBClusterIdentifier: 'c', MasterUserPassword: 'x' })) as Record<string, unknown>;
+    expect(create.MasterUserPassword).toBe('***');
   });
 });

@@ -53,7 +53,7 @@ async function callOnce(ex: Execution, step: AwsStep, ctx: RunContext, rec: Step
       if (output) return output;
     }
   }
-  recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
+  await recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
   let output: Record<string, unknown>;
   try {
     output = await ex.target.clients.send(step.service as SimService, step.operation, input, { region, signal: ex.signal });

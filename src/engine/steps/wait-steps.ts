@@ -36,7 +36,7 @@ export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext
   const intervalMs = step.intervalSeconds * 1000 * ex.target.capabilities.pollScale;
   let lastReissue = started;
   let polls = 0;
-  recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
+  await recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
   for (;;) {
     if (ex.signal.aborted) throw new UserAbort(`interrupted while waiting for: ${step.title}`);
     const output = await ex.target.clients.send(step.service as SimService, step.operation, input, { region, signal: ex.signal });
