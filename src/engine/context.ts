@@ -1,10 +1,12 @@
 /** The object every template and JMESPath condition of a lab is evaluated against. */
 import type { Lab } from '../labs/schema.js';
+import type { EngineFamily } from '../sql/types.js';
 import type { RunState } from '../state/run-state.js';
 import { runTags, type Tag } from './tags.js';
 import type { TargetCapabilities, TargetName } from './target.js';
 
-export type EngineFamily = 'postgres' | 'mysql';
+export type { EngineFamily };
+
 
 export function engineFamily(engine: string): EngineFamily {
   return engine.includes('mysql') ? 'mysql' : 'postgres';

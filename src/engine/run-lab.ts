@@ -5,7 +5,7 @@
 import { mkdir, readFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AuroraLabError, UsageError, UserAbort, StateError, errorMessage } from '../errors.js';
+import { AuroraLabError, LabFileError, UsageError, UserAbort, StateError, errorMessage } from '../errors.js';
 import type { Reporter } from '../events.js';
 import { loadLab, parseLab, displayPath } from '../labs/loader.js';
 import type { Engine, Lab } from '../labs/schema.js';
@@ -215,7 +215,6 @@ async function checkOperations(lab: Lab): Promise<void> {
     }
   }
   if (problems.length > 0) {
-    const { LabFileError } = await import('../errors.js');
     throw new LabFileError(`lab ${lab.name} names AWS operations that do not exist`, { details: problems, hint: 'operation names are the SDK command names without "Command"' });
   }
 }

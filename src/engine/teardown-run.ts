@@ -3,7 +3,7 @@ import { errorMessage } from '../errors.js';
 import type { Reporter } from '../events.js';
 import { maskSensitive } from '../sim/shapes.js';
 import type { SimService } from '../sim/types.js';
-import type { ResourceRecord, RunState } from '../state/run-state.js';
+import type { RunState } from '../state/run-state.js';
 import type { Target } from './target.js';
 import { teardownResources, type TeardownResult } from './teardown/run-teardown.js';
 
@@ -68,5 +68,3 @@ export async function recordedTeardown(state: RunState | undefined, persist: () 
   await persist();
   return result;
 }
-
-export type { ResourceRecord };

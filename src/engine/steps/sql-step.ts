@@ -11,7 +11,7 @@ import { resolveConnection } from '../connections.js';
 import type { RunContext } from '../context.js';
 import { addCheck, addMeasurement, type Execution } from '../execution.js';
 import { forEachItems, NO_ITEM } from './aws-step.js';
-import { sleep } from './wait-steps.js';
+import { sleep } from '../../sql/timeout.js';
 
 export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext): Promise<void> {
   const statements = Array.isArray(step.statements) ? step.statements : step.statements[ctx.family];

@@ -6,6 +6,7 @@ import type { SimService } from '../../sim/types.js';
 import type { StepRecord } from '../../state/run-state.js';
 import type { RunContext } from '../context.js';
 import { addMeasurement, recordCall, type Execution } from '../execution.js';
+import { sleep } from '../../sql/timeout.js';
 import { forEachItems, NO_ITEM, runAwsStep } from './aws-step.js';
 
 export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext, _rec: StepRecord): Promise<void> {
@@ -65,17 +66,4 @@ export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext
     }
     await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), ex.signal);
   }
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
