@@ -12,6 +12,8 @@ interface Spinner {
   succeed(text?: string): void;
   fail(text?: string): void;
   stop(): void;
+  clear(): Spinner;
+  render(): Spinner;
 }
 
 export class HumanReporter implements Reporter {
@@ -80,27 +82,18 @@ export class HumanReporter implements Reporter {
         return;
       default:
         if (e.level === 'debug' && !this.settings.debug) return;
-        this.pauseSpinner();
         this.line(e.level === 'error' ? c.red(e.message) : e.level === 'warn' ? c.yellow(e.message) : e.message);
     }
   }
 
-  private pauseSpinner() {
-    // A message in the middle of a step prints above the spinner, which then goes on.
-    if (this.spinner) {
-      const text = this.spinner.text;
-      this.spinner.stop();
-      this.spinner = this.ora!({ text, stream: this.stream });
-      queueMicrotask(() => this.spinner?.start());
-    }
-  }
-
+  /** A line in the middle of a step prints above the spinner, which then goes on. */
   private line(text: string) {
+    this.spinner?.clear();
     this.stream.write(`${text}\n`);
+    this.spinner?.render();
   }
 
   private indent(text: string) {
-    if (this.spinner) this.pauseSpinner();
     for (const l of text.split('\n')) this.line(`    ${l}`);
   }
 }
