@@ -1,6 +1,7 @@
 import { ExitCode, UsageError, type ExitCodeValue } from '../../errors.js';
 import type { Execution } from '../../engine/execution.js';
-import type { Plan } from '../../engine/planner.js';
+import { planRun } from '../../engine/planner.js';
+import type { Target } from '../../engine/target.js';
 import { runSteps, stopProbes } from '../../engine/runner.js';
 import { parseLab } from '../../labs/loader.js';
 import { HumanReporter } from '../../output/human-reporter.js';
@@ -28,18 +29,15 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
   const reporter = new HumanReporter(settings);
   await reporter.init();
   const lock = await acquireLock(dir, state.runId);
-  const target = await makeTarget(state.target, { ...g, caBundle: o.caBundle }, { dir, region: state.region });
+  let target: Target | undefined;
   try {
-    const plan: Plan = {
-      unsupported: [],
-      steps: lab.steps.filter((s) => s.kind === 'sql' || s.kind === 'check').map((step) =>
-        target.capabilities.sql || step.kind === 'check' ? { step, action: 'run' as const } : { step, action: 'skip' as const, reason: 'SQL is not run in a dry run', record: false },
-      ),
-    };
+    target = await makeTarget(state.target, { ...g, caBundle: o.caBundle }, { dir, region: state.region });
+    // The same planner as a run, over the lab's SQL and check steps only, as if none had run yet.
+    const plan = planRun({ ...lab, steps: lab.steps.filter((s) => s.kind === 'sql' || s.kind === 'check') }, { steps: {} }, target.capabilities);
     state.checks = [];
-    const ex: Execution = { lab, state, target, reporter, dir, probes: new Map(), secrets: new Set(), signal: new AbortController().signal, persist: async () => writeState(state, dir) };
+    const t = target;
     await withInterrupt(reporter, async (signal) => {
-      ex.signal = signal;
+      const ex: Execution = { lab, state, target: t, reporter, dir, probes: new Map(), secrets: new Set(), signal, persist: async () => writeState(state, dir) };
       try {
         await runSteps(ex, plan);
       } finally {
@@ -55,7 +53,7 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
     }
     return failed.length > 0 ? ExitCode.checksFailed : ExitCode.ok;
   } finally {
-    await target.close();
+    await target?.close();
     await lock.release();
   }
 }
