@@ -24,7 +24,8 @@ export interface Execution {
 
 /** Record a call as sent, with the members the SDK's schema marks sensitive replaced by "***". */
 export async function recordCall(ex: Execution, rec: StepRecord, call: RecordedCall): Promise<void> {
-  const masked = { ...call, input: await maskSensitive(call.service as SimService, call.operation, call.input) };
+  const schemaMasked = await maskSensitive(call.service as SimService, call.operation, call.input);
+  const masked = { ...call, input: maskKnownSecrets(schemaMasked, ex.secrets) };
   rec.calls.push(masked);
   rec.calledAt ??= Date.now();
   ex.reporter.emit({
@@ -33,6 +34,20 @@ export async function recordCall(ex: Execution, rec: StepRecord, call: RecordedC
     message: `${call.service}:${call.operation}`,
     data: masked,
   });
+}
+
+/**
+ * A safety net behind the schema's sensitive trait: a string holding a value the run knows to be secret
+ * (a generated password, a value read from Secrets Manager) is masked in whatever member it was put.
+ */
+export function maskKnownSecrets(value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (secrets.size === 0) return value;
+  if (typeof value === 'string') return [...secrets].some((s) => s !== '' && value.includes(s)) ? '***' : value;
+  if (Array.isArray(value)) return value.map((v) => maskKnownSecrets(v, secrets));
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskKnownSecrets(v, secrets)]));
+  }
+  return value;
 }
 
 export function addCheck(ex: Execution, check: CheckResult): void {

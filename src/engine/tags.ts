@@ -30,6 +30,9 @@ export function withRunTags(service: string, operation: string, input: Record<st
   if (service === 'rds' && /^(Create|Restore|Copy)/.test(operation)) {
     return { ...input, Tags: merge(input.Tags, tags) };
   }
+  if (service === 'secrets-manager' && operation === 'CreateSecret') {
+    return { ...input, Tags: merge(input.Tags, tags) };
+  }
   if (service === 'ec2' && operation === 'CreateSecurityGroup') {
     const specs = Array.isArray(input.TagSpecifications) ? (input.TagSpecifications as { ResourceType: string; Tags?: Tag[] }[]) : [];
     const others = specs.filter((s) => s.ResourceType !== 'security-group');

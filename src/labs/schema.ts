@@ -4,6 +4,17 @@
  *
  * Values that are strings may hold templates: `{{ jmespath }}` evaluated against the run context
  * (see template.ts). A string that is exactly one template keeps the expression's type.
+ *
+ * Resolvers: an object with exactly one of these keys is replaced by a value made when the step runs.
+ * They are few on purpose, and each exists because a template can only give JSON:
+ *   { $date: 600 | "<ISO 8601>" }             a Date (SDK timestamps): seconds from now or a time
+ *   { $generatePassword: { length: 32 } }     a new random password (letters and digits, 8-128),
+ *                                             known to the run as a secret (redacted everywhere)
+ *   { $json: <value> }                        the rendered value as JSON text (a SecretString)
+ *   { $secretValue: { secretId, key } }       aws steps only: read from Secrets Manager just before
+ *                                             the call is sent (key: a member of its JSON), never stored
+ * A generated or read value goes only into the call being sent; put it in a member the SDK marks
+ * sensitive (MasterUserPassword, SecretString) so the recorded call shows "***".
  */
 import { z } from 'zod';
 
@@ -20,6 +31,8 @@ export const RESOURCE_TYPES = [
   'db-cluster-parameter-group',
   'db-parameter-group',
   'security-group',
+  /** A Secrets Manager secret the run made (a password it generated: global database members). */
+  'secret',
 ] as const;
 
 export type Engine = (typeof ENGINES)[number];

@@ -4,6 +4,7 @@
  * one template yields the expression's value with its type (a list, a number, an object); a string
  * with text around templates yields text.
  */
+import { randomInt } from 'node:crypto';
 import jmespath from 'jmespath';
 
 // @types/jmespath declares search only; the package also exports compile.
@@ -64,21 +65,61 @@ export function toDate(value: unknown, now = Date.now()): Date {
   return date;
 }
 
-function isDateSpec(value: object): value is { $date: unknown } {
+/** The one key of `{ $key: spec }`, when the object is a resolver of that kind. */
+function resolverSpec(value: object, key: string): unknown {
   const keys = Object.keys(value);
-  return keys.length === 1 && keys[0] === '$date';
+  return keys.length === 1 && keys[0] === key ? (value as Record<string, unknown>)[key] : NO_SPEC;
+}
+const NO_SPEC = Symbol('no spec');
+
+/**
+ * Letters and digits only: nothing RDS refuses in a master password ('/', '"', '@', space) and nothing
+ * a connection URI or a shell would need to escape.
+ */
+const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const PASSWORD_LENGTH = { min: 8, max: 128, default: 32 } as const;
+
+/** `{ $generatePassword: { length } }`: a new random password, from crypto.randomInt (no modulo bias). */
+export function generatePassword(spec: unknown): string {
+  const raw = spec && typeof spec === 'object' ? (spec as Record<string, unknown>).length : undefined;
+  const length = raw === undefined ? PASSWORD_LENGTH.default : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < PASSWORD_LENGTH.min || length > PASSWORD_LENGTH.max) {
+    throw new TemplateError(`$generatePassword needs a length from ${PASSWORD_LENGTH.min} to ${PASSWORD_LENGTH.max}, got ${JSON.stringify(raw)}`, '$generatePassword');
+  }
+  let out = '';
+  for (let i = 0; i < length; i++) out += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)];
+  return out;
 }
 
-/** Render every string inside a value (objects and lists are copied, never mutated). */
-export function render(value: unknown, context: unknown): unknown {
+/** What a render reports besides its result: secret values it made, for redaction. */
+export interface RenderHooks {
+  secret?(value: string): void;
+}
+
+/**
+ * Render every string inside a value (objects and lists are copied, never mutated), and the resolvers:
+ * `{ $date: x }` a Date, `{ $generatePassword: { length } }` a new password (reported to hooks.secret),
+ * `{ $json: value }` the rendered value as JSON text. `{ $secretValue: ... }` is rendered like any
+ * object: the aws step resolves it when it sends the call (it needs Secrets Manager).
+ */
+export function render(value: unknown, context: unknown, hooks: RenderHooks = {}): unknown {
   if (typeof value === 'string') return renderString(value, context);
-  if (Array.isArray(value)) return value.map((v) => render(v, context));
+  if (Array.isArray(value)) return value.map((v) => render(v, context, hooks));
   if (value instanceof Date) return new Date(value.getTime());
   if (value !== null && typeof value === 'object') {
-    if (isDateSpec(value)) return toDate(render(value.$date, context));
+    const date = resolverSpec(value, '$date');
+    if (date !== NO_SPEC) return toDate(render(date, context, hooks));
+    const password = resolverSpec(value, '$generatePassword');
+    if (password !== NO_SPEC) {
+      const made = generatePassword(render(password, context, hooks));
+      hooks.secret?.(made);
+      return made;
+    }
+    const json = resolverSpec(value, '$json');
+    if (json !== NO_SPEC) return JSON.stringify(render(json, context, hooks));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const rendered = render(v, context);
+      const rendered = render(v, context, hooks);
       // A template that evaluates to null drops the member: optional SDK inputs stay unset.
       if (rendered !== null && rendered !== undefined) out[k] = rendered;
     }

@@ -41,3 +41,59 @@ describe('$date in templates', () => {
     expect(create.MasterUserPassword).toBe('***');
   });
 });
+
+describe('$generatePassword and $json in templates', () => {
+  it('makes a new password of the asked length from letters and digits only, different every time', () => {
+    const a = render({ $generatePassword: { length: 32 } }, {}) as string;
+    const b = render({ $generatePassword: { length: 32 } }, {}) as string;
+    expect(a).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(b).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(a).not.toBe(b);
+    // Nothing RDS refuses in a master password.
+    expect(a).not.toMatch(/[/"@ ]/);
+  });
+
+  it('takes a templated length and defaults to 32', () => {
+    expect(render({ $generatePassword: { length: '{{ params.n }}' } }, { params: { n: 12 } })).toMatch(/^[A-Za-z0-9]{12}$/);
+    expect(render({ $generatePassword: {} }, {})).toMatch(/^[A-Za-z0-9]{32}$/);
+  });
+
+  it('refuses a length outside 8-128', () => {
+    expect(() => render({ $generatePassword: { length: 4 } }, {})).toThrow(TemplateError);
+    expect(() => render({ $generatePassword: { length: 500 } }, {})).toThrow(TemplateError);
+    expect(() => render({ $generatePassword: { length: 'long' } }, {})).toThrow(TemplateError);
+  });
+
+  it('reports each password it makes as a secret, so the run can redact it', () => {
+    const seen: string[] = [];
+    const out = render({ A: { $generatePassword: { length: 16 } }, B: 'plain' }, {}, { secret: (v) => seen.push(v) }) as Record<string, string>;
+    expect(seen).toEqual([out.A]);
+  });
+
+  it('renders $json into JSON text, templates and passwords inside it included', () => {
+    const seen: string[] = [];
+    const text = render(
+      { SecretString: { $json: { username: '{{ params.user }}', password: { $generatePassword: { length: 20 } } } } },
+      { params: { user: 'labadmin' } },
+      { secret: (v) => seen.push(v) },
+    ) as { SecretString: string };
+    expect(typeof text.SecretString).toBe('string');
+    const parsed = JSON.parse(text.SecretString) as { username: string; password: string };
+    expect(parsed.username).toBe('labadmin');
+    expect(parsed.password).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(seen).toEqual([parsed.password]);
+  });
+
+  it('leaves $secretValue for the aws step, with its templates rendered', () => {
+    expect(render({ P: { $secretValue: { secretId: '{{ vars.arn }}', key: 'password' } } }, { vars: { arn: 'arn:aws:secretsmanager:us-east-1:1:secret:x' } })).toEqual({
+      P: { $secretValue: { secretId: 'arn:aws:secretsmanager:us-east-1:1:secret:x', key: 'password' } },
+    });
+  });
+
+  it('masks the members that carry them in a recorded call: SecretString and MasterUserPassword are sensitive', async () => {
+    const secret = (await maskSensitive('secrets-manager', 'CreateSecret', { Name: 'n', SecretString: '{"password":"x"}' })) as Record<string, unknown>;
+    expect(secret).toEqual({ Name: 'n', SecretString: '***' });
+    const cluster = (await maskSensitive('rds', 'CreateDBCluster', { DBClusterIdentifier: 'c', Engine: 'aurora-mysql', MasterUserPassword: 'x' })) as Record<string, unknown>;
+    expect(cluster.MasterUserPassword).toBe('***');
+  });
+});

@@ -11,6 +11,7 @@ import type { SimService } from '../../sim/types.js';
 import type { ResourceRecord, StepRecord } from '../../state/run-state.js';
 import type { RunContext } from '../context.js';
 import { recordCall, type Execution } from '../execution.js';
+import { resolveSecretValues } from './secret-values.js';
 import { TAG_RUN_ID, tagValue, withRunTags } from '../tags.js';
 import { ALREADY_EXISTS_CODES, describeResource } from '../teardown/resource-types.js';
 import type { ResourceType } from '../../labs/schema.js';
@@ -35,7 +36,8 @@ export function forEachItems(forEach: unknown, ctx: RunContext): unknown[] {
 
 async function callOnce(ex: Execution, step: AwsStep, ctx: RunContext, rec: StepRecord): Promise<Record<string, unknown>> {
   const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
-  let input = render(step.input, ctx) as Record<string, unknown>;
+  // A generated password is known to the run from here on, so any message that echoes it is redacted.
+  let input = render(step.input, ctx, { secret: (v) => ex.secrets.add(v) }) as Record<string, unknown>;
   let resource: ResourceRecord | undefined;
   if (step.creates) {
     input = withRunTags(step.service, step.operation, input, ctx.tags);
@@ -53,6 +55,8 @@ async function callOnce(ex: Execution, step: AwsStep, ctx: RunContext, rec: Step
       if (output) return output;
     }
   }
+  // Read from Secrets Manager only now, when the call is sent: the value is in no state, var or file.
+  input = (await resolveSecretValues(ex, rec, input, region)) as Record<string, unknown>;
   await recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
   let output: Record<string, unknown>;
   try {
@@ -113,5 +117,7 @@ function findArn(output: Record<string, unknown>): string | undefined {
       }
     }
   }
+  // Secrets Manager answers CreateSecret with the ARN at the top level.
+  if (typeof output.ARN === 'string' && /^arn:aws[a-z-]*:secretsmanager:/.test(output.ARN)) return output.ARN;
   return undefined;
 }

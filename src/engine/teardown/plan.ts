@@ -39,6 +39,8 @@ const PHASES: { name: string; kind: TeardownActionKind; types: ResourceType[] }[
   { name: 'subnet-groups', kind: 'delete', types: ['db-subnet-group'] },
   { name: 'parameter-groups', kind: 'delete', types: ['db-cluster-parameter-group', 'db-parameter-group'] },
   { name: 'security-groups', kind: 'delete', types: ['security-group'] },
+  // Last: a cluster that still runs may need its password (a resumed teardown, a learner's session).
+  { name: 'secrets', kind: 'delete', types: ['secret'] },
 ];
 
 /**

@@ -13,13 +13,15 @@ import type { Tag } from '../tags.js';
 export type AwsSender = Pick<AwsClients, 'send' | 'wait'>;
 
 export interface ResourceTypeSpec {
-  service: 'rds' | 'ec2';
+  service: 'rds' | 'ec2' | 'secrets-manager';
   describe: {
     operation: string;
     input(id: string): Record<string, unknown>;
-    /** The output member that lists the matches. */
-    list: string;
+    /** The output member that lists the matches; undefined: the output is the item (DescribeSecret). */
+    list?: string;
   };
+  /** A described item that is as good as gone (a secret scheduled for deletion). */
+  gone?(item: Record<string, unknown>): boolean;
   /** Status of a described item; types without one (groups) exist or do not. */
   status(item: Record<string, unknown>): string | undefined;
   arn(item: Record<string, unknown>): string | undefined;
@@ -34,6 +36,8 @@ export interface ResourceTypeSpec {
   busy: string[];
   /** The member the create call's output holds the resource in (undefined: security groups, see asCreateOutput). */
   createKey?: string;
+  /** The create call's output made from a described item, where it is not { [createKey]: item }. */
+  createOutput?(item: Record<string, unknown>): Record<string, unknown>;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -169,6 +173,20 @@ export const RESOURCE_SPECS: Record<ResourceType, ResourceTypeSpec> = {
     delete: { operation: 'DeleteSecurityGroup', input: (id, item) => ({ GroupId: str(item.GroupId) ?? id }) },
     busy: ['DependencyViolation', 'InvalidGroup.InUse'],
   },
+  secret: {
+    service: 'secrets-manager',
+    describe: { operation: 'DescribeSecret', input: (id) => ({ SecretId: id }) },
+    // DeleteSecret with ForceDeleteWithoutRecovery is asynchronous: DeletedDate shows it is on its way out.
+    gone: (x) => x.DeletedDate !== undefined && x.DeletedDate !== null,
+    status: () => undefined,
+    arn: (x) => str(x.ARN),
+    inlineTags: (x) => (Array.isArray(x.Tags) ? (x.Tags as Tag[]) : []),
+    notFound: ['ResourceNotFoundException'],
+    // No recovery window: a lab's secret has nothing worth keeping for 7-30 days, and a pending one keeps its name taken.
+    delete: { operation: 'DeleteSecret', input: (id, item) => ({ SecretId: str(item.ARN) ?? id, ForceDeleteWithoutRecovery: true }) },
+    busy: [],
+    createOutput: (x) => ({ ARN: x.ARN, Name: x.Name }),
+  },
 };
 
 /** Error codes a create call returns when the resource is already there (wire codes and SDK class names). */
@@ -182,6 +200,7 @@ export const ALREADY_EXISTS_CODES: Record<ResourceType, string[]> = {
   'db-cluster-parameter-group': ['DBParameterGroupAlreadyExists', 'DBParameterGroupAlreadyExistsFault'],
   'db-parameter-group': ['DBParameterGroupAlreadyExists', 'DBParameterGroupAlreadyExistsFault'],
   'security-group': ['InvalidGroup.Duplicate'],
+  secret: ['ResourceExistsException'],
 };
 
 /** Does the error carry one of these AWS codes? */
@@ -200,8 +219,9 @@ export const isAlreadyExists = (type: ResourceType, err: unknown): boolean => ha
  */
 export function asCreateOutput(type: ResourceType, describeOutput: Record<string, unknown>): Record<string, unknown> {
   const spec = RESOURCE_SPECS[type];
-  const list = describeOutput[spec.describe.list];
+  const list = spec.describe.list === undefined ? undefined : describeOutput[spec.describe.list];
   const item = Array.isArray(list) ? ((list[0] as Record<string, unknown> | undefined) ?? {}) : describeOutput;
+  if (spec.createOutput) return spec.createOutput(item);
   const key = spec.createKey;
   if (key) return { [key]: item };
   // CreateSecurityGroup answers with the group's id, ARN and tags only.
@@ -233,9 +253,9 @@ export async function describeResource(clients: AwsSender, type: ResourceType, i
     if (isNotFound(type, err)) return { exists: false, tags: [] };
     throw err;
   }
-  const list = out[spec.describe.list];
+  const list = spec.describe.list === undefined ? [out] : out[spec.describe.list];
   const item = Array.isArray(list) ? (list[0] as Record<string, unknown> | undefined) : undefined;
-  if (!item) return { exists: false, tags: [] };
+  if (!item || spec.gone?.(item)) return { exists: false, tags: [] };
   let tags = spec.inlineTags(item);
   if (!tags) {
     const arn = spec.arn(item);

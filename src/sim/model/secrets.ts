@@ -1,11 +1,12 @@
 /**
- * Secrets Manager, for RDS-managed master passwords (ManageMasterUserPassword): RDS creates the secret,
- * rotates it on request, and deletes it with its cluster or instance.
+ * Secrets Manager. RDS-managed master passwords (ManageMasterUserPassword): RDS creates the secret,
+ * rotates it on request, and deletes it with its cluster or instance. And secrets a caller makes
+ * (CreateSecret): a global database's master password, which RDS cannot manage.
  */
 import { createHash } from 'node:crypto';
-import { fail } from './errors.js';
 import { randomPassword, secretSuffix, uuid } from './ids.js';
-import { reqStr } from './input.js';
+import { fail as fail, invalidValue } from './errors.js';
+import { optBool, optNum, optStr, reqStr, tagList } from './input.js';
 import type { Handler, Runtime } from './runtime.js';
 import type { MasterSecret, SecretRec } from './state.js';
 
@@ -63,8 +64,14 @@ export function masterUserSecretOut(secret: MasterSecret | undefined): Record<st
   return secret ? { MasterUserSecret: { SecretArn: secret.arn, SecretStatus: 'active', KmsKeyId: secret.kmsKeyId } } : {};
 }
 
+/**
+ * A secret a caller made. ownerArn is '' (no RDS resource owns it); deletedAt is set while a deletion
+ * with a recovery window is pending (the record is kept, as AWS keeps the secret until then).
+ */
+type CallerSecret = SecretRec & { description?: string; deletedAt?: number };
+
 /** SecretId may be the name, the full ARN, or the ARN without its random suffix. */
-function findSecret(rt: Runtime, secretId: string, region: string): SecretRec {
+function findSecret(rt: Runtime, secretId: string, region: string): CallerSecret {
   const found = Object.values(rt.state.secrets).find(
     (s) =>
       s.region === region &&
@@ -74,9 +81,15 @@ function findSecret(rt: Runtime, secretId: string, region: string): SecretRec {
   return found;
 }
 
+/** Secret names: 1-512 of letters, digits and /_+=.@-, and not ending like an ARN suffix (-xxxxxx). */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+
 export const secretsHandlers: Record<string, Handler> = {
   GetSecretValue(rt, input, region) {
     const s = findSecret(rt, reqStr(input, 'SecretId'), region);
+    if (s.deletedAt !== undefined) {
+      fail('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+    }
     return {
       ARN: s.arn,
       Name: s.name,
@@ -89,18 +102,86 @@ export const secretsHandlers: Record<string, Handler> = {
 
   DescribeSecret(rt, input, region) {
     const s = findSecret(rt, reqStr(input, 'SecretId'), region);
-    return {
+    const common = {
       ARN: s.arn,
       Name: s.name,
-      Description: `Secret associated with primary RDS DB resource: ${s.ownerArn}`,
       KmsKeyId: s.kmsKeyId,
-      RotationEnabled: true,
-      RotationRules: { AutomaticallyAfterDays: 7 },
       CreatedDate: new Date(s.createdAt),
       LastChangedDate: new Date(s.createdAt),
       Tags: s.tags.map((t) => ({ ...t })),
       VersionIdsToStages: { [s.versionId]: ['AWSCURRENT'] },
+    };
+    if (!s.ownerArn) {
+      return {
+        ...common,
+        ...(s.description !== undefined ? { Description: s.description } : {}),
+        RotationEnabled: false,
+        ...(s.deletedAt !== undefined ? { DeletedDate: new Date(s.deletedAt) } : {}),
+      };
+    }
+    return {
+      ...common,
+      Description: `Secret associated with primary RDS DB resource: ${s.ownerArn}`,
+      RotationEnabled: true,
+      RotationRules: { AutomaticallyAfterDays: 7 },
       OwningService: 'rds',
     };
+  },
+
+  CreateSecret(rt, input, region) {
+    const name = reqStr(input, 'Name');
+    if (!SECRET_NAME.test(name)) fail('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+    const existing = Object.values(rt.state.secrets).find((x) => x.region === region && x.name === name) as CallerSecret | undefined;
+    if (existing?.deletedAt !== undefined) {
+      fail('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
+    }
+    if (existing) fail('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    const secretString = optStr(input, 'SecretString');
+    const arn = `arn:aws:secretsmanager:${region}:${rt.accountId}:secret:${name}-${secretSuffix()}`;
+    const kmsKeyId = optStr(input, 'KmsKeyId') ?? secretsKmsKeyId(rt, region);
+    const description = optStr(input, 'Description');
+    const rec: CallerSecret = {
+      arn,
+      name,
+      region,
+      kmsKeyId,
+      secretString: secretString ?? '',
+      versionId: optStr(input, 'ClientRequestToken') ?? uuid(),
+      createdAt: rt.now(),
+      ownerArn: '',
+      tags: tagList(input),
+      ...(description !== undefined ? { description } : {}),
+    };
+    rt.state.secrets[arn] = rec;
+    return { ARN: arn, Name: name, VersionId: rec.versionId };
+  },
+
+  DeleteSecret(rt, input, region) {
+    const s = findSecret(rt, reqStr(input, 'SecretId'), region);
+    if (s.ownerArn) {
+      fail('InvalidRequestException', `You can't delete secret ${s.name} that is managed by rds. Delete or modify the owning resource instead.`);
+    }
+    const force = optBool(input, 'ForceDeleteWithoutRecovery') ?? false;
+    const windowDays = optNum(input, 'RecoveryWindowInDays');
+    if (force && windowDays !== undefined) {
+      fail('InvalidParameterException', 'You can\'t use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.');
+    }
+    if (windowDays !== undefined && (windowDays < 7 || windowDays > 30)) fail('InvalidParameterException', 'RecoveryWindowInDays must be between 7 and 30 days.');
+    const now = rt.now();
+    if (force) {
+      delete rt.state.secrets[s.arn];
+      // The tagging API goes on listing it for a while, as it does for every deleted resource.
+      rt.tombstone(s.arn, s.region, 'secretsmanager:secret', s.tags);
+      return { ARN: s.arn, Name: s.name, DeletionDate: new Date(now) };
+    }
+    s.deletedAt ??= now;
+    return { ARN: s.arn, Name: s.name, DeletionDate: new Date(s.deletedAt + (windowDays ?? 30) * 86_400_000) };
+  },
+
+  /** RestoreSecret: a secret scheduled for deletion is kept after all. */
+  RestoreSecret(rt, input, region) {
+    const s = findSecret(rt, reqStr(input, 'SecretId'), region);
+    delete s.deletedAt;
+    return { ARN: s.arn, Name: s.name };
   },
 };

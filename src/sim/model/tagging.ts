@@ -14,7 +14,7 @@ interface Listed {
   tags: Tag[];
 }
 
-const TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group'];
+const TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group', 'secretsmanager:secret'];
 
 function typeMatches(type: string, wanted: string[]): boolean {
   return wanted.length === 0 || wanted.some((w) => w === type || w === type.split(':')[0]);
@@ -23,7 +23,7 @@ function typeMatches(type: string, wanted: string[]): boolean {
 export const taggingHandlers: Record<string, Handler> = {
   GetResources(rt, input, region) {
     const wanted = strList(input, 'ResourceTypeFilters');
-    for (const w of wanted) if (!TYPES.includes(w) && !['rds', 'ec2'].includes(w)) invalidValue(`Unsupported resource type: ${w}`);
+    for (const w of wanted) if (!TYPES.includes(w) && !['rds', 'ec2', 'secretsmanager'].includes(w)) invalidValue(`Unsupported resource type: ${w}`);
     const arnList = strList(input, 'ResourceARNList');
     const tagFilters = Array.isArray(input['TagFilters']) ? (input['TagFilters'] as Input[]) : [];
     const s = rt.state;
@@ -36,6 +36,9 @@ export const taggingHandlers: Record<string, Handler> = {
       ...Object.values(s.securityGroups)
         .filter((g) => g.region === region && !g.isDefault)
         .map((g) => ({ arn: sgArn(rt, region, g.groupId), type: 'ec2:security-group', tags: g.tags })),
+      ...Object.values(s.secrets)
+        .filter((x) => x.region === region)
+        .map((x) => ({ arn: x.arn, type: 'secretsmanager:secret', tags: x.tags })),
       ...s.tombstones
         .filter((t) => t.region === region || t.resourceType === 'rds:global-cluster')
         .map((t) => ({ arn: t.arn, type: t.resourceType, tags: t.tags })),
