@@ -72,19 +72,25 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .command('teardown')
     .description('delete what a run created')
     .argument('[run-id]', 'default: the newest run that still has resources')
-    .option('--all', 'every aurora-lab resource in the account and region, with or without local state')
+    .option('--all', 'every aurora-lab resource in the account, with or without local state, in the regions below')
     .option('--expired', 'with --all: only runs past their aurora-lab:expires-at')
     .option('--dry-run', 'with --all: the simulated account of dry runs')
     .option('--local', 'with --all: the local target')
+    .option('--regions <list>', 'with --all: also search these regions (comma list, repeatable)', collect)
+    .addHelpText(
+      'after',
+      '\nRegions searched by --all: the command\'s region (--region), every region a run state on this machine\nnames, the regions of the account\'s global cluster members, and --regions.\nExample: aurora-lab teardown --all --region us-east-1 --regions eu-west-1,ap-southeast-2',
+    )
     .action(run(async (g, id: string | undefined, o: Record<string, unknown>) => (await import('./commands/teardown.js')).teardownCommand(g, id, o)));
 
   program
     .command('status')
     .description('runs on this machine, their resources and cost so far')
-    .option('--all', 'also find aurora-lab resources in the account that have no local state')
+    .option('--all', 'also find aurora-lab resources in the account that have no local state (regions: as teardown --all)')
     .option('--dry-run', 'with --all: the simulated accounts of dry runs')
     .option('--local', 'with --all: the local target')
-    .action(run(async (g, o: { all?: boolean; dryRun?: boolean; local?: boolean }) => (await import('./commands/status.js')).statusCommand(g, o)));
+    .option('--regions <list>', 'with --all: also search these regions (comma list, repeatable)', collect)
+    .action(run(async (g, o: { all?: boolean; dryRun?: boolean; local?: boolean; regions?: string[] }) => (await import('./commands/status.js')).statusCommand(g, o)));
 
   program
     .command('connect')

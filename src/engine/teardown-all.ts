@@ -1,7 +1,8 @@
 /**
- * `teardown --all` and `status --all`: find every resource aurora-lab tagged in an account and region,
- * whether or not this machine has the run's state, confirm each with a fresh Describe (the tagging API
- * keeps listing deleted resources for a while), group them by run id, and tear each group down under
+ * `teardown --all` and `status --all`: find every resource aurora-lab tagged in an account, in each of
+ * the regions searched (see searchRegions), whether or not this machine has the run's state, confirm
+ * each with a fresh Describe (the tagging API keeps listing deleted resources for a while), group them
+ * by run id across regions (a global database's members are one run), and tear each group down under
  * its own run id, so the ownership check of teardownResources still holds per resource.
  */
 import type { AwsClients } from '../aws/clients.js';
@@ -110,18 +111,54 @@ async function listGroups(clients: AwsClients, region: string, signal?: AbortSig
 }
 
 /**
- * Every resource in the account and region that carries an aurora-lab run id, confirmed to exist by a
- * fresh Describe whose tags (not the tagging API's) decide the owner.
+ * The regions to search: the given ones (the command's region, the regions local run states name, any
+ * --regions), plus the region of every member of a global cluster the account has (a global cluster
+ * is listed from any region; its secondaries live elsewhere). Sorted, each once.
  */
-export async function findTaggedResources(clients: AwsClients, region: string, signal?: AbortSignal): Promise<FindResult> {
+export async function searchRegions(clients: AwsClients, given: Iterable<string>, signal?: AbortSignal): Promise<string[]> {
+  const regions = new Set(given);
+  // Asked in the first region given (the command's): every region lists the same global clusters.
+  const region = [...regions][0];
+  let marker: string | undefined;
+  for (let page = 0; region && page < 100; page++) {
+    const res = await clients.send('rds', 'DescribeGlobalClusters', marker ? { Marker: marker } : {}, { region, signal });
+    for (const g of (res.GlobalClusters as { GlobalClusterMembers?: { DBClusterArn?: string }[] }[] | undefined) ?? []) {
+      for (const m of g.GlobalClusterMembers ?? []) {
+        const r = m.DBClusterArn ? regionOfArn(m.DBClusterArn) : undefined;
+        if (r) regions.add(r);
+      }
+    }
+    marker = typeof res.Marker === 'string' && res.Marker ? res.Marker : undefined;
+    if (!marker) break;
+  }
+  return [...regions].sort();
+}
+
+/**
+ * Every resource in the account that carries an aurora-lab run id, in each region given, confirmed to
+ * exist by a fresh Describe whose tags (not the tagging API's) decide the owner. A resource listed in
+ * more than one region (a global cluster is listed everywhere) is taken once.
+ */
+export async function findTaggedResources(clients: AwsClients, regionOrRegions: string | string[], signal?: AbortSignal): Promise<FindResult> {
+  const regions = [...new Set(Array.isArray(regionOrRegions) ? regionOrRegions : [regionOrRegions])];
   const stale: FindResult['stale'] = [];
   const candidates: { type: ResourceType; id: string; region: string; arn?: string }[] = [];
-  for (const m of await listTagged(clients, region, signal)) {
-    const parsed = parseArn(m.ResourceARN);
-    if (!parsed) continue;
-    candidates.push({ type: parsed.type, id: parsed.id, region: parsed.region ?? region, arn: m.ResourceARN });
+  const seen = new Set<string>();
+  const add = (c: { type: ResourceType; id: string; region: string; arn?: string }) => {
+    // Global clusters have no region: one per id, whichever region listed it.
+    const key = c.type === 'global-cluster' ? `${c.type}\u0000${c.id}` : `${c.type}\u0000${c.region}\u0000${c.id}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    candidates.push(c);
+  };
+  for (const region of regions) {
+    for (const m of await listTagged(clients, region, signal)) {
+      const parsed = parseArn(m.ResourceARN);
+      if (!parsed) continue;
+      add({ type: parsed.type, id: parsed.id, region: parsed.region ?? region, arn: m.ResourceARN });
+    }
+    for (const g of await listGroups(clients, region, signal)) add({ ...g, region });
   }
-  for (const g of await listGroups(clients, region, signal)) candidates.push({ ...g, region });
 
   const byRun = new Map<string, FoundRun>();
   for (const c of candidates) {
@@ -167,7 +204,8 @@ export function recordsOf(run: FoundRun, local: ResourceRecord[] = []): Resource
  * lacks. A found resource the state calls deleted exists after all (a fresh Describe said so).
  */
 export function mergeRecords(local: ResourceRecord[], found: ResourceRecord[]): ResourceRecord[] {
-  const key = (r: ResourceRecord) => `${r.type}\u0000${r.region}\u0000${r.id.toLowerCase()}`;
+  // A global cluster has no region of its own: the same one whichever region recorded it.
+  const key = (r: ResourceRecord) => `${r.type}\u0000${r.type === 'global-cluster' ? '' : r.region}\u0000${r.id.toLowerCase()}`;
   const byKey = new Map(local.map((r) => [key(r), r]));
   const out = [...local];
   for (const f of found) {

@@ -1,4 +1,4 @@
-import { ExitCode, type ExitCodeValue } from '../../errors.js';
+import { ExitCode, UsageError, type ExitCodeValue } from '../../errors.js';
 import { accruedDollars } from '../../labs/estimate.js';
 import { printJson, printText, table } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
@@ -15,10 +15,13 @@ interface AccountRun {
   expiresAt?: string;
   expired: boolean;
   localState: boolean;
+  /** The regions the run's resources are in (a global database's: more than one). */
+  regions: string[];
   resources: { type: string; id: string; region: string; status?: string }[];
 }
 
-export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun?: boolean; local?: boolean }): Promise<ExitCodeValue> {
+export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun?: boolean; local?: boolean; regions?: string[] }): Promise<ExitCodeValue> {
+  if (o.regions?.length && !o.all) throw new UsageError('--regions works with --all only', { code: 'BAD_OPTIONS', hint: 'aurora-lab status --all --regions us-east-1,eu-west-1' });
   const { runs, unreadable } = await listRuns();
   const rows = runs.map((s) => {
     const live = s.resources.filter((r) => r.status !== 'deleted');
@@ -54,20 +57,20 @@ export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun
   }
   if (inAccount) {
     if (inAccount.runs.length === 0) {
-      printText(`\nNo aurora-lab resources in ${inAccount.target === 'dry-run' ? 'the dry runs\' simulated accounts' : `account ${inAccount.accounts.join(', ')}`} (${inAccount.regions.join(', ') || '-'}).`);
+      printText(`\nNo aurora-lab resources in ${inAccount.target === 'dry-run' ? 'the dry runs\' simulated accounts' : `account ${inAccount.accounts.join(', ')}`} (region(s) ${inAccount.regions.join(', ') || '-'}).`);
     } else {
       const out = [['RUN', 'LAB', 'ACCOUNT', 'REGION', 'RESOURCES', 'EXPIRES', 'LOCAL STATE'].map((h) => c.bold(h))];
       for (const r of inAccount.runs) {
-        out.push([r.runId, r.lab ?? '?', r.account, r.region, String(r.resources.length), r.expiresAt ? `${r.expiresAt.replace('T', ' ').slice(0, 16)}${r.expired ? c.red(' (expired)') : ''}` : '-', r.localState ? 'yes' : c.yellow('no')]);
+        out.push([r.runId, r.lab ?? '?', r.account, r.regions.join(', '), String(r.resources.length), r.expiresAt ? `${r.expiresAt.replace('T', ' ').slice(0, 16)}${r.expired ? c.red(' (expired)') : ''}` : '-', r.localState ? 'yes' : c.yellow('no')]);
       }
-      printText(`\nTagged aurora-lab resources found in the account:\n${table(out)}\nDelete them: aurora-lab teardown --all${inAccount.target === 'dry-run' ? ' --dry-run' : inAccount.target === 'local' ? ' --local' : ''} (--expired: only runs past their expiry)`);
+      printText(`\nTagged aurora-lab resources found in the account:\n${table(out)}\nDelete them: aurora-lab teardown --all${inAccount.target === 'dry-run' ? ' --dry-run' : inAccount.target === 'local' ? ' --local' : ''}${o.regions?.length ? ` --regions ${o.regions.join(',')}` : ''} (--expired: only runs past their expiry)`);
     }
   }
   for (const u of unreadable) process.stderr.write(`${c.yellow('warning:')} run ${u.runId}: ${u.error}\n`);
   return ExitCode.ok;
 }
 
-async function findInAccounts(g: GlobalOptions, o: { dryRun?: boolean; local?: boolean }, local: Set<string>) {
+async function findInAccounts(g: GlobalOptions, o: { dryRun?: boolean; local?: boolean; regions?: string[] }, local: Set<string>) {
   const name = targetNameFrom(o);
   const { forEachScope } = await import('./teardown.js');
   const { findTaggedResources, isExpired } = await import('../../engine/teardown-all.js');
@@ -76,8 +79,8 @@ async function findInAccounts(g: GlobalOptions, o: { dryRun?: boolean; local?: b
   const regions = new Set<string>();
   await forEachScope(g, name, async (scope) => {
     accounts.add(scope.account);
-    regions.add(scope.region);
-    const { runs } = await findTaggedResources(scope.target.clients, scope.region);
+    for (const r of scope.regions) regions.add(r);
+    const { runs } = await findTaggedResources(scope.target.clients, scope.regions);
     for (const r of runs) {
       found.push({
         account: scope.account,
@@ -88,9 +91,10 @@ async function findInAccounts(g: GlobalOptions, o: { dryRun?: boolean; local?: b
         expiresAt: r.expiresAt,
         expired: isExpired(r),
         localState: local.has(r.runId),
+        regions: [...new Set(r.resources.map((x) => x.region))].sort(),
         resources: r.resources.map((x) => ({ type: x.type, id: x.id, region: x.region, status: x.status })),
       });
     }
-  });
+  }, { regions: o.regions });
   return { target: name, accounts: [...accounts], regions: [...regions], runs: found };
 }

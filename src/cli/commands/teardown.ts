@@ -9,10 +9,10 @@ import { printJson, printText } from '../../output/print.js';
 import { outputSettings } from '../../output/style.js';
 import { acquireLock } from '../../state/lock.js';
 import { homeDir, runDir, runsDir } from '../../state/paths.js';
-import { latestRun, readState, runExists, writeState, type RunState } from '../../state/run-state.js';
+import { latestRun, listRuns, readState, runExists, writeState, type RunState } from '../../state/run-state.js';
 import { confirm } from '../confirm.js';
 import { withInterrupt } from '../interrupt.js';
-import { simulatedRegion, type GlobalOptions } from '../settings.js';
+import { checkRegion, simulatedRegion, type GlobalOptions } from '../settings.js';
 import { makeTarget, targetNameFrom } from '../targets.js';
 
 export const hasLiveResources = (s: RunState) => s.resources.some((r) => r.status !== 'deleted');
@@ -22,9 +22,20 @@ interface TeardownOptions {
   expired?: boolean;
   dryRun?: boolean;
   local?: boolean;
+  /** --regions, each a region or a comma list (repeatable). */
+  regions?: string[];
 }
 
+/** --regions a,b --regions c -> [a, b, c], each checked. */
+export function extraRegions(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((r) => r.trim()).filter((r) => r.length > 0).map(checkRegion);
+}
+
+/** The regions a run state names: its own and those of its resources. */
+const regionsOf = (s: RunState) => [s.region, ...s.resources.map((r) => r.region)].filter((r): r is string => typeof r === 'string' && r.length > 0);
+
 export async function teardownCommand(g: GlobalOptions, runId: string | undefined, o: TeardownOptions): Promise<ExitCodeValue> {
+  if (o.regions?.length && !o.all) throw new UsageError('--regions works with --all only', { code: 'BAD_OPTIONS', hint: 'a run is torn down in the regions it recorded: `aurora-lab teardown <run-id>`' });
   if (o.expired && !o.all) throw new UsageError('--expired works with --all only', { code: 'BAD_OPTIONS', hint: 'run `aurora-lab teardown --all --expired`' });
   if (o.all && runId) throw new UsageError('give a run id or --all, not both', { code: 'BAD_OPTIONS', hint: '`aurora-lab teardown <run-id>` for one run, `aurora-lab teardown --all` for every tagged resource' });
   if (o.all) return teardownAllCommand(g, o);
@@ -80,11 +91,17 @@ async function teardownOneCommand(g: GlobalOptions, runId: string | undefined): 
   }
 }
 
-/** One account and region to search: the AWS account, the local server, or one dry run's simulated account. */
+/** One account to search: the AWS account, the local server, or one dry run's simulated account. */
 export interface Scope {
   target: Target;
   account: string;
+  /** The command's region (the dry run's: its run's region). */
   region: string;
+  /**
+   * Every region searched: the command's, those the run states of this target (a dry run: of this
+   * account's run) name, --regions, and the regions of global cluster members (searchRegions).
+   */
+  regions: string[];
   /** The dry run whose sim.json this account is. */
   simRunId?: string;
 }
@@ -96,9 +113,13 @@ export async function accountOf(target: Target): Promise<string> {
 
 /**
  * Calls fn with each account the target name stands for: AWS (after the allowed-accounts check), the
- * local server, or every dry run's own simulated account (each run directory keeps one in sim.json).
+ * local server, or every dry run's own simulated account (each run directory keeps one in sim.json),
+ * with the regions to search in it.
  */
-export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scope: Scope) => Promise<void>): Promise<void> {
+export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scope: Scope) => Promise<void>, o: { regions?: string[]; signal?: AbortSignal } = {}): Promise<void> {
+  const extra = extraRegions(o.regions);
+  const { searchRegions } = await import('../../engine/teardown-all.js');
+  const regionsFor = (target: Target, states: RunState[]) => searchRegions(target.clients, [target.region, ...states.flatMap(regionsOf), ...extra], o.signal);
   if (name === 'dry-run') {
     const names = (await readdir(runsDir()).catch(() => [] as string[])).sort();
     for (const id of names) {
@@ -107,7 +128,7 @@ export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scop
       const state = (await runExists(id)) ? await readState(id).catch(() => undefined) : undefined;
       const target = await makeTarget('dry-run', g, { dir, region: state?.region || simulatedRegion(g) });
       try {
-        await fn({ target, account: await accountOf(target), region: target.region, simRunId: id });
+        await fn({ target, account: await accountOf(target), region: target.region, regions: await regionsFor(target, state ? [state] : []), simRunId: id });
       } finally {
         await target.close();
       }
@@ -124,7 +145,8 @@ export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scop
     } else {
       account = await accountOf(target).catch(() => 'local');
     }
-    await fn({ target, account, region: target.region });
+    const states = (await listRuns()).runs.filter((s) => s.target === name);
+    await fn({ target, account, region: target.region, regions: await regionsFor(target, states) });
   } finally {
     await target.close();
   }
@@ -135,8 +157,8 @@ interface RunOutcome {
   lab?: string;
   expiresAt?: string;
   localState: boolean;
-  deleted: { type: string; id: string }[];
-  failed: { type: string; id: string; error: string }[];
+  deleted: { type: string; id: string; region: string }[];
+  failed: { type: string; id: string; region: string; error: string }[];
 }
 
 async function teardownAllCommand(g: GlobalOptions, o: TeardownOptions): Promise<ExitCodeValue> {
@@ -145,25 +167,25 @@ async function teardownAllCommand(g: GlobalOptions, o: TeardownOptions): Promise
   const reporter = new HumanReporter(settings);
   await reporter.init();
   const { findTaggedResources, isExpired } = await import('../../engine/teardown-all.js');
-  const scopes: { account: string; region: string; simRunId?: string; runs: RunOutcome[]; skipped: number }[] = [];
+  const scopes: { account: string; region: string; regions: string[]; simRunId?: string; runs: RunOutcome[]; skipped: number }[] = [];
 
   await withInterrupt(reporter, (signal) =>
     forEachScope(g, name, async (scope) => {
-      const found = await findTaggedResources(scope.target.clients, scope.region, signal);
+      const found = await findTaggedResources(scope.target.clients, scope.regions, signal);
       const chosen = o.expired ? found.runs.filter((r) => isExpired(r)) : found.runs;
-      const entry = { account: scope.account, region: scope.region, ...(scope.simRunId ? { simRunId: scope.simRunId } : {}), runs: [] as RunOutcome[], skipped: found.runs.length - chosen.length };
+      const entry = { account: scope.account, region: scope.region, regions: scope.regions, ...(scope.simRunId ? { simRunId: scope.simRunId } : {}), runs: [] as RunOutcome[], skipped: found.runs.length - chosen.length };
       scopes.push(entry);
       if (chosen.length === 0) return;
       const count = chosen.reduce((n, r) => n + r.resources.length, 0);
       process.stderr.write(
-        `${name === 'dry-run' ? `Simulated account of dry run ${scope.simRunId}` : name === 'local' ? 'Local target' : 'AWS'}: account ${scope.account}, region ${scope.region}\n` +
+        `${name === 'dry-run' ? `Simulated account of dry run ${scope.simRunId}` : name === 'local' ? 'Local target' : 'AWS'}: account ${scope.account}, region(s) ${scope.regions.join(', ')}\n` +
           `Delete ${count} resource(s) tagged ${'aurora-lab:run-id'} of ${chosen.length} run(s)${o.expired ? ' past their expiry' : ''}:\n` +
-          chosen.map((r) => `  run ${r.runId}${r.lab ? ` (${r.lab})` : ''}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}\n${r.resources.map((x) => `    ${x.type} ${x.id}`).join('\n')}`).join('\n') +
+          chosen.map((r) => `  run ${r.runId}${r.lab ? ` (${r.lab})` : ''}${r.expiresAt ? `, expires ${r.expiresAt}` : ''}\n${r.resources.map((x) => `    ${x.type} ${x.id} (${x.region})`).join('\n')}`).join('\n') +
           '\n',
       );
       if (name === 'aws' && !(await confirm('Delete them?', g.yes, 'Deleting AWS resources'))) throw new UserAbort('not confirmed: nothing was deleted');
       for (const run of chosen) entry.runs.push(await teardownFoundRun(scope, run, reporter, signal));
-    }),
+    }, { regions: o.regions, signal }),
   );
 
   const runs = scopes.flatMap((s) => s.runs);
@@ -171,7 +193,7 @@ async function teardownAllCommand(g: GlobalOptions, o: TeardownOptions): Promise
   if (g.json) {
     printJson({ target: name, expiredOnly: o.expired === true, ok: failed.length === 0, scopes });
   } else if (runs.length === 0) {
-    printText(`Nothing to delete: no ${o.expired ? 'expired ' : ''}aurora-lab resources found (${scopes.length} account(s) searched).`);
+    printText(`Nothing to delete: no ${o.expired ? 'expired ' : ''}aurora-lab resources found (${scopes.length} account(s) searched; region(s) ${[...new Set(scopes.flatMap((s) => s.regions))].join(', ') || '-'}).`);
   } else {
     printText(
       runs
@@ -202,7 +224,7 @@ async function teardownFoundRun(scope: Scope, run: FoundRun, reporter: Reporter,
     try {
       lock = await acquireLock(runDir(run.runId), run.runId);
     } catch (err) {
-      outcome.failed = run.resources.map((r) => ({ type: r.type, id: r.id, error: errorMessage(err) }));
+      outcome.failed = run.resources.map((r) => ({ type: r.type, id: r.id, region: r.region, error: errorMessage(err) }));
       return outcome;
     }
   }
@@ -217,8 +239,8 @@ async function teardownFoundRun(scope: Scope, run: FoundRun, reporter: Reporter,
     const result = await recordedTeardown(state, persist, () =>
       teardownResources({ runId: run.runId, resources, clients: scope.target.clients, reporter, signal, waiterDelays: waiterDelaysOf(scope.target), onChange: persist }),
     );
-    outcome.deleted = result.deleted.map((r) => ({ type: r.type, id: r.id }));
-    outcome.failed = result.failed.map((f) => ({ type: f.resource.type, id: f.resource.id, error: f.error }));
+    outcome.deleted = result.deleted.map((r) => ({ type: r.type, id: r.id, region: r.region }));
+    outcome.failed = result.failed.map((f) => ({ type: f.resource.type, id: f.resource.id, region: f.resource.region, error: f.error }));
     await persist();
     return outcome;
   } finally {
