@@ -27,6 +27,7 @@ let port: number;
 let dataDir: string;
 let extra: Record<string, string>;
 let rds: RDSClient | undefined;
+let rdsEu: RDSClient | undefined;
 
 const UNTAGGED = 'not-aurora-lab-cluster';
 const UNTAGGED_INSTANCE = 'not-aurora-lab-instance';
@@ -70,6 +71,7 @@ beforeAll(async () => {
   chmodSync(dataDir, 0o755);
   extra = { AURORA_LAB_LOCAL_PORT: String(port), AURORA_LAB_LOCAL_DATA: dataDir, AURORA_LAB_LOCAL_PORT_BASE: String(randomBasePort()), AURORA_LAB_LOCAL_DELAY_MS: '20' };
   rds = new RDSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
+  rdsEu = new RDSClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
 });
 
 afterAll(async () => {
@@ -84,6 +86,7 @@ afterAll(async () => {
     await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: UNTAGGED, SkipFinalSnapshot: true })).catch(() => undefined);
     rds.destroy();
   }
+  rdsEu?.destroy();
   if (env) await cli(['local', 'stop'], 60_000).catch(() => undefined);
   killAll();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -92,16 +95,18 @@ afterAll(async () => {
 describe('teardown --all on the local target', () => {
   it('deletes the tagged resources of three runs (one without a run directory) and nothing else', async () => {
     const runIds: string[] = [];
-    for (const lab of ['cluster-launch', 'cluster-launch', 'cluster-launch']) {
-      const r = await cli(['run', lab, '--local', '--keep', '--yes', '--json']);
+    // The second run is in another region: only its run state names it, and teardown --all must go there.
+    for (const region of ['us-east-1', 'eu-west-1', 'us-east-1']) {
+      const lab = 'cluster-launch';
+      const r = await cli(['run', lab, '--local', '--keep', '--yes', '--json', '--region', region]);
       const doc = json(r, `run ${lab}`);
       expect(r.code, r.stderr.slice(-3000)).toBe(0);
       expect(doc.resources.some((x: { status: string }) => x.status !== 'deleted')).toBe(true);
       runIds.push(doc.runId);
     }
     const tagged = async () => {
-      const clusters = (await rds!.send(new DescribeDBClustersCommand({}))).DBClusters ?? [];
-      const instances = (await rds!.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
+      const clusters = [...((await rds!.send(new DescribeDBClustersCommand({}))).DBClusters ?? []), ...((await rdsEu!.send(new DescribeDBClustersCommand({}))).DBClusters ?? [])];
+      const instances = [...((await rds!.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []), ...((await rdsEu!.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [])];
       const runOf = (tags?: { Key?: string; Value?: string }[]) => tags?.find((t) => t.Key === 'aurora-lab:run-id')?.Value;
       return {
         clusters: clusters.filter((c) => runOf(c.TagList)).map((c) => ({ id: c.DBClusterIdentifier, run: runOf(c.TagList) })),
@@ -109,6 +114,7 @@ describe('teardown --all on the local target', () => {
       };
     };
     const before = await tagged();
+    expect(((await rdsEu!.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).map((c) => c.TagList?.find((t) => t.Key === 'aurora-lab:run-id')?.Value)).toEqual([runIds[1]]);
     for (const id of runIds) {
       expect(before.clusters.filter((c) => c.run === id).length, `clusters of ${id}`).toBeGreaterThan(0);
       expect(before.instances.filter((i) => i.run === id).length, `instances of ${id}`).toBeGreaterThan(0);
@@ -130,11 +136,13 @@ describe('teardown --all on the local target', () => {
     const pre = json(await cli(['status', '--all', '--local', '--json']), 'status --all');
     expect(pre.account.runs.map((r: { runId: string }) => r.runId).sort()).toEqual([...runIds].sort());
     expect(pre.account.runs.find((r: { runId: string }) => r.runId === runIds[2]).localState).toBe(false);
+    expect(pre.account.runs.find((r: { runId: string }) => r.runId === runIds[1]).regions).toEqual(['eu-west-1']);
 
     const t = await cli(['teardown', '--all', '--local', '--yes', '--json'], 240_000);
     const doc = json(t, 'teardown --all');
     expect(t.code, t.stderr.slice(-3000)).toBe(0);
     expect(doc.ok).toBe(true);
+    expect(doc.scopes[0].regions).toEqual(['eu-west-1', 'us-east-1']);
     const outcomes = doc.scopes.flatMap((x: { runs: unknown[] }) => x.runs);
     expect(outcomes.map((r: { runId: string }) => r.runId).sort()).toEqual([...runIds].sort());
     expect(outcomes.find((r: { runId: string }) => r.runId === runIds[2]).localState).toBe(false);
@@ -145,6 +153,7 @@ describe('teardown --all on the local target', () => {
     const allClusters = ((await rds!.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).map((c) => c.DBClusterIdentifier);
     const allInstances = ((await rds!.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier);
     expect(allClusters).toEqual([UNTAGGED]);
+    expect((await rdsEu!.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).toEqual([]);
     expect(allInstances).toEqual([UNTAGGED_INSTANCE]);
     expect(await untaggedStatus()).toEqual({ cluster: 'available', instance: 'available' });
 
