@@ -59,7 +59,7 @@ export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun
     if (inAccount.runs.length === 0) {
       printText(`\nNo aurora-lab resources in ${inAccount.target === 'dry-run' ? 'the dry runs\' simulated accounts' : `account ${inAccount.accounts.join(', ')}`} (region(s) ${inAccount.regions.join(', ') || '-'}).`);
     } else {
-      const out = [['RUN', 'LAB', 'ACCOUNT', 'REGION', 'RESOURCES', 'EXPIRES', 'LOCAL STATE'].map((h) => c.bold(h))];
+      const out = [['RUN', 'LAB', 'ACCOUNT', 'REGIONS', 'RESOURCES', 'EXPIRES', 'LOCAL STATE'].map((h) => c.bold(h))];
       for (const r of inAccount.runs) {
         out.push([r.runId, r.lab ?? '?', r.account, r.regions.join(', '), String(r.resources.length), r.expiresAt ? `${r.expiresAt.replace('T', ' ').slice(0, 16)}${r.expired ? c.red(' (expired)') : ''}` : '-', r.localState ? 'yes' : c.yellow('no')]);
       }
