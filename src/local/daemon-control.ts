@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalTargetError } from '../errors.js';
-import { readServerInfo, SERVER_INFO, SERVER_LOG, type ServerInfo } from './daemon-files.js';
+// Not server-daemon.js: that loads the whole model, data plane and pg, which a client never uses.
+import { DEFAULT_LOCAL_PORT, readServerInfo, SERVER_INFO, SERVER_LOG, type ServerInfo } from './daemon-files.js';
 import { defaultDataRoot } from './os-user.js';
 import { isAlive, reapLeftovers } from './process-registry.js';
-import { DEFAULT_LOCAL_PORT } from './server-daemon.js';
 
 export const BIN_PATH = fileURLToPath(new URL('../../bin/aurora-lab.js', import.meta.url));
 

@@ -2,6 +2,9 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The port `local start` and `--local` use unless told otherwise (AURORA_LAB_LOCAL_PORT, --port). */
+export const DEFAULT_LOCAL_PORT = 4510;
+
 export const SERVER_INFO = 'server.json';
 export const SERVER_LOG = 'server.log';
 

@@ -18,8 +18,8 @@ import { SimError, type SimCall } from '../sim/types.js';
 import { writeServerInfo, type ServerInfo, SERVER_INFO, SERVER_LOG } from './daemon-files.js';
 import { LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.js';
 
-/** The port `local start` and `--local` use unless told otherwise (AURORA_LAB_LOCAL_PORT, --port). */
-export const DEFAULT_LOCAL_PORT = 4510;
+// Kept in daemon-files.ts so the CLI's side (daemon-control) finds the port without loading the server.
+export { DEFAULT_LOCAL_PORT } from './daemon-files.js';
 /** The account id the local server answers with (STS GetCallerIdentity, ARNs). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
 /** Status changes take this long unless AURORA_LAB_LOCAL_DELAY_MS says otherwise. */
