@@ -344,6 +344,9 @@ export async function baseBackup(
   await runAs(
     binaries.pgBasebackup,
     ['-d', conn, '-D', targetDataDir, '-X', 'stream', '--checkpoint=fast', '--no-sync',
+      // The manifest (a checksum of every file, PG13+) is for pg_verifybackup, which nothing here runs;
+      // skipping it makes a clone ~20% faster.
+      ...(binaries.majorVersion >= 13 ? ['--no-manifest'] : []),
       ...(options.writeRecoveryConf ? ['-R'] : [])],
     { user, cwd: '/', what: 'pg_basebackup' },
   );
