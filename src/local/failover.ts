@@ -53,6 +53,8 @@ export async function switchWriter(
   newWriter: PgServer,
   otherReaders: PgServer[],
   hooks: FailoverHooks,
+  /** rejoin false: the old writer is being deleted and stays stopped. */
+  options: { rejoin?: boolean } = {},
 ): Promise<FailoverTimings> {
   const t0 = performance.now();
   hooks.closeWriterEndpoint();
@@ -67,6 +69,15 @@ export async function switchWriter(
   // The remaining readers follow the new timeline (recovery_target_timeline defaults to latest).
   await Promise.all(otherReaders.map((r) => r.follow(newWriter)));
   hooks.readersChanged();
+  if (options.rejoin === false) {
+    return {
+      switchMs: Math.round(t3 - t0),
+      stopOldWriterMs: Math.round(t1 - t0),
+      promoteMs: Math.round(t2 - t1),
+      rejoinMs: 0,
+      rejoinedBy: 'none',
+    };
+  }
 
   let rejoinedBy: FailoverTimings['rejoinedBy'] = 'restart';
   oldWriter.configureAsStandbyOf(newWriter);

@@ -43,6 +43,10 @@ interface ClusterState {
   readerProxy: TcpProxy;
   writerId?: string;
   members: Set<string>;
+  /** Members whose deletion has been asked for and has not finished. */
+  deleting: Set<string>;
+  /** Changes of the cluster's shape (who is the writer, who is a member) run one at a time on this. */
+  lock: Promise<unknown>;
 }
 
 interface InstanceState {
@@ -143,15 +147,24 @@ export class LocalDataPlane implements DataPlane {
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
     const endpoint = await writerProxy.listen(await this.ports.allocate());
     const readerEndpoint = await readerProxy.listen(await this.ports.allocate());
-    this.clusters.set(spec.clusterId, { spec, writerProxy, readerProxy, members: new Set() });
+    this.clusters.set(spec.clusterId, { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() });
     this.record();
     return { endpoint, readerEndpoint };
   }
 
+  /**
+   * Readers of a cluster may be created concurrently (each clones the writer); an instance that would
+   * become the writer is made under the cluster's lock, so a cluster never gets two.
+   */
   async createInstance(spec: InstanceSpec): Promise<{ endpoint: Endpoint }> {
     await this.start();
-    if (this.instances.has(spec.instanceId)) throw new LocalTargetError(`Instance ${spec.instanceId} exists.`);
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
+    if (cluster && !cluster.writerId) return this.withClusterLock(cluster, () => this.buildInstance(spec, cluster));
+    return this.buildInstance(spec, cluster);
+  }
+
+  private async buildInstance(spec: InstanceSpec, cluster: ClusterState | undefined): Promise<{ endpoint: Endpoint }> {
+    if (this.instances.has(spec.instanceId)) throw new LocalTargetError(`Instance ${spec.instanceId} exists.`);
     const writer = cluster?.writerId ? this.instance(cluster.writerId) : undefined;
     const masterUsername = cluster?.spec.masterUsername ?? spec.masterUsername ?? 'postgres';
     const masterPassword = cluster?.spec.masterPassword ?? spec.masterPassword ?? '';
@@ -181,7 +194,8 @@ export class LocalDataPlane implements DataPlane {
         await ensureDatabase(server, cluster?.spec.databaseName ?? spec.databaseName, masterUsername);
       }
     } catch (err) {
-      await this.deleteInstance(spec.instanceId).catch(() => {});
+      // Not deleteInstance: a writer is built under the cluster's lock, and it is no member yet.
+      await this.removeInstance(state, undefined).catch(() => {});
       throw err;
     }
     if (cluster) {
@@ -197,15 +211,40 @@ export class LocalDataPlane implements DataPlane {
     return { endpoint: { address: '127.0.0.1', port: server.port } };
   }
 
+  /**
+   * Deleting the writer of a cluster with readers fails over to one of them, as Aurora does, unless
+   * every reader is being deleted too (a cluster being torn down): promoting one only to delete it
+   * next costs a failover per reader. The writer is stopped first (a failover starts with that
+   * anyway), which also gives the other deletions of a teardown time to arrive.
+   */
   async deleteInstance(instanceId: string): Promise<void> {
     const state = this.instances.get(instanceId);
     if (!state) return;
     const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
-    if (cluster?.writerId === instanceId) {
-      // Deleting the writer of a cluster with readers fails over to one of them, as Aurora does.
-      const next = this.readersOf(cluster).sort((a, b) => a.spec.promotionTier - b.spec.promotionTier)[0];
-      if (next) await this.failover(cluster.spec.clusterId, next.spec.instanceId);
+    if (!cluster) return this.removeInstance(state, undefined);
+    cluster.deleting.add(instanceId);
+    try {
+      await this.withClusterLock(cluster, async () => {
+        const current = this.instances.get(instanceId);
+        if (!current) return;
+        if (cluster.writerId === instanceId) {
+          cluster.writerProxy.setTargets([], { dropExisting: true });
+          await current.server.stop('fast', 3000);
+          const next = this.readersOf(cluster)
+            .filter((r) => !cluster.deleting.has(r.spec.instanceId))
+            .sort((a, b) => a.spec.promotionTier - b.spec.promotionTier)[0];
+          if (next) await this.switchTo(cluster, next.spec.instanceId, { rejoinOldWriter: false });
+          else if (this.readersOf(cluster).length > 0) this.emit('local.writer.deleted', 'info', `Writer ${instanceId} of ${cluster.spec.clusterId} deleted with every reader: no failover`, { clusterId: cluster.spec.clusterId, instanceId });
+        }
+        await this.removeInstance(current, cluster);
+      });
+    } finally {
+      cluster.deleting.delete(instanceId);
     }
+  }
+
+  private async removeInstance(state: InstanceState, cluster: ClusterState | undefined): Promise<void> {
+    const instanceId = state.spec.instanceId;
     cluster?.members.delete(instanceId);
     if (cluster?.writerId === instanceId) cluster.writerId = undefined;
     this.instances.delete(instanceId);
@@ -230,6 +269,12 @@ export class LocalDataPlane implements DataPlane {
 
   async failover(clusterId: string, newWriterId: string): Promise<void> {
     const cluster = this.cluster(clusterId);
+    await this.withClusterLock(cluster, () => this.switchTo(cluster, newWriterId, { rejoinOldWriter: true }));
+  }
+
+  /** Move the writer (the caller holds the cluster's lock). Without rejoinOldWriter the old writer stays stopped. */
+  private async switchTo(cluster: ClusterState, newWriterId: string, options: { rejoinOldWriter: boolean }): Promise<void> {
+    const clusterId = cluster.spec.clusterId;
     const oldId = cluster.writerId;
     if (!cluster.members.has(newWriterId)) {
       throw new LocalTargetError(`Instance ${newWriterId} is not a member of cluster ${clusterId}.`, { code: 'LOCAL_FAILOVER' });
@@ -237,7 +282,10 @@ export class LocalDataPlane implements DataPlane {
     if (!oldId || oldId === newWriterId) return;
     const oldWriter = this.instance(oldId).server;
     const newWriter = this.instance(newWriterId).server;
-    const others = this.readersOf(cluster).filter((r) => r.spec.instanceId !== newWriterId).map((r) => r.server);
+    // Readers on their way out need not follow the new writer.
+    const others = this.readersOf(cluster)
+      .filter((r) => r.spec.instanceId !== newWriterId && !cluster.deleting.has(r.spec.instanceId))
+      .map((r) => r.server);
     const timings = await switchWriter(oldWriter, newWriter, others, {
       closeWriterEndpoint: () => cluster.writerProxy.setTargets([], { dropExisting: true }),
       openWriterEndpoint: () => {
@@ -249,7 +297,7 @@ export class LocalDataPlane implements DataPlane {
         await server.cloneFrom(writer, { standby: true });
         await server.start();
       },
-    });
+    }, { rejoin: options.rejoinOldWriter });
     this.lastFailover = { ...timings, clusterId, from: oldId, to: newWriterId };
     this.record();
     this.emit('local.failover', 'info', `Writer of ${clusterId} moved from ${oldId} to ${newWriterId} in ${timings.switchMs} ms`, this.lastFailover);
@@ -344,6 +392,13 @@ export class LocalDataPlane implements DataPlane {
       if (r.rowCount === 0) await c.query(`CREATE ROLE ${quoteIdent(username)} SUPERUSER LOGIN`);
       await setRolePassword(c, username, password);
     });
+  }
+
+  /** Run `fn` after every earlier locked change of the cluster has settled. */
+  private withClusterLock<T>(cluster: ClusterState, fn: () => Promise<T>): Promise<T> {
+    const run = cluster.lock.then(fn);
+    cluster.lock = run.catch(() => undefined);
+    return run;
   }
 
   private readersOf(cluster: ClusterState): InstanceState[] {

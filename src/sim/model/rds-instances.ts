@@ -44,12 +44,14 @@ function checkTier(input: Input): number | undefined {
 
 function startInstance(rt: Runtime, i: InstanceRec, spec: InstanceSpec): void {
   rt.state.instances[rkey(i.region, i.id)] = i;
+  // Readers need the writer first, but not each other: readers added together are built together.
+  const group = spec.clusterId && spec.role === 'reader' ? 'create-readers' : undefined;
   const gate = rt.runDataPlane(instanceChain(i), i.arn, 'createInstance', (dp) => dp.createInstance(spec), (res) => {
     const now = rt.state.instances[rkey(i.region, i.id)];
     if (now?.resourceId !== i.resourceId) return;
     now.address = res.endpoint.address;
     now.port = res.endpoint.port;
-  });
+  }, group);
   if (!gate) i.address = `${i.id}.${endpointHash(rt.accountId, i.region)}.${i.region}.rds.amazonaws.com`;
   rt.schedule(i, 'creating', 'available', rt.delays.create, { kind: 'none' }, gate);
 }
@@ -234,7 +236,10 @@ const deleteDBInstance: Handler = (rt, input, region) => {
     if (skip && finalId !== undefined) invalidCombination('FinalDBSnapshotIdentifier cannot be specified when SkipFinalSnapshot is enabled.');
     if (finalId !== undefined) createDbSnapshotRecord(rt, i, finalId, []);
   }
-  const gate = rt.runDataPlane(instanceChain(i), i.arn, 'deleteInstance', (dp) => dp.deleteInstance(i.id));
+  // Members deleted together reach the data plane together, so it can see that a writer whose readers
+  // are all going too needs no failover.
+  const group = i.clusterId ? 'delete-members' : undefined;
+  const gate = rt.runDataPlane(instanceChain(i), i.arn, 'deleteInstance', (dp) => dp.deleteInstance(i.id), undefined, group);
   rt.schedule(i, 'deleting', 'deleted', rt.delays.delete, { kind: 'remove' }, gate);
   return { DBInstance: instanceOut(rt, i) };
 };

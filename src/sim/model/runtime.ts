@@ -112,6 +112,20 @@ interface PendingOp {
   error?: string;
 }
 
+/**
+ * The order of data-plane calls on one chain. Calls run one after another, except that consecutive
+ * calls of the same parallel group (a cluster's readers being created, its members being deleted) run
+ * together once everything before them has settled; the next call waits for all of them.
+ */
+interface ChainState {
+  /** Settles when every call queued so far has settled. */
+  tail: Promise<unknown>;
+  /** The group the last calls belong to, and what they waited for. */
+  group?: string;
+  groupBase?: Promise<unknown>;
+  groupMembers?: Promise<unknown>[];
+}
+
 export class Runtime {
   readonly delays: SimDelays;
   readonly quotas: SimQuotas;
@@ -121,8 +135,8 @@ export class Runtime {
   readonly pi?: PiProvider;
   /** Data-plane work in flight, by gate key. Never persisted. */
   private readonly ops = new Map<string, PendingOp>();
-  /** Data-plane calls on one cluster (or standalone instance) run one after another. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Data-plane calls on one cluster (or standalone instance) run one after another (see ChainState). */
+  private readonly chains = new Map<string, ChainState>();
 
   constructor(
     public state: SimState,
@@ -143,7 +157,8 @@ export class Runtime {
   /**
    * Start a data-plane call, queued behind earlier calls on the same chain. `apply` runs when it
    * resolves (the resource may be gone by then: apply looks it up again). Returns the gate key a
-   * transition waits on, or undefined without a data plane.
+   * transition waits on, or undefined without a data plane. With `parallelGroup`, it runs alongside
+   * the calls of the same group queued right before it (they all wait for what came before them).
    */
   runDataPlane<T>(
     chain: string,
@@ -151,13 +166,16 @@ export class Runtime {
     operation: string,
     work: (dp: DataPlane) => Promise<T>,
     apply?: (result: T) => void,
+    parallelGroup?: string,
   ): string | undefined {
     const dp = this.dataPlane;
     if (!dp) return undefined;
     const gate = `${operation}:${resource}:${this.ops.size}:${this.now()}:${Math.random()}`;
     const op: PendingOp = { settled: false };
     this.ops.set(gate, op);
-    const previous = this.chains.get(chain) ?? Promise.resolve();
+    const state = this.chains.get(chain) ?? { tail: Promise.resolve() };
+    const joins = parallelGroup !== undefined && state.group === parallelGroup;
+    const previous = joins ? state.groupBase! : state.tail;
     const next = previous
       .catch(() => undefined)
       .then(() => work(dp))
@@ -172,7 +190,14 @@ export class Runtime {
           this.state.failures.push({ resource, operation, message: op.error, at: this.now() });
         },
       );
-    this.chains.set(chain, next);
+    if (joins) {
+      state.groupMembers!.push(next);
+      state.tail = Promise.all(state.groupMembers!);
+    } else if (parallelGroup !== undefined) {
+      this.chains.set(chain, { tail: next, group: parallelGroup, groupBase: previous, groupMembers: [next] });
+    } else {
+      this.chains.set(chain, { tail: next });
+    }
     return gate;
   }
 
@@ -188,7 +213,7 @@ export class Runtime {
   /** Resolves when every data-plane call started so far has settled (tests and the local server's shutdown). */
   async idle(): Promise<void> {
     while ([...this.ops.values()].some((op) => !op.settled)) {
-      await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+      await Promise.all([...this.chains.values()].map((c) => c.tail.catch(() => undefined)));
     }
   }
 
