@@ -79,7 +79,7 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .option('--regions <list>', 'with --all: also search these regions (comma list, repeatable)', collect)
     .addHelpText(
       'after',
-      '\nRegions searched by --all: the command\'s region (--region), every region a run state on this machine\nnames, the regions of the account\'s global cluster members, and --regions.\nExample: aurora-lab teardown --all --region us-east-1 --regions eu-west-1,ap-southeast-2',
+      '\nRegions searched by --all: the command\'s region (--region), every region a run state on this machine\nnames, the regions of the account\'s global cluster members, --regions, and with --local every\nregion the local server has been asked about.\nExample: aurora-lab teardown --all --region us-east-1 --regions eu-west-1,ap-southeast-2',
     )
     .action(run(async (g, id: string | undefined, o: Record<string, unknown>) => (await import('./commands/teardown.js')).teardownCommand(g, id, o)));
 

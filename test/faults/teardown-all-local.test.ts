@@ -28,6 +28,7 @@ let dataDir: string;
 let extra: Record<string, string>;
 let rds: RDSClient | undefined;
 let rdsEu: RDSClient | undefined;
+let rdsAp: RDSClient | undefined;
 
 const UNTAGGED = 'not-aurora-lab-cluster';
 const UNTAGGED_INSTANCE = 'not-aurora-lab-instance';
@@ -72,6 +73,7 @@ beforeAll(async () => {
   extra = { AURORA_LAB_LOCAL_PORT: String(port), AURORA_LAB_LOCAL_DATA: dataDir, AURORA_LAB_LOCAL_PORT_BASE: String(randomBasePort()), AURORA_LAB_LOCAL_DELAY_MS: '20' };
   rds = new RDSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
   rdsEu = new RDSClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
+  rdsAp = new RDSClient({ region: 'ap-southeast-2', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
 });
 
 afterAll(async () => {
@@ -87,6 +89,7 @@ afterAll(async () => {
     rds.destroy();
   }
   rdsEu?.destroy();
+  rdsAp?.destroy();
   if (env) await cli(['local', 'stop'], 60_000).catch(() => undefined);
   killAll();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -95,8 +98,9 @@ afterAll(async () => {
 describe('teardown --all on the local target', () => {
   it('deletes the tagged resources of three runs (one without a run directory) and nothing else', async () => {
     const runIds: string[] = [];
-    // The second run is in another region: only its run state names it, and teardown --all must go there.
-    for (const region of ['us-east-1', 'eu-west-1', 'us-east-1']) {
+    // The second run is in another region that only its run state names; the third, whose directory
+    // goes, in a third region only the local server remembers being asked about.
+    for (const region of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
       const lab = 'cluster-launch';
       const r = await cli(['run', lab, '--local', '--keep', '--yes', '--json', '--region', region]);
       const doc = json(r, `run ${lab}`);
@@ -105,8 +109,12 @@ describe('teardown --all on the local target', () => {
       runIds.push(doc.runId);
     }
     const tagged = async () => {
-      const clusters = [...((await rds!.send(new DescribeDBClustersCommand({}))).DBClusters ?? []), ...((await rdsEu!.send(new DescribeDBClustersCommand({}))).DBClusters ?? [])];
-      const instances = [...((await rds!.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []), ...((await rdsEu!.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [])];
+      const clusters = [];
+      const instances = [];
+      for (const c of [rds!, rdsEu!, rdsAp!]) {
+        clusters.push(...((await c.send(new DescribeDBClustersCommand({}))).DBClusters ?? []));
+        instances.push(...((await c.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []));
+      }
       const runOf = (tags?: { Key?: string; Value?: string }[]) => tags?.find((t) => t.Key === 'aurora-lab:run-id')?.Value;
       return {
         clusters: clusters.filter((c) => runOf(c.TagList)).map((c) => ({ id: c.DBClusterIdentifier, run: runOf(c.TagList) })),
@@ -142,7 +150,7 @@ describe('teardown --all on the local target', () => {
     const doc = json(t, 'teardown --all');
     expect(t.code, t.stderr.slice(-3000)).toBe(0);
     expect(doc.ok).toBe(true);
-    expect(doc.scopes[0].regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(doc.scopes[0].regions).toEqual(['ap-southeast-2', 'eu-west-1', 'us-east-1']);
     const outcomes = doc.scopes.flatMap((x: { runs: unknown[] }) => x.runs);
     expect(outcomes.map((r: { runId: string }) => r.runId).sort()).toEqual([...runIds].sort());
     expect(outcomes.find((r: { runId: string }) => r.runId === runIds[2]).localState).toBe(false);
@@ -154,6 +162,7 @@ describe('teardown --all on the local target', () => {
     const allInstances = ((await rds!.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map((i) => i.DBInstanceIdentifier);
     expect(allClusters).toEqual([UNTAGGED]);
     expect((await rdsEu!.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).toEqual([]);
+    expect((await rdsAp!.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).toEqual([]);
     expect(allInstances).toEqual([UNTAGGED_INSTANCE]);
     expect(await untaggedStatus()).toEqual({ cluster: 'available', instance: 'available' });
 

@@ -32,7 +32,7 @@ export function extraRegions(values: string[] | undefined): string[] {
 }
 
 /** The regions a run state names: its own and those of its resources. */
-const regionsOf = (s: RunState) => [s.region, ...s.resources.map((r) => r.region)].filter((r): r is string => typeof r === 'string' && r.length > 0);
+const regionsOf = (s: Pick<RunState, 'region' | 'resources'>) => [s.region, ...s.resources.map((r) => r.region)].filter((r): r is string => typeof r === 'string' && r.length > 0);
 
 export async function teardownCommand(g: GlobalOptions, runId: string | undefined, o: TeardownOptions): Promise<ExitCodeValue> {
   if (o.regions?.length && !o.all) throw new UsageError('--regions works with --all only', { code: 'BAD_OPTIONS', hint: 'a run is torn down in the regions it recorded: `aurora-lab teardown <run-id>`' });
@@ -99,7 +99,8 @@ export interface Scope {
   region: string;
   /**
    * Every region searched: the command's, those the run states of this target (a dry run: of this
-   * account's run) name, --regions, and the regions of global cluster members (searchRegions).
+   * account's run) name, the local server's (every region it was asked about), --regions, and the
+   * regions of global cluster members (searchRegions).
    */
   regions: string[];
   /** The dry run whose sim.json this account is. */
@@ -119,7 +120,7 @@ export async function accountOf(target: Target): Promise<string> {
 export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scope: Scope) => Promise<void>, o: { regions?: string[]; signal?: AbortSignal } = {}): Promise<void> {
   const extra = extraRegions(o.regions);
   const { searchRegions } = await import('../../engine/teardown-all.js');
-  const regionsFor = (target: Target, states: RunState[]) => searchRegions(target.clients, [target.region, ...states.flatMap(regionsOf), ...extra], o.signal);
+  const regionsFor = (target: Target, states: Pick<RunState, 'region' | 'resources'>[]) => searchRegions(target.clients, [target.region, ...states.flatMap(regionsOf), ...extra], o.signal);
   if (name === 'dry-run') {
     const names = (await readdir(runsDir()).catch(() => [] as string[])).sort();
     for (const id of names) {
@@ -146,7 +147,9 @@ export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scop
       account = await accountOf(target).catch(() => 'local');
     }
     const states = (await listRuns()).runs.filter((s) => s.target === name);
-    await fn({ target, account, region: target.region, regions: await regionsFor(target, states) });
+    // The local server knows every region it has been asked about: a run whose directory is gone is found there too.
+    const served = name === 'local' ? ((await import('../../local/daemon-files.js')).readServerInfo(path.join(homeDir(), 'local'))?.regions ?? []) : [];
+    await fn({ target, account, region: target.region, regions: await regionsFor(target, [...states, ...served.map((region) => ({ region, resources: [] }))]) });
   } finally {
     await target.close();
   }
