@@ -24,6 +24,7 @@ describe('planTeardown', () => {
       rec('db-cluster-parameter-group', 'lab-cpg'),
       rec('db-parameter-group', 'lab-pg'),
       rec('global-cluster', 'lab-global'),
+      rec('secret', 'lab-master'),
       rec('db-cluster', 'primary'),
       rec('db-instance', 'primary-1'),
       rec('db-cluster', 'secondary', 'eu-west-1'),
@@ -35,14 +36,15 @@ describe('planTeardown', () => {
     expect(lines(resources)).toEqual([
       'detach-global-secondaries: detach-global-secondaries global-cluster/lab-global',
       'detach-global-primaries: detach-global-primary global-cluster/lab-global',
-      'global-clusters: delete global-cluster/lab-global',
       'start-stopped-clusters: start-if-stopped db-cluster/primary, start-if-stopped db-cluster/secondary',
       'instances: delete db-instance/primary-1, delete db-instance/secondary-1, delete db-instance/standalone',
       'clusters: delete db-cluster/primary, delete db-cluster/secondary',
+      'global-clusters: delete global-cluster/lab-global',
       'snapshots: delete db-cluster-snapshot/snap-1, delete db-snapshot/rds-snap',
       'subnet-groups: delete db-subnet-group/lab-subnets',
       'parameter-groups: delete db-cluster-parameter-group/lab-cpg, delete db-parameter-group/lab-pg',
       'security-groups: delete security-group/sg-1',
+      'secrets: delete secret/lab-master',
     ]);
   });
 

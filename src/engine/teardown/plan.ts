@@ -31,10 +31,12 @@ export interface TeardownPhase {
 const PHASES: { name: string; kind: TeardownActionKind; types: ResourceType[] }[] = [
   { name: 'detach-global-secondaries', kind: 'detach-global-secondaries', types: ['global-cluster'] },
   { name: 'detach-global-primaries', kind: 'detach-global-primary', types: ['global-cluster'] },
-  { name: 'global-clusters', kind: 'delete', types: ['global-cluster'] },
   { name: 'start-stopped-clusters', kind: 'start-if-stopped', types: ['db-cluster'] },
   { name: 'instances', kind: 'delete', types: ['db-instance'] },
   { name: 'clusters', kind: 'delete', types: ['db-cluster'] },
+  // The global cluster, empty since its members were detached, goes after them: AWS's own order
+  // (members first, the global cluster last), and a teardown cut short leaves it to hold them together.
+  { name: 'global-clusters', kind: 'delete', types: ['global-cluster'] },
   { name: 'snapshots', kind: 'delete', types: ['db-cluster-snapshot', 'db-snapshot'] },
   { name: 'subnet-groups', kind: 'delete', types: ['db-subnet-group'] },
   { name: 'parameter-groups', kind: 'delete', types: ['db-cluster-parameter-group', 'db-parameter-group'] },
