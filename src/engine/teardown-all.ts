@@ -13,7 +13,7 @@ import { TAG_EXPIRES_AT, TAG_LAB, TAG_RUN_ID, tagValue, type Tag } from './tags.
 import { describeResource, regionOfArn, RESOURCE_SPECS } from './teardown/resource-types.js';
 
 /** What the tagging API lists for RDS and EC2 (the groups RDS keeps are found by Describe, below). */
-export const TAGGING_TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group'];
+export const TAGGING_TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group', 'secretsmanager:secret'];
 
 export interface FoundResource {
   type: ResourceType;
@@ -49,6 +49,8 @@ export function parseArn(arn: string): { type: ResourceType; id: string; region?
     const m = /^security-group\/(.+)$/.exec(parts.slice(5).join(':'));
     return m ? { type: 'security-group', id: m[1]!, region } : undefined;
   }
+  // A run-owned secret is known by its full ARN (the name alone may be another's after deletion).
+  if (service === 'secretsmanager') return parts[5] === 'secret' ? { type: 'secret', id: arn, region } : undefined;
   if (service !== 'rds') return undefined;
   const kind = parts[5];
   const id = parts.slice(6).join(':');

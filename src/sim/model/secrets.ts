@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { randomPassword, secretSuffix, uuid } from './ids.js';
-import { fail as fail, invalidValue } from './errors.js';
+import { fail } from './errors.js';
 import { optBool, optNum, optStr, reqStr, tagList } from './input.js';
 import type { Handler, Runtime } from './runtime.js';
 import type { MasterSecret, SecretRec } from './state.js';
