@@ -171,25 +171,23 @@ const CREATES_CLUSTER = new Set(['CreateDBCluster', 'RestoreDBClusterFromSnapsho
 /**
  * The data plane, with a record of each cluster's endpoint allocation. The model asks for endpoints
  * asynchronously, but callers take Endpoint and Port from the CreateDBCluster answer (as on AWS, where
- * they are known at once): the answer waits for the local ports.
+ * they are known at once): the answer waits for the local ports. Every other method (the optional
+ * ones included) reaches the data plane unchanged.
  */
 function trackClusterCreation(inner: LocalDataPlane): { dataPlane: DataPlane; created: (region: string, id: string) => Promise<unknown> | undefined } {
   const creations = new Map<string, Promise<unknown>>();
-  const dataPlane: DataPlane = {
-    createCluster: (spec: ClusterSpec) => {
-      const p = inner.createCluster(spec);
-      creations.set(`${spec.region}/${spec.clusterId}`, p.catch(() => undefined));
-      return p;
-    },
-    createInstance: (spec) => inner.createInstance(spec),
-    deleteInstance: (id) => inner.deleteInstance(id),
-    deleteCluster: (id) => inner.deleteCluster(id),
-    failover: (clusterId, newWriterId) => inner.failover(clusterId, newWriterId),
-    rebootInstance: (id) => inner.rebootInstance(id),
-    createSnapshot: (kind, sourceId, snapshotId) => inner.createSnapshot(kind, sourceId, snapshotId),
-    deleteSnapshot: (id) => inner.deleteSnapshot(id),
-    setMasterPassword: (id, password) => inner.setMasterPassword(id, password),
+  const createCluster = (spec: ClusterSpec) => {
+    const p = inner.createCluster(spec);
+    creations.set(`${spec.region}/${spec.clusterId}`, p.catch(() => undefined));
+    return p;
   };
+  const dataPlane = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'createCluster') return createCluster;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as DataPlane;
   return { dataPlane, created: (region, id) => creations.get(`${region}/${id}`) };
 }
 

@@ -11,7 +11,15 @@ export interface ProxyTarget {
   port: number;
 }
 
+/**
+ * Awaited before a new connection is forwarded to `target`; the client's bytes wait meanwhile (a paused
+ * Serverless v2 instance resumes here). A rejection refuses the connection.
+ */
+export type BeforeConnect = (target: ProxyTarget) => Promise<void>;
+
 export class TcpProxy {
+  /** See BeforeConnect; set by the data plane. */
+  beforeConnect?: BeforeConnect;
   private server?: Server;
   private targets: ProxyTarget[] = [];
   private cursor = 0;
@@ -72,6 +80,23 @@ export class TcpProxy {
       return;
     }
     const target = this.targets[this.cursor++ % this.targets.length]!;
+    const gate = this.beforeConnect?.(target);
+    if (!gate) return this.forward(client, target);
+    client.pause();
+    const refuse = () => client.destroy();
+    client.once('error', refuse);
+    gate.then(
+      () => {
+        client.off('error', refuse);
+        if (client.destroyed) return;
+        this.forward(client, target);
+        client.resume();
+      },
+      refuse,
+    );
+  }
+
+  private forward(client: Socket, target: ProxyTarget): void {
     const upstream = connect({ host: '127.0.0.1', port: target.port });
     upstream.setNoDelay(true);
     const pair = { client, upstream, target };

@@ -22,6 +22,32 @@ export interface ClusterSpec {
   /** Data for the cluster's first instance comes from this snapshot (RestoreDBClusterFromSnapshot). */
   fromSnapshot?: { snapshotId: string; kind: 'cluster' | 'instance' };
   iamAuth: boolean;
+  /** ServerlessV2ScalingConfiguration; db.serverless instances scale (and pause) inside it. */
+  serverless?: ServerlessScaling;
+  /** Performance Insights switched on for the whole cluster (CreateDBCluster/ModifyDBCluster). */
+  performanceInsights: boolean;
+  /** This cluster is a secondary of a global database: its instances replicate from this cluster's writer. */
+  globalPrimary?: { region: string; clusterId: string };
+}
+
+export interface ServerlessScaling {
+  minCapacity: number;
+  maxCapacity: number;
+  /** Only with minCapacity 0: idle seconds (of the model's time scale) before the instance pauses. */
+  secondsUntilAutoPause?: number;
+}
+
+/** The cluster settings a data plane acts on, sent again whenever ModifyDBCluster changes one of them. */
+export interface ClusterSettings {
+  iamAuth: boolean;
+  serverless?: ServerlessScaling;
+  performanceInsights: boolean;
+}
+
+/** The instance settings a data plane acts on, sent again whenever ModifyDBInstance changes one of them. */
+export interface InstanceSettings {
+  instanceClass: string;
+  performanceInsights: boolean;
 }
 
 export interface InstanceSpec {
@@ -34,6 +60,9 @@ export interface InstanceSpec {
   /** The first instance of a cluster is its writer; later ones are readers. */
   role: 'writer' | 'reader';
   promotionTier: number;
+  /** The DbiResourceId (Performance Insights is keyed by it). */
+  resourceId: string;
+  performanceInsights: boolean;
   /** Standalone instances only (cluster instances take these from the cluster). */
   masterUsername?: string;
   masterPassword?: string;
@@ -55,4 +84,8 @@ export interface DataPlane {
   deleteSnapshot(snapshotId: string): Promise<void>;
   /** Change the master password (ModifyDBCluster MasterUserPassword / RotateMasterUserPassword). */
   setMasterPassword?(clusterOrInstanceId: string, password: string): Promise<void>;
+  /** Apply changed cluster settings (IAM authentication, Serverless v2 range, Performance Insights). */
+  configureCluster?(clusterId: string, settings: ClusterSettings): Promise<void>;
+  /** Apply changed instance settings (class, Performance Insights). */
+  configureInstance?(instanceId: string, settings: InstanceSettings): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /** Aurora DB clusters: create, describe, modify, delete, stop/start, failover. */
-import type { ClusterSpec } from '../data-plane.js';
+import type { ClusterSettings, ClusterSpec } from '../data-plane.js';
 import { fail, invalidCombination, invalidValue } from './errors.js';
 import { clusterResourceId, endpointHash, rdsArn } from './ids.js';
 import { filters, filterValues, optBool, optId, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
@@ -33,6 +33,26 @@ export function checkScaling(input: Input, engine: string, version: string): Clu
   return { MinCapacity: min, MaxCapacity: max, ...(pause !== undefined ? { SecondsUntilAutoPause: pause } : {}) };
 }
 
+/** What the data plane needs to know of a cluster's settings. */
+export function clusterSettings(c: ClusterRec): ClusterSettings {
+  const s = c.serverlessV2;
+  return {
+    iamAuth: c.iamAuth,
+    performanceInsights: c.performanceInsights,
+    ...(s && s.MinCapacity !== undefined && s.MaxCapacity !== undefined
+      ? { serverless: { minCapacity: s.MinCapacity, maxCapacity: s.MaxCapacity, ...(s.SecondsUntilAutoPause !== undefined ? { secondsUntilAutoPause: s.SecondsUntilAutoPause } : {}) } }
+      : {}),
+  };
+}
+
+/** A cluster joining a global database that already has a primary becomes its secondary. */
+function globalPrimaryOf(rt: Runtime, c: ClusterRec): Pick<ClusterSpec, 'globalPrimary'> {
+  const g = c.globalClusterId ? rt.state.globalClusters[c.globalClusterId] : undefined;
+  const primaryArn = g?.members.find((m) => m.isWriter && m.clusterArn !== c.arn)?.clusterArn;
+  const primary = primaryArn ? Object.values(rt.state.clusters).find((x) => x.arn === primaryArn) : undefined;
+  return primary ? { globalPrimary: { region: primary.region, clusterId: primary.id } } : {};
+}
+
 /** Store a new cluster and start it: endpoints from the data plane, or synthesized AWS-like ones. */
 export function launchCluster(rt: Runtime, c: ClusterRec): void {
   rt.state.clusters[rkey(c.region, c.id)] = c;
@@ -45,7 +65,8 @@ export function launchCluster(rt: Runtime, c: ClusterRec): void {
     masterPassword: c.masterPassword,
     ...(c.databaseName ? { databaseName: c.databaseName } : {}),
     ...(c.restoredFrom ? { fromSnapshot: c.restoredFrom } : {}),
-    iamAuth: c.iamAuth,
+    ...clusterSettings(c),
+    ...globalPrimaryOf(rt, c),
   };
   const gate = rt.runDataPlane(clusterChain(c), c.arn, 'createCluster', (dp) => dp.createCluster(spec), (res) => {
     const now = rt.state.clusters[rkey(c.region, c.id)];
@@ -212,6 +233,7 @@ const modifyDBCluster: Handler = (rt, input, region) => {
   }
   const scaling = checkScaling(input, c.engine, c.engineVersion);
   const newPassword = changePassword(rt, c, input);
+  const settingsBefore = JSON.stringify(clusterSettings(c));
   if (scaling) c.serverlessV2 = scaling;
   const protection = optBool(input, 'DeletionProtection');
   if (protection !== undefined) c.deletionProtection = protection;
@@ -229,10 +251,17 @@ const modifyDBCluster: Handler = (rt, input, region) => {
   if (newPassword !== undefined) c.masterPassword = newPassword;
   if (!onlyProtection) {
     const dp = rt.dataPlane;
-    const gate =
+    const passwordGate =
       newPassword !== undefined && dp?.setMasterPassword
         ? rt.runDataPlane(clusterChain(c), c.arn, 'setMasterPassword', (d) => d.setMasterPassword!(c.id, newPassword))
         : undefined;
+    const after = clusterSettings(c);
+    // Calls on one chain run in order: the last one settles last, so the modify waits for both.
+    const settingsGate =
+      JSON.stringify(after) !== settingsBefore && dp?.configureCluster
+        ? rt.runDataPlane(clusterChain(c), c.arn, 'configureCluster', (d) => d.configureCluster!(c.id, after))
+        : undefined;
+    const gate = settingsGate ?? passwordGate;
     rt.schedule(c, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
   }
   return { DBCluster: clusterOut(rt, c) };

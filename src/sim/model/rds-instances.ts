@@ -1,5 +1,5 @@
 /** DB instances: Aurora cluster members and standalone RDS (postgres, mysql) instances. */
-import type { InstanceSpec } from '../data-plane.js';
+import type { InstanceSettings, InstanceSpec } from '../data-plane.js';
 import { fail, invalidCombination, invalidValue } from './errors.js';
 import { dbiResourceId, endpointHash, rdsArn } from './ids.js';
 import { filters, filterValues, optBool, optId, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
@@ -115,7 +115,7 @@ const createDBInstance: Handler = (rt, input, region) => {
       storageEncrypted: c.storageEncrypted,
     };
     if (role === 'writer') c.writer = id;
-    startInstance(rt, i, { instanceId: id, region, engine, instanceClass, clusterId: c.id, role, promotionTier: tier });
+    startInstance(rt, i, { instanceId: id, region, engine, instanceClass, clusterId: c.id, role, promotionTier: tier, resourceId: i.resourceId, performanceInsights: i.performanceInsights });
     return { DBInstance: instanceOut(rt, i) };
   }
   if (isAurora(engine)) invalidCombination(`DBClusterIdentifier is required to create a DB instance of engine ${engine}.`);
@@ -154,6 +154,8 @@ const createDBInstance: Handler = (rt, input, region) => {
     instanceClass,
     role: 'writer',
     promotionTier: tier,
+    resourceId: i.resourceId,
+    performanceInsights: i.performanceInsights,
     masterUsername,
     masterPassword: i.masterPassword!,
     ...(i.dbName ? { databaseName: i.dbName } : {}),
@@ -201,6 +203,7 @@ const modifyDBInstance: Handler = (rt, input, region) => {
     checkOrderable(i.engine, i.engineVersion, newClass);
     if (cluster) checkServerless(cluster, newClass);
   }
+  const settingsBefore = JSON.stringify({ instanceClass: i.instanceClass, performanceInsights: i.performanceInsights });
   const tier = checkTier(input);
   if (tier !== undefined) i.promotionTier = tier;
   const protection = optBool(input, 'DeletionProtection');
@@ -214,10 +217,17 @@ const modifyDBInstance: Handler = (rt, input, region) => {
   if (newClass !== undefined) i.instanceClass = newClass;
   if (!onlyQuiet) {
     const dp = rt.dataPlane;
-    const gate =
+    const passwordGate =
       password !== undefined && dp?.setMasterPassword
         ? rt.runDataPlane(instanceChain(i), i.arn, 'setMasterPassword', (d) => d.setMasterPassword!(i.id, password))
         : undefined;
+    const settings: InstanceSettings = { instanceClass: i.instanceClass, performanceInsights: i.performanceInsights };
+    // Calls on one chain run in order: the last one settles last, so the modify waits for both.
+    const settingsGate =
+      JSON.stringify(settings) !== settingsBefore && dp?.configureInstance
+        ? rt.runDataPlane(instanceChain(i), i.arn, 'configureInstance', (d) => d.configureInstance!(i.id, settings))
+        : undefined;
+    const gate = settingsGate ?? passwordGate;
     rt.schedule(i, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
   }
   return { DBInstance: instanceOut(rt, i) };
