@@ -36,12 +36,24 @@ export function clusterSpec(clusterId: string, extra: Partial<ClusterSpec> = {})
     masterPassword: PASSWORD,
     databaseName: 'labdb',
     iamAuth: false,
+    performanceInsights: false,
     ...extra,
   };
 }
 
-export function instanceSpec(instanceId: string, clusterId: string, role: 'writer' | 'reader', tier = 1): InstanceSpec {
-  return { instanceId, clusterId, role, region: 'us-east-1', engine: 'aurora-postgresql', instanceClass: 'db.r6g.large', promotionTier: tier };
+export function instanceSpec(instanceId: string, clusterId: string, role: 'writer' | 'reader', tier = 1, extra: Partial<InstanceSpec> = {}): InstanceSpec {
+  return {
+    instanceId,
+    clusterId,
+    role,
+    region: 'us-east-1',
+    engine: 'aurora-postgresql',
+    instanceClass: 'db.r6g.large',
+    promotionTier: tier,
+    resourceId: `db-${instanceId.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+    performanceInsights: false,
+    ...extra,
+  };
 }
 
 /** A client that verifies the server certificate against the local CA. */
