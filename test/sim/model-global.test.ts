@@ -136,4 +136,16 @@ describe('global clusters', () => {
     const west = (await rds('DescribeDBClusters', { DBClusterIdentifier: 'west' }, SECONDARY)).DBClusters[0];
     expect(west.DBClusterMembers[0].IsClusterWriter).toBe(true);
   });
+
+  it('refuses a Secrets Manager managed master password on every member of a global database', async () => {
+    const { rds } = setup();
+    await rds('CreateGlobalCluster', { GlobalClusterIdentifier: 'empty', Engine: 'aurora-postgresql' });
+    const managed = { DBClusterIdentifier: 'm1', Engine: 'aurora-postgresql', MasterUsername: 'admin_user', ManageMasterUserPassword: true };
+    expect(await code(rds('CreateDBCluster', { ...managed, GlobalClusterIdentifier: 'empty' }))).toBe('InvalidParameterCombination');
+    await rds('CreateDBCluster', managed);
+    await rds('DescribeDBClusters');
+    expect(await code(rds('CreateGlobalCluster', { GlobalClusterIdentifier: 'world', SourceDBClusterIdentifier: 'm1' }))).toBe('InvalidParameterCombination');
+    await globalDatabase(rds);
+    expect(await code(rds('ModifyDBCluster', { DBClusterIdentifier: 'east', ManageMasterUserPassword: true, ApplyImmediately: true }))).toBe('InvalidParameterCombination');
+  });
 });

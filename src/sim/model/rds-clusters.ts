@@ -84,6 +84,9 @@ export function launchCluster(rt: Runtime, c: ClusterRec): void {
   rt.schedule(c, 'creating', 'available', rt.delays.create, { kind: 'none' }, gate);
 }
 
+/** Secrets Manager cannot manage the master password of a global database's member clusters. */
+export const GLOBAL_MANAGED_PASSWORD = 'ManageMasterUserPassword is not supported for DB clusters that are part of a global database.';
+
 export function passwordChoice(input: Input): { manage: boolean; password?: string } {
   const manage = optBool(input, 'ManageMasterUserPassword') ?? false;
   const password = optStr(input, 'MasterUserPassword');
@@ -126,6 +129,7 @@ const createDBCluster: Handler = (rt, input, region) => {
     password = primary.masterPassword;
   } else {
     masterUsername = reqStr(input, 'MasterUsername');
+    if (global && optBool(input, 'ManageMasterUserPassword') === true) invalidCombination(GLOBAL_MANAGED_PASSWORD);
     const choice = passwordChoice(input);
     manage = choice.manage;
     password = choice.password ?? '';
@@ -202,6 +206,7 @@ function changePassword(rt: Runtime, c: ClusterRec, input: Input): string | unde
   if (manage === false && c.secret && password === undefined) invalidCombination('Turning off ManageMasterUserPassword requires MasterUserPassword.');
   if (rotate && !(c.secret && manage !== false)) invalidCombination('RotateMasterUserPassword requires a password managed in Secrets Manager.');
   if (rotate && optBool(input, 'ApplyImmediately') !== true) invalidCombination('RotateMasterUserPassword requires ApplyImmediately.');
+  if (manage === true && c.globalClusterId) invalidCombination(GLOBAL_MANAGED_PASSWORD);
   if (manage === true && !c.secret) {
     const made = createManagedSecret(rt, c.region, { kind: 'cluster', arn: c.arn }, c.masterUsername, optStr(input, 'MasterUserSecretKmsKeyId'));
     c.secret = made.secret;

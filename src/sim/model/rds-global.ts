@@ -7,6 +7,7 @@ import { clusterResourceId, globalClusterArn, isArn } from './ids.js';
 import { filters, filterValues, optBool, optStr, reqId, reqStr, tagList } from './input.js';
 import { isAurora, resolveVersion } from './rds-catalog.js';
 import { clusterInstances, getClusterByIdOrArn, getGlobal, live, pickFailoverTarget } from './rds-common.js';
+import { GLOBAL_MANAGED_PASSWORD } from './rds-clusters.js';
 import { globalOut } from './rds-format.js';
 import type { Handler, Input, Runtime } from './runtime.js';
 import type { ClusterRec, GlobalClusterRec } from './state.js';
@@ -70,6 +71,7 @@ export const globalHandlers: Record<string, Handler> = {
       if (asked !== undefined && asked !== source.engine) invalidCombination(`The engine ${asked} doesn't match the source cluster's engine ${source.engine}.`);
       if (source.status !== 'available') fail('InvalidDBClusterStateFault', `DB cluster ${source.id} is not in available state.`);
       if (source.globalClusterId) fail('InvalidDBClusterStateFault', `DB cluster ${source.id} is already a member of global cluster ${source.globalClusterId}.`);
+      if (source.secret) invalidCombination(GLOBAL_MANAGED_PASSWORD);
     }
     const version = source?.engineVersion ?? resolveVersion(engine, optStr(input, 'EngineVersion')).version;
     const g: GlobalClusterRec = {
