@@ -22,7 +22,7 @@ export interface FoundResource {
   arn?: string;
   status?: string;
   tags: Tag[];
-  /** A security group's name: a run whose create was cut short recorded the group by it. */
+  /** A security group's or secret's name: a run's state records them by it (they are deleted by id / ARN). */
   name?: string;
 }
 
@@ -182,9 +182,15 @@ export async function findTaggedResources(clients: AwsClients, regionOrRegions: 
     }
     run.lab ??= tagValue(d.tags, TAG_LAB);
     run.expiresAt ??= tagValue(d.tags, TAG_EXPIRES_AT);
-    run.resources.push({ type: c.type, id, region: c.region, arn: c.arn ?? RESOURCE_SPECS[c.type].arn(d.raw ?? {}), status: d.status, tags: d.tags, ...(c.type === 'security-group' && typeof d.raw?.GroupName === 'string' ? { name: d.raw.GroupName } : {}) });
+    run.resources.push({ type: c.type, id, region: c.region, arn: c.arn ?? RESOURCE_SPECS[c.type].arn(d.raw ?? {}), status: d.status, tags: d.tags, ...nameOf(c.type, d.raw) });
   }
   return { runs: [...byRun.values()].sort((a, b) => a.runId.localeCompare(b.runId)), stale };
+}
+
+/** Security groups are deleted by id and secrets by ARN, but a run's state knows both by name. */
+function nameOf(type: ResourceType, raw: Record<string, unknown> | undefined): { name?: string } {
+  const name = type === 'security-group' ? raw?.GroupName : type === 'secret' ? raw?.Name : undefined;
+  return typeof name === 'string' ? { name } : {};
 }
 
 /** A run is expired when its expires-at tag is in the past; a run without one is not (never guessed). */
@@ -194,7 +200,7 @@ export function isExpired(run: Pick<FoundRun, 'expiresAt'>, now = new Date()): b
   return Number.isFinite(t) && t < now.getTime();
 }
 
-/** The found resources as teardown records, minus those a local state already holds (security groups by name too). */
+/** The found resources as teardown records, minus those a local state already holds (security groups and secrets by name too). */
 export function recordsOf(run: FoundRun, local: ResourceRecord[] = []): ResourceRecord[] {
   const now = new Date().toISOString();
   const byName = (r: FoundResource) => r.name !== undefined && local.some((l) => l.type === r.type && l.region === r.region && l.id === r.name && l.status !== 'deleted');
