@@ -43,6 +43,8 @@ export async function startTestPostgres(options: { tls?: boolean } = {}): Promis
       instanceClass: 'db.t4g.micro',
       role: 'writer',
       promotionTier: 1,
+      resourceId: 'db-TESTPOSTGRES',
+      performanceInsights: false,
       masterUsername: user,
       masterPassword: password,
       databaseName: database,
