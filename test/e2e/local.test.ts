@@ -3,29 +3,15 @@
  * PostgreSQL processes, real SQL checks; and `local stop` leaves no process and no port behind.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBasePort } from '../../src/local/ports.js';
-import { killAll, makeCliEnv, runCli, type CliEnv } from '../helpers/cli.js';
+import { localCli, postgresUnder, type LocalCli } from '../helpers/local-cli.js';
 
-let env: CliEnv;
+let local: LocalCli;
 let port: number;
 let dataDir: string;
-let extra: Record<string, string>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 function portOpen(p: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -38,33 +24,8 @@ function portOpen(p: number): Promise<boolean> {
   });
 }
 
-/** postgres processes running on a data directory under ours, from /proc. */
-function postgresUnder(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a.endsWith('postgres')) && args.some((a) => a.startsWith(dir))) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
-}
-
-const cli = (args: string[], timeoutMs = 180_000) => runCli(env, args, { env: extra, timeoutMs });
-
-async function runLab(lab: string, more: string[] = []) {
-  const r = await cli(['run', lab, '--local', '--yes', '--json', ...more]);
-  let doc: any;
-  try {
-    doc = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`run ${lab} printed no JSON (exit ${r.code})\n${r.stderr.slice(-3000)}`);
-  }
-  return { r, doc };
-}
+const cli = (args: string[], timeoutMs?: number) => local.cli(args, timeoutMs);
+const runLab = (lab: string, more: string[] = []) => local.runLab(lab, more);
 
 function psqlBinary(): string {
   try {
@@ -76,19 +37,14 @@ function psqlBinary(): string {
 }
 
 beforeAll(async () => {
-  env = makeCliEnv();
-  port = await freePort();
-  // A data dir the unprivileged postgres user can traverse (the CLI env's temp dir is 0700).
-  dataDir = mkdtempSync(join(tmpdir(), 'alab-e2e-data-'));
-  chmodSync(dataDir, 0o755);
-  extra = { AURORA_LAB_LOCAL_PORT: String(port), AURORA_LAB_LOCAL_DATA: dataDir, AURORA_LAB_LOCAL_PORT_BASE: String(randomBasePort()), AURORA_LAB_LOCAL_DELAY_MS: '20' };
+  local = await localCli();
+  port = local.port;
+  dataDir = local.dataDir;
 });
 
 afterAll(async () => {
   // Whatever happened above, nothing of ours keeps running.
-  if (env) await cli(['local', 'stop'], 60_000).catch(() => undefined);
-  killAll();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (local) await local.close();
 }, 90_000);
 
 describe('the labs on the local target', () => {
@@ -168,7 +124,7 @@ describe('the labs on the local target', () => {
     expect(JSON.parse(stop.stdout)).toMatchObject({ stopped: true, killed: false });
     expect(postgresUnder(dataDir)).toEqual([]);
     expect(await portOpen(port)).toBe(false);
-    expect(existsSync(join(env.home, 'local', 'server.json'))).toBe(false);
+    expect(existsSync(join(local.env.home, 'local', 'server.json'))).toBe(false);
     const again = await cli(['local', 'status', '--json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ running: false });
   }, 200_000);

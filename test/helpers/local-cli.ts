@@ -1,0 +1,78 @@
+/**
+ * Shared set-up for end-to-end tests of the local target: a CLI environment whose server listens on a
+ * free port with its own data directory, a lab runner that parses the run document, and a /proc scan
+ * for postgres processes left running.
+ */
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBasePort } from '../../src/local/ports.js';
+import { killAll, makeCliEnv, runCli, type CliEnv, type CliResult } from './cli.js';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+/** postgres processes running on a data directory under `dir`, from /proc. */
+export function postgresUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.endsWith('postgres')) && args.some((a) => a.startsWith(dir))) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+export interface LocalCli {
+  env: CliEnv;
+  port: number;
+  dataDir: string;
+  cli(args: string[], timeoutMs?: number): Promise<CliResult>;
+  /** `run <lab> --local --yes --json`: the exit and the parsed run document. */
+  runLab(lab: string, more?: string[], timeoutMs?: number): Promise<{ r: CliResult; doc: any }>;
+  /** Stop the server, kill stragglers, remove the data directory. */
+  close(): Promise<void>;
+}
+
+export async function localCli(moreEnv: Record<string, string> = {}): Promise<LocalCli> {
+  const env = makeCliEnv();
+  const port = await freePort();
+  // A data dir the unprivileged postgres user can traverse (the CLI env's temp dir is 0700).
+  const dataDir = mkdtempSync(join(tmpdir(), 'alab-e2e-data-'));
+  chmodSync(dataDir, 0o755);
+  const extra = {
+    AURORA_LAB_LOCAL_PORT: String(port),
+    AURORA_LAB_LOCAL_DATA: dataDir,
+    AURORA_LAB_LOCAL_PORT_BASE: String(randomBasePort()),
+    AURORA_LAB_LOCAL_DELAY_MS: '20',
+    ...moreEnv,
+  };
+  const cli = (args: string[], timeoutMs = 180_000) => runCli(env, args, { env: extra, timeoutMs });
+  const runLab = async (lab: string, more: string[] = [], timeoutMs = 180_000) => {
+    const r = await cli(['run', lab, '--local', '--yes', '--json', ...more], timeoutMs);
+    try {
+      return { r, doc: JSON.parse(r.stdout) };
+    } catch {
+      throw new Error(`run ${lab} printed no JSON (exit ${r.code})\n${r.stderr.slice(-3000)}`);
+    }
+  };
+  const close = async () => {
+    await cli(['local', 'stop'], 60_000).catch(() => undefined);
+    killAll();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { env, port, dataDir, cli, runLab, close };
+}
