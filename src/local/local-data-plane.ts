@@ -328,7 +328,8 @@ export class LocalDataPlane implements DataPlane {
 
   async createSnapshot(kind: 'cluster' | 'instance', sourceId: string, snapshotId: string): Promise<void> {
     await this.start();
-    const sourceInstance = kind === 'cluster' ? this.cluster(sourceId).writerId : sourceId;
+    // A global secondary has no writer: its snapshot is a base backup of one of its standbys.
+    const sourceInstance = kind === 'cluster' ? (this.cluster(sourceId).writerId ?? [...this.cluster(sourceId).members][0]) : sourceId;
     if (!sourceInstance) throw new LocalTargetError(`Cluster ${sourceId} has no writer to snapshot.`, { code: 'LOCAL_SNAPSHOT' });
     const source = this.instance(sourceInstance).server;
     const dir = this.snapshotDir(snapshotId);

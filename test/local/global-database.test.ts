@@ -213,7 +213,6 @@ describe('a global database across two local regions', () => {
     await eventually(async () => (await ids(east.reader, 'w')).includes(-1), 10_000);
     const timings = daemon.dataPlane.lastGlobalSwitch!;
     expect(timings).toMatchObject({ fromClusterId: 'gdb', toClusterId: 'gdb-west', allowDataLoss: false });
-    console.log(JSON.stringify(timings));
   }, 120_000);
 
   it('detaches the secondary (the former primary) into a standalone writable cluster, then deletes the global database', async () => {
