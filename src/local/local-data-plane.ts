@@ -7,10 +7,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
-import type { ClusterSpec, DataPlane, Endpoint, InstanceSpec } from '../sim/data-plane.js';
+import type { ClusterSpec, DataPlane, Endpoint, GlobalSwitchRequest, InstanceSpec } from '../sim/data-plane.js';
 import { quoteIdent, setRolePassword, withAdminClient } from './admin-sql.js';
 import { switchWriter, type FailoverTimings } from './failover.js';
 import { ensureDataTemplate, TEMPLATE_SUPERUSER } from './data-template.js';
+import {
+  detachGlobalSecondary, globalFollowers, globalSource, measureGlobalLag, secondaryWriterTargets, switchGlobalPrimary,
+  type GlobalHost, type GlobalLag, type GlobalSwitchTimings,
+} from './global-replication.js';
 import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
 import { defaultDataRoot, ensureTraversableDir, serverUser, type RunAsUser } from './os-user.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
@@ -79,6 +83,8 @@ export class LocalDataPlane implements DataPlane {
   private readonly templateRoot?: string;
   /** The last failover's timings, for measurements and tests. */
   lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
+  /** The last global switchover or failover's timings, likewise. */
+  lastGlobalSwitch?: GlobalSwitchTimings;
 
   constructor(options: LocalDataPlaneOptions = {}) {
     this.baseDir = defaultDataRoot(options.baseDir);
@@ -142,6 +148,8 @@ export class LocalDataPlane implements DataPlane {
         hint: 'The local target has PostgreSQL only: use an aurora-postgresql lab locally, or run this lab against AWS.',
       });
     }
+    const clash = this.identifierClash('cluster', spec.clusterId, spec.region);
+    if (clash) throw new LocalTargetError(clash, { code: 'LOCAL_ID_CLASH' });
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
     const writerProxy = new TcpProxy(`${spec.clusterId}/cluster`);
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
@@ -159,23 +167,26 @@ export class LocalDataPlane implements DataPlane {
   async createInstance(spec: InstanceSpec): Promise<{ endpoint: Endpoint }> {
     await this.start();
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
-    if (cluster && !cluster.writerId) return this.withClusterLock(cluster, () => this.buildInstance(spec, cluster));
+    if (cluster && !cluster.writerId && !cluster.spec.globalPrimary) return this.withClusterLock(cluster, () => this.buildInstance(spec, cluster));
     return this.buildInstance(spec, cluster);
   }
 
   private async buildInstance(spec: InstanceSpec, cluster: ClusterState | undefined): Promise<{ endpoint: Endpoint }> {
+    const clash = this.identifierClash('instance', spec.instanceId, spec.region);
+    if (clash) throw new LocalTargetError(clash, { code: 'LOCAL_ID_CLASH' });
     if (this.instances.has(spec.instanceId)) throw new LocalTargetError(`Instance ${spec.instanceId} exists.`);
-    const writer = cluster?.writerId ? this.instance(cluster.writerId) : undefined;
+    // A global secondary's instances stream from the primary cluster's writer, in the other region.
+    const writer = cluster?.writerId ? this.instance(cluster.writerId).server : cluster ? globalSource(this.globalHost, cluster) : undefined;
     const masterUsername = cluster?.spec.masterUsername ?? spec.masterUsername ?? 'postgres';
     const masterPassword = cluster?.spec.masterPassword ?? spec.masterPassword ?? '';
     const snapshot = !writer && cluster?.spec.fromSnapshot ? this.snapshotMeta(cluster.spec.fromSnapshot.snapshotId) : undefined;
     const template = !writer && !snapshot && this.templateRoot
       ? await ensureDataTemplate(this.templateRoot, this.binaries!, this.user, this.ports, this.reporter)
       : undefined;
-    const superuser = writer?.server.superuser ?? snapshot?.superuser ?? (template ? TEMPLATE_SUPERUSER : masterUsername);
+    const superuser = writer?.superuser ?? snapshot?.superuser ?? (template ? TEMPLATE_SUPERUSER : masterUsername);
     const server = await this.launch(spec.instanceId, superuser, async (s) => {
       if (writer) {
-        await s.cloneFrom(writer.server, { standby: true });
+        await s.cloneFrom(writer, { standby: true });
       } else if (snapshot || template) {
         await s.copyDataFrom(snapshot ? join(this.snapshotDir(snapshot.snapshotId), 'data') : template!);
         // A restored cluster is a new primary: nothing may stream from the snapshot's source.
@@ -285,7 +296,8 @@ export class LocalDataPlane implements DataPlane {
     // Readers on their way out need not follow the new writer.
     const others = this.readersOf(cluster)
       .filter((r) => r.spec.instanceId !== newWriterId && !cluster.deleting.has(r.spec.instanceId))
-      .map((r) => r.server);
+      .map((r) => r.server)
+      .concat(globalFollowers(this.globalHost, cluster));
     const timings = await switchWriter(oldWriter, newWriter, others, {
       closeWriterEndpoint: () => cluster.writerProxy.setTargets([], { dropExisting: true }),
       openWriterEndpoint: () => {
@@ -316,7 +328,8 @@ export class LocalDataPlane implements DataPlane {
 
   async createSnapshot(kind: 'cluster' | 'instance', sourceId: string, snapshotId: string): Promise<void> {
     await this.start();
-    const sourceInstance = kind === 'cluster' ? this.cluster(sourceId).writerId : sourceId;
+    // A global secondary has no writer: its snapshot is a base backup of one of its standbys.
+    const sourceInstance = kind === 'cluster' ? (this.cluster(sourceId).writerId ?? [...this.cluster(sourceId).members][0]) : sourceId;
     if (!sourceInstance) throw new LocalTargetError(`Cluster ${sourceId} has no writer to snapshot.`, { code: 'LOCAL_SNAPSHOT' });
     const source = this.instance(sourceInstance).server;
     const dir = this.snapshotDir(snapshotId);
@@ -340,6 +353,34 @@ export class LocalDataPlane implements DataPlane {
     if (!id) return;
     const state = this.instance(id);
     await state.server.setPassword(state.masterUsername, password);
+  }
+
+  async switchGlobalPrimary(request: GlobalSwitchRequest): Promise<void> {
+    const timings = await switchGlobalPrimary(this.globalHost, request);
+    this.lastGlobalSwitch = timings;
+    this.record();
+    this.emit('local.global.switched', 'info', `Global primary moved from ${timings.fromClusterId} to ${timings.toClusterId} in ${timings.switchMs} ms (catch-up ${timings.catchUpMs} ms, stop ${timings.stopOldWriterMs} ms, promote ${timings.promoteMs} ms, old primary rejoined in ${timings.rejoinMs} ms${timings.allowDataLoss ? ', data loss allowed' : ''})`, timings);
+  }
+
+  async detachGlobalSecondary(clusterId: string, newWriterId: string | undefined): Promise<void> {
+    await detachGlobalSecondary(this.globalHost, clusterId, newWriterId);
+    this.record();
+  }
+
+  /** How far a global secondary's instances are behind the primary's writer (tests and measurements). */
+  globalLag(clusterId: string): Promise<GlobalLag[]> {
+    return measureGlobalLag(this.globalHost, this.cluster(clusterId));
+  }
+
+  /**
+   * Clusters and instances are keyed by identifier alone (the DataPlane calls name no region), so the
+   * same identifier in two local regions, legal on AWS, is refused with a message that says why.
+   * Returns that message, or undefined when the identifier is free or taken in `region` itself.
+   */
+  identifierClash(kind: 'cluster' | 'instance', id: string, region: string): string | undefined {
+    const existing = kind === 'cluster' ? this.clusters.get(id)?.spec : this.instances.get(id)?.spec;
+    if (!existing || existing.region === region) return undefined;
+    return `The local target needs ${kind} identifiers unique across regions: ${id} already exists in ${existing.region}, so it cannot be created in ${region} too. Use another identifier.`;
   }
 
   /** Stop every server and proxy; with purge, delete data, snapshots and TLS files too. */
@@ -407,14 +448,14 @@ export class LocalDataPlane implements DataPlane {
 
   private routeCluster(cluster: ClusterState, options: { dropWriterConnections: boolean }): void {
     const writer = cluster.writerId ? this.instance(cluster.writerId).server : undefined;
-    const writerTargets = writer ? [{ id: writer.instanceId, port: writer.port }] : [];
-    const current = cluster.writerProxy.getTargets();
-    if (current[0]?.id !== writerTargets[0]?.id || current[0]?.port !== writerTargets[0]?.port) {
-      cluster.writerProxy.setTargets(writerTargets, { dropExisting: options.dropWriterConnections });
-    }
     const readers = this.readersOf(cluster)
       .filter((r) => r.server.isRunning())
       .map((r) => ({ id: r.spec.instanceId, port: r.server.port }));
+    const writerTargets = writer ? [{ id: writer.instanceId, port: writer.port }] : (secondaryWriterTargets(cluster, readers) ?? []);
+    const current = cluster.writerProxy.getTargets();
+    if (current.map((t) => `${t.id}:${t.port}`).join() !== writerTargets.map((t) => `${t.id}:${t.port}`).join()) {
+      cluster.writerProxy.setTargets(writerTargets, { dropExisting: options.dropWriterConnections });
+    }
     cluster.readerProxy.setTargets(readers.length > 0 ? readers : writerTargets);
   }
 
@@ -454,6 +495,22 @@ export class LocalDataPlane implements DataPlane {
       ]),
     };
     writeRegistry(this.baseDir, reg);
+  }
+
+  /** What global-replication.ts may touch (its cluster states are this plane's own). */
+  private get globalHost(): GlobalHost {
+    return {
+      clusters: () => this.clusters.values(),
+      cluster: (id) => this.cluster(id),
+      server: (id) => this.instance(id).server,
+      withClusterLock: (cluster, fn) => this.withClusterLock(cluster as ClusterState, fn),
+      route: (cluster) => this.routeCluster(cluster as ClusterState, { dropWriterConnections: false }),
+      reclone: async (server, writer) => {
+        await server.cloneFrom(writer, { standby: true });
+        await server.start();
+      },
+      emit: (code, level, message, data) => this.emit(code, level, message, data),
+    };
   }
 
   private emit(code: string, level: 'debug' | 'info' | 'warn', message: string, data?: unknown): void {

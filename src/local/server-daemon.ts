@@ -82,6 +82,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const tracked = trackClusterCreation(dataPlane);
   const sim = new SimCloud({ accountId: LOCAL_ACCOUNT_ID, delays: delaysFrom(delayMs), dataPlane: tracked.dataPlane });
   const call = async (c: SimCall): Promise<Record<string, unknown>> => {
+    refuseIdentifierClash(dataPlane, c);
     const out = await sim.call(c);
     return CREATES_CLUSTER.has(c.operation) && c.service === 'rds' ? withLocalEndpoints(sim, c, out, tracked.created) : out;
   };
@@ -167,6 +168,19 @@ export async function serveForeground(opts: DaemonOptions): Promise<ServerInfo> 
 }
 
 const CREATES_CLUSTER = new Set(['CreateDBCluster', 'RestoreDBClusterFromSnapshot']);
+
+/**
+ * The data plane keys clusters and instances by identifier only: one already used in another region is
+ * refused before the model records anything, instead of leaving a cluster "failed" later.
+ */
+function refuseIdentifierClash(dataPlane: LocalDataPlane, c: SimCall): void {
+  if (c.service !== 'rds') return;
+  const kind = CREATES_CLUSTER.has(c.operation) ? 'cluster' : c.operation === 'CreateDBInstance' ? 'instance' : undefined;
+  const id = kind && c.input[kind === 'cluster' ? 'DBClusterIdentifier' : 'DBInstanceIdentifier'];
+  if (typeof id !== 'string') return;
+  const clash = dataPlane.identifierClash(kind!, id.toLowerCase(), c.region);
+  if (clash) throw new SimError('InvalidParameterValue', clash);
+}
 
 /**
  * The data plane, with a record of each cluster's endpoint allocation. The model asks for endpoints

@@ -69,6 +69,20 @@ export interface InstanceSpec {
   databaseName?: string;
 }
 
+/** SwitchoverGlobalCluster / FailoverGlobalCluster: which secondary becomes the primary, and how. */
+export interface GlobalSwitchRequest {
+  from: { region: string; clusterId: string };
+  to: { region: string; clusterId: string };
+  /** The instance of `to` that becomes its writer (the model picks it, as for FailoverDBCluster). */
+  newWriterId: string;
+  /**
+   * false (switchover): no acknowledged write is lost: writes stop on the old primary, `to` catches up,
+   * then it is promoted. true (failover): `to` is promoted at once; what it had not received is lost.
+   * Either way the old primary then replicates from the new one.
+   */
+  allowDataLoss: boolean;
+}
+
 export interface DataPlane {
   /** Allocate the cluster's endpoints (nothing runs until its first instance is created). */
   createCluster(spec: ClusterSpec): Promise<{ endpoint: Endpoint; readerEndpoint: Endpoint }>;
@@ -88,4 +102,11 @@ export interface DataPlane {
   configureCluster?(clusterId: string, settings: ClusterSettings): Promise<void>;
   /** Apply changed instance settings (class, Performance Insights). */
   configureInstance?(instanceId: string, settings: InstanceSettings): Promise<void>;
+  /** Move a global database's primary role to one of its secondaries. */
+  switchGlobalPrimary?(request: GlobalSwitchRequest): Promise<void>;
+  /**
+   * RemoveFromGlobalCluster of a secondary: cut its replication and make newWriterId its writer (none
+   * when it has no instance yet), a standalone writable cluster.
+   */
+  detachGlobalSecondary?(clusterId: string, newWriterId: string | undefined): Promise<void>;
 }

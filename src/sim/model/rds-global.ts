@@ -6,7 +6,7 @@ import { fail, invalidCombination, invalidValue } from './errors.js';
 import { clusterResourceId, globalClusterArn, isArn } from './ids.js';
 import { filters, filterValues, optBool, optStr, reqId, reqStr, tagList } from './input.js';
 import { isAurora, resolveVersion } from './rds-catalog.js';
-import { clusterInstances, getClusterByIdOrArn, getGlobal, live, pickFailoverTarget } from './rds-common.js';
+import { clusterChain, clusterInstances, getClusterByIdOrArn, getGlobal, live, pickFailoverTarget } from './rds-common.js';
 import { GLOBAL_MANAGED_PASSWORD } from './rds-clusters.js';
 import { globalOut } from './rds-format.js';
 import type { Handler, Input, Runtime } from './runtime.js';
@@ -26,17 +26,23 @@ function memberCluster(rt: Runtime, g: GlobalClusterRec, idOrArn: string, region
   return c;
 }
 
-/** A new writer: secondaries have no writer instance; the promoted cluster's best instance becomes its writer. */
-function promote(rt: Runtime, c: ClusterRec): void {
-  c.writer = pickFailoverTarget(clusterInstances(rt, c).filter(live))?.id;
+/** The instance a promoted secondary makes its writer: the failover order over its live instances. */
+function promotionTarget(rt: Runtime, c: ClusterRec, available = false): string | undefined {
+  return pickFailoverTarget(clusterInstances(rt, c).filter((i) => live(i) && (!available || i.status === 'available')))?.id;
 }
 
-export function applyGlobalSwitch(rt: Runtime, g: GlobalClusterRec, targetArn: string): void {
+/** A new writer: secondaries have no writer instance; the promoted cluster's best instance becomes its writer. */
+function promote(rt: Runtime, c: ClusterRec, writerId?: string): void {
+  const chosen = writerId ? clusterInstances(rt, c).find((i) => i.id === writerId && live(i)) : undefined;
+  c.writer = chosen?.id ?? promotionTarget(rt, c);
+}
+
+export function applyGlobalSwitch(rt: Runtime, g: GlobalClusterRec, targetArn: string, writerId?: string): void {
   for (const m of g.members) {
     m.isWriter = m.clusterArn === targetArn;
     const c = clusterByArn(rt, m.clusterArn);
     if (!c) continue;
-    if (m.isWriter) promote(rt, c);
+    if (m.isWriter) promote(rt, c, writerId);
     else delete c.writer;
   }
   delete g.failover;
@@ -52,7 +58,24 @@ function startSwitch(rt: Runtime, g: GlobalClusterRec, input: Input, region: str
   }
   g.failover = { status: dataLoss ? 'failing-over' : 'pending', fromArn: from?.clusterArn ?? '', toArn: target.arn, dataLoss };
   const delay = dataLoss ? rt.delays.failover : rt.delays.switchover;
-  rt.schedule(g, dataLoss ? 'failing-over' : 'switching-over', 'available', delay, { kind: 'global-switch', targetArn: target.arn, dataLoss });
+  const writerId = promotionTarget(rt, target, true);
+  const source = from ? clusterByArn(rt, from.clusterArn) : undefined;
+  // The status waits for the databases: the old primary stopped, the secondary caught up (or, with
+  // data loss, not) and promoted, the old primary replicating from it.
+  const gate = rt.dataPlane?.switchGlobalPrimary && source && writerId
+    ? rt.runDataPlane(clusterChain(target), g.arn, dataLoss ? 'failoverGlobalCluster' : 'switchoverGlobalCluster', (dp) => {
+        // Verified and under way: AWS's FailoverState moves from pending to switching-over.
+        const now = rt.state.globalClusters[g.id];
+        if (now?.failover && !dataLoss) now.failover.status = 'switching-over';
+        return dp.switchGlobalPrimary!({
+          from: { region: source.region, clusterId: source.id },
+          to: { region: target.region, clusterId: target.id },
+          newWriterId: writerId,
+          allowDataLoss: dataLoss,
+        });
+      })
+    : undefined;
+  rt.schedule(g, dataLoss ? 'failing-over' : 'switching-over', 'available', delay, { kind: 'global-switch', targetArn: target.arn, dataLoss, ...(writerId ? { writerId } : {}) }, gate, 'available');
 }
 
 export const globalHandlers: Record<string, Handler> = {
@@ -123,7 +146,14 @@ export const globalHandlers: Record<string, Handler> = {
     g.members = g.members.filter((m) => m !== member);
     delete c.globalClusterId;
     // A detached secondary becomes a standalone cluster that accepts writes.
-    if (!member.isWriter) promote(rt, c);
+    if (!member.isWriter) {
+      promote(rt, c);
+      const writerId = c.writer;
+      const gate = rt.dataPlane?.detachGlobalSecondary
+        ? rt.runDataPlane(clusterChain(c), c.arn, 'detachGlobalSecondary', (dp) => dp.detachGlobalSecondary!(c.id, writerId))
+        : undefined;
+      if (gate) rt.schedule(c, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
+    }
     return { GlobalCluster: globalOut(rt, g) };
   },
 

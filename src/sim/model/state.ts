@@ -17,7 +17,7 @@ export type Effect =
   | { kind: 'none' }
   | { kind: 'remove' }
   | { kind: 'set-writer'; instanceId: string }
-  | { kind: 'global-switch'; targetArn: string; dataLoss: boolean }
+  | { kind: 'global-switch'; targetArn: string; dataLoss: boolean; writerId?: string }
   | { kind: 'cluster-members'; status: string };
 
 export interface Transition {

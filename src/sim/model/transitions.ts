@@ -52,6 +52,8 @@ export function advance(rt: Runtime): void {
         changed = true;
         if (typeof outcome === 'string' && t.effect.kind !== 'remove') {
           rec.status = t.failStatus;
+          // A switchover the data plane could not do leaves the primary where it was.
+          if (t.effect.kind === 'global-switch') delete (rec as unknown as GlobalClusterRec).failover;
           continue;
         }
         rec.status = t.status;
@@ -80,7 +82,7 @@ function applyEffect(rt: Runtime, kind: Kind, key: string, records: Record<strin
       return;
     }
     case 'global-switch':
-      applyGlobalSwitch(rt, rec as unknown as GlobalClusterRec, effect.targetArn);
+      applyGlobalSwitch(rt, rec as unknown as GlobalClusterRec, effect.targetArn, effect.writerId);
       return;
     case 'cluster-members': {
       const c = rec as unknown as ClusterRec;
