@@ -84,7 +84,6 @@ export function checkRules(lab: Lab): RuleProblem[] {
       case 'sql': {
         refConnection(step.connection, at('connection'));
         if (step.override) checkExpressions(step.override, at('override'), none);
-        if (step.forEach !== undefined) checkExpressions(step.forEach, at('forEach'), none);
         const lists = Array.isArray(step.statements)
           ? [['statements', step.statements] as const]
           : ([['statements', 'postgres', step.statements.postgres], ['statements', 'mysql', step.statements.mysql]] as const).map(
