@@ -184,8 +184,9 @@ export class PiSampler {
       const started = Number(a.started);
       const exec = `${a.pid}:${started}`;
       const key = keyOf(a);
-      if (!this.known.has(key) && !this.ignored.has(key)) {
-        this.known.set(key, { key, queryId: a.queryid, dbId: a.dbid, dbName: a.datname ?? String(a.dbid), userName: a.usename ?? String(a.userid), text: a.query ?? '' });
+      const text = provisionalText(a.query);
+      if (text !== undefined && !this.known.has(key) && !this.ignored.has(key)) {
+        this.known.set(key, { key, queryId: a.queryid, dbId: a.dbid, dbName: a.datname ?? String(a.dbid), userName: a.usename ?? String(a.userid), text });
         this.provisional.add(key);
       }
       const run = this.running.get(exec) ?? { key, booked: 0 };
@@ -257,6 +258,19 @@ type ActivityRow = {
   started: string;
   now: string;
 };
+
+/**
+ * pg_stat_activity has the text as sent, literals and all, and utility statements too (ALTER ROLE ...
+ * PASSWORD): only statements pg_stat_statements tracks get a name from it, with literals masked, until
+ * pg_stat_statements' normalized text replaces it. Others still count in the total load, unnamed.
+ */
+function provisionalText(query: string | null): string | undefined {
+  if (!query || !/^\s*(select|insert|update|delete|with|values|table|merge)\b/i.test(query)) return undefined;
+  return query
+    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, '?')
+    .replace(/(?<![\w$])(?:[EeBbXx]|[Uu]&)?'(?:[^']|'')*'/g, '?')
+    .replace(/(?<![\w$])\d+(\.\d+)?\b/g, '?');
+}
 
 function keyOf(r: { dbid: number; userid: number; queryid: string }): string {
   return `${r.dbid}:${r.userid}:${r.queryid}`;
