@@ -3,7 +3,7 @@
  * (shared_preload_libraries takes effect only at start, and switching PI on must not restart an
  * instance), and its SQL interface created when PI is switched on.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import { withAdminClient, type SocketAddress } from './admin-sql.js';
@@ -16,11 +16,20 @@ const cache = new Map<string, boolean>();
 export function hasStatementStats(binaries: PgBinaries): boolean {
   const known = cache.get(binaries.dir);
   if (known !== undefined) return known;
-  const prefix = dirname(binaries.dir);
-  const libDirs = [join(prefix, 'lib'), join(prefix, 'lib', 'postgresql'), join(prefix, 'lib64'), join(prefix, 'lib64', 'pgsql')];
+  // The bin dir may hold symlinks (/usr/local/bin): look next to the real postgres binary too.
+  const prefixes = new Set([dirname(binaries.dir), dirname(dirname(realpathOr(binaries.postgres)))]);
+  const libDirs = [...prefixes].flatMap((p) => [join(p, 'lib'), join(p, 'lib', 'postgresql'), join(p, 'lib64'), join(p, 'lib64', 'pgsql')]);
   const found = libDirs.some((d) => ['.so', '.dylib', '.dll'].some((ext) => existsSync(join(d, LIBRARY + ext))));
   cache.set(binaries.dir, found);
   return found;
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** postgres command-line settings that load the statistics collector (none when it is not installed). */
