@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
-import type { ClusterSpec, DataPlane, Endpoint, GlobalSwitchRequest, InstanceSpec } from '../sim/data-plane.js';
+import type { ClusterSettings, ClusterSpec, DataPlane, Endpoint, GlobalSwitchRequest, InstanceSettings, InstanceSpec } from '../sim/data-plane.js';
 import { quoteIdent, setRolePassword, withAdminClient } from './admin-sql.js';
 import { switchWriter, type FailoverTimings } from './failover.js';
 import { ensureDataTemplate, TEMPLATE_SUPERUSER } from './data-template.js';
@@ -19,6 +19,8 @@ import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
 import { defaultDataRoot, ensureTraversableDir, serverUser, type RunAsUser } from './os-user.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
 import { baseBackup, PgServer } from './pg-server.js';
+import { PiCollector } from './pi-collector.js';
+import type { PiSampler } from './pi-sampler.js';
 import { PortAllocator } from './ports.js';
 import { reapLeftovers, writeRegistry, type RegistryFile } from './process-registry.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -81,6 +83,8 @@ export class LocalDataPlane implements DataPlane {
   private starting?: Promise<void>;
   private readonly pgBinDir?: string;
   private readonly templateRoot?: string;
+  /** Performance Insights' samplers, by instance. */
+  private readonly pi: PiCollector;
   /** The last failover's timings, for measurements and tests. */
   lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
   /** The last global switchover or failover's timings, likewise. */
@@ -94,6 +98,7 @@ export class LocalDataPlane implements DataPlane {
     this.user = serverUser();
     this.pgBinDir = options.pgBinDir;
     this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
+    this.pi = new PiCollector({ reporter: this.reporter });
   }
 
   /** Find PostgreSQL, stop leftovers of a crashed run, make the TLS files. Called lazily by every operation. */
@@ -214,6 +219,7 @@ export class LocalDataPlane implements DataPlane {
       if (!writer) cluster.writerId = spec.instanceId;
       this.routeCluster(cluster, { dropWriterConnections: false });
     }
+    await this.applyPerformanceInsights(spec.instanceId);
     this.emit('local.instance.created', 'info', `Instance ${spec.instanceId} runs on 127.0.0.1:${server.port}`, {
       instanceId: spec.instanceId,
       role: writer ? 'reader' : 'writer',
@@ -260,6 +266,7 @@ export class LocalDataPlane implements DataPlane {
     if (cluster?.writerId === instanceId) cluster.writerId = undefined;
     this.instances.delete(instanceId);
     if (cluster) this.routeCluster(cluster, { dropWriterConnections: false });
+    await this.pi.off(instanceId);
     await state.server.stop('fast');
     this.ports.release(state.server.port);
     rmSync(state.server.dir, { recursive: true, force: true });
@@ -383,8 +390,27 @@ export class LocalDataPlane implements DataPlane {
     return `The local target needs ${kind} identifiers unique across regions: ${id} already exists in ${existing.region}, so it cannot be created in ${region} too. Use another identifier.`;
   }
 
+  async configureCluster(clusterId: string, settings: ClusterSettings): Promise<void> {
+    await this.start();
+    const cluster = this.cluster(clusterId);
+    cluster.spec.performanceInsights = settings.performanceInsights;
+    for (const id of cluster.members) await this.applyPerformanceInsights(id);
+  }
+
+  async configureInstance(instanceId: string, settings: InstanceSettings): Promise<void> {
+    await this.start();
+    this.instance(instanceId).spec.performanceInsights = settings.performanceInsights;
+    await this.applyPerformanceInsights(instanceId);
+  }
+
+  /** The Performance Insights sampler of the instance with this DbiResourceId, while PI is on. */
+  piSampler(resourceId: string): PiSampler | undefined {
+    return this.pi.sampler(resourceId);
+  }
+
   /** Stop every server and proxy; with purge, delete data, snapshots and TLS files too. */
   async shutdown(options: { purge?: boolean } = {}): Promise<void> {
+    await this.pi.stopAll();
     // Data about to be purged needs no shutdown checkpoint.
     const mode = options.purge ? 'immediate' : 'fast';
     await Promise.all([...this.instances.values()].map((s) => s.server.stop(mode)));
@@ -424,6 +450,16 @@ export class LocalDataPlane implements DataPlane {
         }
       }
     }
+  }
+
+  /** PI is on for an instance when it is on for the instance or for its cluster. */
+  private async applyPerformanceInsights(instanceId: string): Promise<void> {
+    const state = this.instance(instanceId);
+    const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
+    const on = state.spec.performanceInsights || (cluster?.spec.performanceInsights ?? false);
+    const writerId = cluster ? cluster.writerId : instanceId;
+    const writer = writerId ? this.instances.get(writerId)?.server : undefined;
+    await this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server: state.server }, writer, this.binaries!);
   }
 
   /** After a restore: the cluster's master user exists and has the new cluster's password. */

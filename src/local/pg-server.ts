@@ -16,6 +16,7 @@ import { silentReporter } from '../events.js';
 import { quoteLiteral, setRolePassword, withAdminClient } from './admin-sql.js';
 import { chownTo, ensureOwnedDir, ensureTraversableDir, runAs, serverEnv, type RunAsUser } from './os-user.js';
 import type { PgBinaries } from './pg-binaries.js';
+import { statementStatsArgs } from './pi-extension.js';
 import type { TlsFiles } from './tls.js';
 
 export interface PgServerOptions {
@@ -150,6 +151,8 @@ export class PgServer {
       ...c('wal_retrieve_retry_interval', '100ms'),
       ...c('wal_receiver_status_interval', '1s'),
       ...c('logging_collector', 'off'),
+      // Performance Insights reads pg_stat_statements; preloading needs a start, so every server has it.
+      ...statementStatsArgs(this.opts.binaries),
       ...(tls
         ? [...c('ssl', 'on'), ...c('ssl_cert_file', join(this.dir, 'server.crt')), ...c('ssl_key_file', join(this.dir, 'server.key'))]
         : []),

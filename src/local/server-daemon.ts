@@ -17,6 +17,7 @@ import { startSimServer, type SimServer } from '../sim/server.js';
 import { SimError, type SimCall } from '../sim/types.js';
 import { writeServerInfo, type ServerInfo, SERVER_INFO, SERVER_LOG } from './daemon-files.js';
 import { LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.js';
+import { localPiProvider } from './pi-provider.js';
 
 // Kept in daemon-files.ts so the CLI's side (daemon-control) finds the port without loading the server.
 export { DEFAULT_LOCAL_PORT } from './daemon-files.js';
@@ -80,7 +81,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const regions = new Set<string>();
   let info: ServerInfo | undefined;
   const tracked = trackClusterCreation(dataPlane);
-  const sim = new SimCloud({ accountId: LOCAL_ACCOUNT_ID, delays: delaysFrom(delayMs), dataPlane: tracked.dataPlane });
+  const sim = new SimCloud({
+    accountId: LOCAL_ACCOUNT_ID,
+    delays: delaysFrom(delayMs),
+    dataPlane: tracked.dataPlane,
+    pi: localPiProvider((resourceId) => dataPlane.piSampler(resourceId)),
+  });
   const call = async (c: SimCall): Promise<Record<string, unknown>> => {
     refuseIdentifierClash(dataPlane, c);
     const out = await sim.call(c);

@@ -91,13 +91,13 @@ export async function queryOne<T = Record<string, unknown>>(
 }
 
 /** Poll until fn returns a truthy value (replication is asynchronous). */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 5000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = new Error(`condition still false: ${JSON.stringify(v)}`);
     } catch (err) {
       last = err;

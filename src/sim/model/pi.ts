@@ -56,7 +56,26 @@ async function load(rt: Runtime, i: InstanceRec, q: PiQuery): Promise<Load> {
   return (await rt.pi?.load(q)) ?? synthesize(i, q, rt.now());
 }
 
-function query(rt: Runtime, input: Input, region: string, metric: string, groupBy: Input | undefined): { i: InstanceRec; q: PiQuery } {
+/** The periods AWS accepts; without one, PI picks one that gives at most about 200 data points. */
+const PERIODS = [1, 60, 300, 3600, 86400];
+const GROUPS = ['db', 'db.application', 'db.host', 'db.session_type', 'db.sql', 'db.sql_tokenized', 'db.user', 'db.wait_event', 'db.wait_event_type', 'db.wait_state'];
+
+function periodFor(input: Input, windowMs: number): number {
+  const raw = input['PeriodInSeconds'];
+  if (raw === undefined || raw === null) return PERIODS.find((p) => windowMs / (p * 1000) <= 200) ?? 86400;
+  const p = Number(raw);
+  if (!PERIODS.includes(p)) fail('InvalidArgumentException', `PeriodInSeconds must be one of ${PERIODS.join(', ')}.`);
+  return p;
+}
+
+function limitOf(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined || value === null) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > 25) fail('InvalidArgumentException', `${name} must be between ${min} and 25.`);
+  return n;
+}
+
+function query(rt: Runtime, input: Input, region: string, metric: string, groupBy: Input | undefined): { i: InstanceRec; q: PiQuery; alignedEnd: Date } {
   const resourceId = reqStr(input, 'Identifier');
   const serviceType = optStr(input, 'ServiceType') ?? 'RDS';
   if (serviceType !== 'RDS') fail('InvalidArgumentException', `ServiceType ${serviceType} is not supported.`);
@@ -64,7 +83,9 @@ function query(rt: Runtime, input: Input, region: string, metric: string, groupB
   const start = toMillis(input['StartTime'], 'StartTime');
   const end = toMillis(input['EndTime'], 'EndTime');
   if (end <= start) fail('InvalidArgumentException', 'EndTime must be after StartTime.');
-  const periodSeconds = Number(input['PeriodInSeconds'] ?? 60);
+  if (groupBy && !GROUPS.includes(String(groupBy['Group']))) fail('InvalidArgumentException', `Unknown dimension group ${String(groupBy['Group'])}.`);
+  const periodSeconds = periodFor(input, end - start);
+  const step = periodSeconds * 1000;
   return {
     i,
     q: {
@@ -73,28 +94,40 @@ function query(rt: Runtime, input: Input, region: string, metric: string, groupB
       instanceId: i.id,
       metric,
       ...(groupBy ? { groupBy: String(groupBy['Group']) } : {}),
-      start: new Date(Math.floor(start / (periodSeconds * 1000)) * periodSeconds * 1000),
+      start: new Date(Math.floor(start / step) * step),
       end: new Date(end),
       periodSeconds,
-      limit: Number(groupBy?.['Limit'] ?? 10),
+      limit: limitOf(groupBy?.['Limit'], 'Limit', 10, 1),
     },
+    // AWS widens the window to whole periods at both ends.
+    alignedEnd: new Date(Math.ceil(end / step) * step),
   };
+}
+
+/** Keys largest first, at most `limit`, with only the dimensions GroupBy.Dimensions asks for (all without it). */
+function topKeys(keys: PiDimensionKey[], limit: number, groupBy: Input | undefined): PiDimensionKey[] {
+  const wanted = Array.isArray(groupBy?.['Dimensions']) ? (groupBy!['Dimensions'] as unknown[]).map(String) : undefined;
+  return keys
+    .slice()
+    .sort((a, b) => b.total - a.total)
+    .slice(0, limit)
+    .map((k) => (wanted ? { ...k, dimensions: Object.fromEntries(Object.entries(k.dimensions).filter(([d]) => wanted.includes(d))) } : k));
 }
 
 export const piHandlers: Record<string, Handler> = {
   async GetResourceMetrics(rt, input, region) {
     const queries = Array.isArray(input['MetricQueries']) ? (input['MetricQueries'] as Input[]) : [];
-    let aligned: PiQuery | undefined;
+    let aligned: { q: PiQuery; alignedEnd: Date } | undefined;
     const metricList = [];
     for (const mq of queries) {
       const metric = String(mq['Metric']);
       const groupBy = mq['GroupBy'] as Input | undefined;
-      const { i, q } = query(rt, input, region, metric, groupBy);
-      aligned = q;
+      const { i, q, alignedEnd } = query(rt, input, region, metric, groupBy);
+      aligned = { q, alignedEnd };
       const data = await load(rt, i, q);
       metricList.push({ Key: { Metric: metric }, DataPoints: data.timestamps.map((t, n) => ({ Timestamp: t, Value: data.values[n] })) });
       if (groupBy) {
-        for (const k of data.keys.slice(0, q.limit)) {
+        for (const k of topKeys(data.keys, q.limit, groupBy)) {
           metricList.push({
             Key: { Metric: metric, Dimensions: k.dimensions },
             DataPoints: data.timestamps.map((t, n) => ({ Timestamp: t, Value: k.values?.[n] ?? 0 })),
@@ -103,22 +136,19 @@ export const piHandlers: Record<string, Handler> = {
       }
     }
     if (!aligned) fail('InvalidArgumentException', 'MetricQueries must not be empty.');
-    return { AlignedStartTime: aligned.start, AlignedEndTime: aligned.end, Identifier: aligned.resourceId, MetricList: metricList };
+    return { AlignedStartTime: aligned.q.start, AlignedEndTime: aligned.alignedEnd, Identifier: aligned.q.resourceId, MetricList: metricList };
   },
 
   async DescribeDimensionKeys(rt, input, region) {
     const groupBy = input['GroupBy'] as Input | undefined;
     if (!groupBy) fail('InvalidArgumentException', 'GroupBy is required.');
-    const { i, q } = query(rt, input, region, reqStr(input, 'Metric'), groupBy);
+    const { i, q, alignedEnd } = query(rt, input, region, reqStr(input, 'Metric'), groupBy);
+    const maxResults = limitOf(input['MaxResults'], 'MaxResults', 25, 0);
     const data = await load(rt, i, q);
     return {
       AlignedStartTime: q.start,
-      AlignedEndTime: q.end,
-      Keys: data.keys
-        .slice()
-        .sort((a, b) => b.total - a.total)
-        .slice(0, q.limit)
-        .map((k) => ({ Dimensions: k.dimensions, Total: k.total })),
+      AlignedEndTime: alignedEnd,
+      Keys: topKeys(data.keys, Math.min(q.limit, maxResults), groupBy).map((k) => ({ Dimensions: k.dimensions, Total: k.total })),
     };
   },
 };
