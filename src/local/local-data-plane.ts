@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
-import type { ClusterSpec, DataPlane, Endpoint, InstanceSpec } from '../sim/data-plane.js';
+import type { ClusterSettings, ClusterSpec, DataPlane, Endpoint, InstanceSettings, InstanceSpec } from '../sim/data-plane.js';
 import { quoteIdent, setRolePassword, withAdminClient } from './admin-sql.js';
 import { switchWriter, type FailoverTimings } from './failover.js';
 import { ensureDataTemplate, TEMPLATE_SUPERUSER } from './data-template.js';
@@ -17,6 +17,7 @@ import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
 import { baseBackup, PgServer } from './pg-server.js';
 import { PortAllocator } from './ports.js';
 import { reapLeftovers, writeRegistry, type RegistryFile } from './process-registry.js';
+import { ServerlessScaler, timeScaleFromEnv } from './serverless-scaler.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { ensureLocalTls, type TlsFiles } from './tls.js';
 
@@ -35,6 +36,8 @@ export interface LocalDataPlaneOptions {
    * between data planes to pay initdb once. false: run initdb for every writer instead.
    */
   templateDir?: string | false;
+  /** Shrinks SecondsUntilAutoPause and the Serverless v2 scale-down pace (default AURORA_LAB_LOCAL_TIME_SCALE or 0.02). */
+  timeScale?: number;
 }
 
 interface ClusterState {
@@ -77,6 +80,8 @@ export class LocalDataPlane implements DataPlane {
   private starting?: Promise<void>;
   private readonly pgBinDir?: string;
   private readonly templateRoot?: string;
+  /** Capacity, CloudWatch history and auto-pause of the db.serverless instances. */
+  readonly serverless: ServerlessScaler;
   /** The last failover's timings, for measurements and tests. */
   lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
 
@@ -88,6 +93,18 @@ export class LocalDataPlane implements DataPlane {
     this.user = serverUser();
     this.pgBinDir = options.pgBinDir;
     this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
+    this.serverless = new ServerlessScaler({
+      server: (id) => this.instances.get(id)?.server,
+      proxiedConnections: (id) => {
+        const c = this.clusterOf(id);
+        return c ? c.writerProxy.connectionsTo(id) + c.readerProxy.connectionsTo(id) : 0;
+      },
+      hasStandbys: (id) => {
+        const c = this.clusterOf(id);
+        return c?.writerId === id && c.members.size > 1;
+      },
+      processesChanged: () => this.record(),
+    }, { timeScale: options.timeScale ?? timeScaleFromEnv(), reporter: this.reporter });
   }
 
   /** Find PostgreSQL, stop leftovers of a crashed run, make the TLS files. Called lazily by every operation. */
@@ -145,6 +162,8 @@ export class LocalDataPlane implements DataPlane {
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
     const writerProxy = new TcpProxy(`${spec.clusterId}/cluster`);
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
+    // A connection to a paused Serverless v2 instance waits here while it resumes.
+    writerProxy.beforeConnect = readerProxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
     const endpoint = await writerProxy.listen(await this.ports.allocate());
     const readerEndpoint = await readerProxy.listen(await this.ports.allocate());
     this.clusters.set(spec.clusterId, { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() });
@@ -160,7 +179,8 @@ export class LocalDataPlane implements DataPlane {
     await this.start();
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
     if (cluster && !cluster.writerId) return this.withClusterLock(cluster, () => this.buildInstance(spec, cluster));
-    return this.buildInstance(spec, cluster);
+    // A new reader clones the writer, which must be running for that.
+    return this.serverless.whileAwake([cluster?.writerId], 'a new reader clones it', () => this.buildInstance(spec, cluster));
   }
 
   private async buildInstance(spec: InstanceSpec, cluster: ClusterState | undefined): Promise<{ endpoint: Endpoint }> {
@@ -203,6 +223,7 @@ export class LocalDataPlane implements DataPlane {
       if (!writer) cluster.writerId = spec.instanceId;
       this.routeCluster(cluster, { dropWriterConnections: false });
     }
+    await this.serverless.configure(spec, cluster?.spec.serverless);
     this.emit('local.instance.created', 'info', `Instance ${spec.instanceId} runs on 127.0.0.1:${server.port}`, {
       instanceId: spec.instanceId,
       role: writer ? 'reader' : 'writer',
@@ -245,6 +266,7 @@ export class LocalDataPlane implements DataPlane {
 
   private async removeInstance(state: InstanceState, cluster: ClusterState | undefined): Promise<void> {
     const instanceId = state.spec.instanceId;
+    await this.serverless.untrack(instanceId, { resume: false });
     cluster?.members.delete(instanceId);
     if (cluster?.writerId === instanceId) cluster.writerId = undefined;
     this.instances.delete(instanceId);
@@ -280,6 +302,13 @@ export class LocalDataPlane implements DataPlane {
       throw new LocalTargetError(`Instance ${newWriterId} is not a member of cluster ${clusterId}.`, { code: 'LOCAL_FAILOVER' });
     }
     if (!oldId || oldId === newWriterId) return;
+    // Every instance taking part runs: paused readers resume first (they are re-pointed or promoted).
+    const involved = [...cluster.members].filter((id) => !cluster.deleting.has(id) || id === newWriterId);
+    await this.serverless.whileAwake(involved, 'a failover', () => this.moveWriter(cluster, oldId, newWriterId, options));
+  }
+
+  private async moveWriter(cluster: ClusterState, oldId: string, newWriterId: string, options: { rejoinOldWriter: boolean }): Promise<void> {
+    const clusterId = cluster.spec.clusterId;
     const oldWriter = this.instance(oldId).server;
     const newWriter = this.instance(newWriterId).server;
     // Readers on their way out need not follow the new writer.
@@ -304,6 +333,10 @@ export class LocalDataPlane implements DataPlane {
   }
 
   async rebootInstance(instanceId: string): Promise<void> {
+    await this.serverless.whileAwake([instanceId], 'a reboot', () => this.restart(instanceId));
+  }
+
+  private async restart(instanceId: string): Promise<void> {
     const { server, spec } = this.instance(instanceId);
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
     await server.stop('fast');
@@ -318,6 +351,10 @@ export class LocalDataPlane implements DataPlane {
     await this.start();
     const sourceInstance = kind === 'cluster' ? this.cluster(sourceId).writerId : sourceId;
     if (!sourceInstance) throw new LocalTargetError(`Cluster ${sourceId} has no writer to snapshot.`, { code: 'LOCAL_SNAPSHOT' });
+    await this.serverless.whileAwake([sourceInstance], 'a snapshot', () => this.copySnapshot(kind, sourceId, sourceInstance, snapshotId));
+  }
+
+  private async copySnapshot(kind: 'cluster' | 'instance', sourceId: string, sourceInstance: string, snapshotId: string): Promise<void> {
     const source = this.instance(sourceInstance).server;
     const dir = this.snapshotDir(snapshotId);
     rmSync(dir, { recursive: true, force: true });
@@ -339,13 +376,29 @@ export class LocalDataPlane implements DataPlane {
     const id = cluster ? cluster.writerId : clusterOrInstanceId;
     if (!id) return;
     const state = this.instance(id);
-    await state.server.setPassword(state.masterUsername, password);
+    await this.serverless.whileAwake([id], 'a password change', () => state.server.setPassword(state.masterUsername, password));
+  }
+
+  /** Apply changed cluster settings; each feature's part is its own small call. */
+  async configureCluster(clusterId: string, settings: ClusterSettings): Promise<void> {
+    const cluster = this.cluster(clusterId);
+    cluster.spec.serverless = settings.serverless;
+    for (const id of cluster.members) await this.serverless.configure(this.instance(id).spec, settings.serverless);
+  }
+
+  /** Apply changed instance settings; each feature's part is its own small call. */
+  async configureInstance(instanceId: string, settings: InstanceSettings): Promise<void> {
+    const state = this.instance(instanceId);
+    state.spec.instanceClass = settings.instanceClass;
+    const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
+    await this.serverless.configure(state.spec, cluster?.spec.serverless);
   }
 
   /** Stop every server and proxy; with purge, delete data, snapshots and TLS files too. */
   async shutdown(options: { purge?: boolean } = {}): Promise<void> {
     // Data about to be purged needs no shutdown checkpoint.
     const mode = options.purge ? 'immediate' : 'fast';
+    await this.serverless.close();
     await Promise.all([...this.instances.values()].map((s) => s.server.stop(mode)));
     await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
     this.instances.clear();
@@ -413,9 +466,15 @@ export class LocalDataPlane implements DataPlane {
       cluster.writerProxy.setTargets(writerTargets, { dropExisting: options.dropWriterConnections });
     }
     const readers = this.readersOf(cluster)
-      .filter((r) => r.server.isRunning())
+      // A paused Serverless v2 reader still takes connections: the first one resumes it.
+      .filter((r) => r.server.isRunning() || this.serverless.isPaused(r.spec.instanceId))
       .map((r) => ({ id: r.spec.instanceId, port: r.server.port }));
     cluster.readerProxy.setTargets(readers.length > 0 ? readers : writerTargets);
+  }
+
+  private clusterOf(instanceId: string): ClusterState | undefined {
+    const clusterId = this.instances.get(instanceId)?.spec.clusterId;
+    return clusterId ? this.clusters.get(clusterId) : undefined;
   }
 
   private cluster(id: string): ClusterState {
