@@ -37,7 +37,7 @@ export interface CapacityPoint {
 
 /** Round up to the next 0.5 ACU. */
 export function halfSteps(acu: number): number {
-  return Math.ceil(acu * 2 - 1e-9) / 2;
+  return Math.max(0, Math.ceil(acu * 2 - 1e-9) / 2);
 }
 
 export function demandAcu(load: LoadSample): number {
