@@ -84,6 +84,7 @@ export function checkRules(lab: Lab): RuleProblem[] {
       case 'sql': {
         refConnection(step.connection, at('connection'));
         if (step.override) checkExpressions(step.override, at('override'), none);
+        if (step.measureConnectAs) measurements.add(step.measureConnectAs);
         const lists = Array.isArray(step.statements)
           ? [['statements', step.statements] as const]
           : ([['statements', 'postgres', step.statements.postgres], ['statements', 'mysql', step.statements.mysql]] as const).map(

@@ -79,6 +79,7 @@ const awsCall = {
   region: z.string().optional(),
 };
 
+/** A list, or a template giving a list or a count n (the step runs for items 1..n). */
 const forEach = z.union([z.string(), z.array(templated)]);
 
 export const awsStep = z.strictObject({
@@ -150,6 +151,10 @@ export const sqlStep = z.strictObject({
   connection: varName,
   /** Fields of the connection to replace for this step (host of one instance, a different user ...). */
   override: z.record(z.string(), templated).optional(),
+  /** How long opening the connection may take (default 5 s): a paused Serverless v2 instance resumes first. */
+  connectTimeoutSeconds: z.number().positive().max(300).optional(),
+  /** Record the ms from starting to connect until the session is open (TLS and login included) as a measurement. */
+  measureConnectAs: varName.optional(),
   forEach: forEach.optional(),
   statements,
 });

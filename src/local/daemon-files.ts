@@ -19,6 +19,8 @@ export interface ServerInfo {
   /** PEM of the CA that signed every local PostgreSQL server's certificate. */
   caFile: string;
   delayMs: number;
+  /** Factor on Serverless v2's SecondsUntilAutoPause and scale-down pace (AURORA_LAB_LOCAL_TIME_SCALE). */
+  timeScale?: number;
   /** Regions the server has been asked about (for `local status`). */
   regions: string[];
 }

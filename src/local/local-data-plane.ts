@@ -23,6 +23,7 @@ import { PiCollector } from './pi-collector.js';
 import type { PiSampler } from './pi-sampler.js';
 import { PortAllocator } from './ports.js';
 import { reapLeftovers, writeRegistry, type RegistryFile } from './process-registry.js';
+import { ServerlessScaler, timeScaleFromEnv } from './serverless-scaler.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { ensureLocalTls, type TlsFiles } from './tls.js';
 
@@ -41,6 +42,8 @@ export interface LocalDataPlaneOptions {
    * between data planes to pay initdb once. false: run initdb for every writer instead.
    */
   templateDir?: string | false;
+  /** Shrinks SecondsUntilAutoPause and the Serverless v2 scale-down pace (default AURORA_LAB_LOCAL_TIME_SCALE or 0.02). */
+  timeScale?: number;
 }
 
 interface ClusterState {
@@ -85,6 +88,8 @@ export class LocalDataPlane implements DataPlane {
   private readonly templateRoot?: string;
   /** Performance Insights' samplers, by instance. */
   private readonly pi: PiCollector;
+  /** Capacity, CloudWatch history and auto-pause of the db.serverless instances. */
+  readonly serverless: ServerlessScaler;
   /** The last failover's timings, for measurements and tests. */
   lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
   /** The last global switchover or failover's timings, likewise. */
@@ -99,6 +104,18 @@ export class LocalDataPlane implements DataPlane {
     this.pgBinDir = options.pgBinDir;
     this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
     this.pi = new PiCollector({ reporter: this.reporter });
+    this.serverless = new ServerlessScaler({
+      server: (id) => this.instances.get(id)?.server,
+      proxiedConnections: (id) => {
+        const c = this.clusterOf(id);
+        return c ? c.writerProxy.connectionsTo(id) + c.readerProxy.connectionsTo(id) : 0;
+      },
+      hasStandbys: (id) => {
+        const c = this.clusterOf(id);
+        return c?.writerId === id && c.members.size > 1;
+      },
+      processesChanged: () => this.record(),
+    }, { timeScale: options.timeScale ?? timeScaleFromEnv(), reporter: this.reporter });
   }
 
   /** Find PostgreSQL, stop leftovers of a crashed run, make the TLS files. Called lazily by every operation. */
@@ -158,6 +175,8 @@ export class LocalDataPlane implements DataPlane {
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
     const writerProxy = new TcpProxy(`${spec.clusterId}/cluster`);
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
+    // A connection to a paused Serverless v2 instance waits here while it resumes.
+    writerProxy.beforeConnect = readerProxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
     const endpoint = await writerProxy.listen(await this.ports.allocate());
     const readerEndpoint = await readerProxy.listen(await this.ports.allocate());
     this.clusters.set(spec.clusterId, { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() });
@@ -173,7 +192,8 @@ export class LocalDataPlane implements DataPlane {
     await this.start();
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
     if (cluster && !cluster.writerId && !cluster.spec.globalPrimary) return this.withClusterLock(cluster, () => this.buildInstance(spec, cluster));
-    return this.buildInstance(spec, cluster);
+    // A new reader clones the writer, which must be running for that.
+    return this.serverless.whileAwake([cluster?.writerId], 'a new reader clones it', () => this.buildInstance(spec, cluster));
   }
 
   private async buildInstance(spec: InstanceSpec, cluster: ClusterState | undefined): Promise<{ endpoint: Endpoint }> {
@@ -220,6 +240,7 @@ export class LocalDataPlane implements DataPlane {
       this.routeCluster(cluster, { dropWriterConnections: false });
     }
     await this.applyPerformanceInsights(spec.instanceId);
+    await this.serverless.configure(spec, cluster?.spec.serverless);
     this.emit('local.instance.created', 'info', `Instance ${spec.instanceId} runs on 127.0.0.1:${server.port}`, {
       instanceId: spec.instanceId,
       role: writer ? 'reader' : 'writer',
@@ -262,6 +283,7 @@ export class LocalDataPlane implements DataPlane {
 
   private async removeInstance(state: InstanceState, cluster: ClusterState | undefined): Promise<void> {
     const instanceId = state.spec.instanceId;
+    await this.serverless.untrack(instanceId, { resume: false });
     cluster?.members.delete(instanceId);
     if (cluster?.writerId === instanceId) cluster.writerId = undefined;
     this.instances.delete(instanceId);
@@ -298,6 +320,13 @@ export class LocalDataPlane implements DataPlane {
       throw new LocalTargetError(`Instance ${newWriterId} is not a member of cluster ${clusterId}.`, { code: 'LOCAL_FAILOVER' });
     }
     if (!oldId || oldId === newWriterId) return;
+    // Every instance taking part runs: paused readers resume first (they are re-pointed or promoted).
+    const involved = [...cluster.members].filter((id) => !cluster.deleting.has(id) || id === newWriterId);
+    await this.serverless.whileAwake(involved, 'a failover', () => this.moveWriter(cluster, oldId, newWriterId, options));
+  }
+
+  private async moveWriter(cluster: ClusterState, oldId: string, newWriterId: string, options: { rejoinOldWriter: boolean }): Promise<void> {
+    const clusterId = cluster.spec.clusterId;
     const oldWriter = this.instance(oldId).server;
     const newWriter = this.instance(newWriterId).server;
     // Readers on their way out need not follow the new writer.
@@ -323,6 +352,10 @@ export class LocalDataPlane implements DataPlane {
   }
 
   async rebootInstance(instanceId: string): Promise<void> {
+    await this.serverless.whileAwake([instanceId], 'a reboot', () => this.restart(instanceId));
+  }
+
+  private async restart(instanceId: string): Promise<void> {
     const { server, spec } = this.instance(instanceId);
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
     await server.stop('fast');
@@ -338,6 +371,10 @@ export class LocalDataPlane implements DataPlane {
     // A global secondary has no writer: its snapshot is a base backup of one of its standbys.
     const sourceInstance = kind === 'cluster' ? (this.cluster(sourceId).writerId ?? [...this.cluster(sourceId).members][0]) : sourceId;
     if (!sourceInstance) throw new LocalTargetError(`Cluster ${sourceId} has no writer to snapshot.`, { code: 'LOCAL_SNAPSHOT' });
+    await this.serverless.whileAwake([sourceInstance], 'a snapshot', () => this.copySnapshot(kind, sourceId, sourceInstance, snapshotId));
+  }
+
+  private async copySnapshot(kind: 'cluster' | 'instance', sourceId: string, sourceInstance: string, snapshotId: string): Promise<void> {
     const source = this.instance(sourceInstance).server;
     const dir = this.snapshotDir(snapshotId);
     rmSync(dir, { recursive: true, force: true });
@@ -359,7 +396,30 @@ export class LocalDataPlane implements DataPlane {
     const id = cluster ? cluster.writerId : clusterOrInstanceId;
     if (!id) return;
     const state = this.instance(id);
-    await state.server.setPassword(state.masterUsername, password);
+    await this.serverless.whileAwake([id], 'a password change', () => state.server.setPassword(state.masterUsername, password));
+  }
+
+  /** Apply changed cluster settings; each feature's part is its own small call. */
+  async configureCluster(clusterId: string, settings: ClusterSettings): Promise<void> {
+    await this.start();
+    const cluster = this.cluster(clusterId);
+    cluster.spec.serverless = settings.serverless;
+    cluster.spec.performanceInsights = settings.performanceInsights;
+    for (const id of cluster.members) {
+      await this.serverless.configure(this.instance(id).spec, settings.serverless);
+      await this.serverless.whileAwake([id], 'Performance Insights', () => this.applyPerformanceInsights(id));
+    }
+  }
+
+  /** Apply changed instance settings; each feature's part is its own small call. */
+  async configureInstance(instanceId: string, settings: InstanceSettings): Promise<void> {
+    await this.start();
+    const state = this.instance(instanceId);
+    state.spec.instanceClass = settings.instanceClass;
+    state.spec.performanceInsights = settings.performanceInsights;
+    const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
+    await this.serverless.configure(state.spec, cluster?.spec.serverless);
+    await this.serverless.whileAwake([instanceId], 'Performance Insights', () => this.applyPerformanceInsights(instanceId));
   }
 
   async switchGlobalPrimary(request: GlobalSwitchRequest): Promise<void> {
@@ -390,19 +450,6 @@ export class LocalDataPlane implements DataPlane {
     return `The local target needs ${kind} identifiers unique across regions: ${id} already exists in ${existing.region}, so it cannot be created in ${region} too. Use another identifier.`;
   }
 
-  async configureCluster(clusterId: string, settings: ClusterSettings): Promise<void> {
-    await this.start();
-    const cluster = this.cluster(clusterId);
-    cluster.spec.performanceInsights = settings.performanceInsights;
-    for (const id of cluster.members) await this.applyPerformanceInsights(id);
-  }
-
-  async configureInstance(instanceId: string, settings: InstanceSettings): Promise<void> {
-    await this.start();
-    this.instance(instanceId).spec.performanceInsights = settings.performanceInsights;
-    await this.applyPerformanceInsights(instanceId);
-  }
-
   /** The Performance Insights sampler of the instance with this DbiResourceId, while PI is on. */
   piSampler(resourceId: string): PiSampler | undefined {
     return this.pi.sampler(resourceId);
@@ -413,6 +460,7 @@ export class LocalDataPlane implements DataPlane {
     await this.pi.stopAll();
     // Data about to be purged needs no shutdown checkpoint.
     const mode = options.purge ? 'immediate' : 'fast';
+    await this.serverless.close();
     await Promise.all([...this.instances.values()].map((s) => s.server.stop(mode)));
     await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
     this.instances.clear();
@@ -485,7 +533,8 @@ export class LocalDataPlane implements DataPlane {
   private routeCluster(cluster: ClusterState, options: { dropWriterConnections: boolean }): void {
     const writer = cluster.writerId ? this.instance(cluster.writerId).server : undefined;
     const readers = this.readersOf(cluster)
-      .filter((r) => r.server.isRunning())
+      // A paused Serverless v2 reader still takes connections: the first one resumes it.
+      .filter((r) => r.server.isRunning() || this.serverless.isPaused(r.spec.instanceId))
       .map((r) => ({ id: r.spec.instanceId, port: r.server.port }));
     const writerTargets = writer ? [{ id: writer.instanceId, port: writer.port }] : (secondaryWriterTargets(cluster, readers) ?? []);
     const current = cluster.writerProxy.getTargets();
@@ -493,6 +542,11 @@ export class LocalDataPlane implements DataPlane {
       cluster.writerProxy.setTargets(writerTargets, { dropExisting: options.dropWriterConnections });
     }
     cluster.readerProxy.setTargets(readers.length > 0 ? readers : writerTargets);
+  }
+
+  private clusterOf(instanceId: string): ClusterState | undefined {
+    const clusterId = this.instances.get(instanceId)?.spec.clusterId;
+    return clusterId ? this.clusters.get(clusterId) : undefined;
   }
 
   private cluster(id: string): ClusterState {

@@ -18,6 +18,7 @@ import { SimError, type SimCall } from '../sim/types.js';
 import { writeServerInfo, type ServerInfo, SERVER_INFO, SERVER_LOG } from './daemon-files.js';
 import { LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.js';
 import { localPiProvider } from './pi-provider.js';
+import { serverlessMetricsProvider } from './serverless-metrics.js';
 
 // Kept in daemon-files.ts so the CLI's side (daemon-control) finds the port without loading the server.
 export { DEFAULT_LOCAL_PORT } from './daemon-files.js';
@@ -86,6 +87,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     delays: delaysFrom(delayMs),
     dataPlane: tracked.dataPlane,
     pi: localPiProvider((resourceId) => dataPlane.piSampler(resourceId)),
+    metrics: serverlessMetricsProvider(() => dataPlane.serverless.capacityHistories()),
   });
   const call = async (c: SimCall): Promise<Record<string, unknown>> => {
     refuseIdentifierClash(dataPlane, c);
@@ -131,10 +133,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     dataDir: dataPlane.baseDir,
     caFile: dataPlane.caFile,
     delayMs,
+    timeScale: dataPlane.serverless.timeScale,
     regions: [],
   };
   writeServerInfo(opts.controlDir, info);
   log.line(`listening on ${server.url} (data in ${dataPlane.baseDir}, delays ${delayMs} ms)`);
+  log.line(`serverless v2: time scale ${info.timeScale} (SecondsUntilAutoPause 300 pauses after ${Math.round(300 * info.timeScale! * 10) / 10} s; AURORA_LAB_LOCAL_TIME_SCALE)`);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));

@@ -13,9 +13,9 @@ export interface ProxyTarget {
 
 /**
  * Awaited before a new connection is forwarded to `target`; the client's bytes wait meanwhile (a paused
- * Serverless v2 instance resumes here). A rejection refuses the connection.
+ * Serverless v2 instance resumes here). A rejection refuses the connection; undefined forwards at once.
  */
-export type BeforeConnect = (target: ProxyTarget) => Promise<void>;
+export type BeforeConnect = (target: ProxyTarget) => Promise<void> | undefined;
 
 export class TcpProxy {
   /** See BeforeConnect; set by the data plane. */
@@ -70,6 +70,13 @@ export class TcpProxy {
 
   get connectionCount(): number {
     return this.pairs.size;
+  }
+
+  /** Open connections forwarded to one target (what keeps a Serverless v2 instance from pausing). */
+  connectionsTo(targetId: string): number {
+    let n = 0;
+    for (const p of this.pairs) if (p.target.id === targetId) n++;
+    return n;
   }
 
   private accept(client: Socket): void {

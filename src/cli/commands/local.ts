@@ -94,10 +94,13 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
     }
   }
   if (g.json) {
-    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, clusters, instances });
+    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, clusters, instances });
     return ExitCode.ok;
   }
   const out = [`Local server on ${info.url} (pid ${info.pid}, since ${info.startedAt.replace('T', ' ').slice(0, 19)}, data in ${info.dataDir})`];
+  if (info.timeScale !== undefined) {
+    out.push(`Serverless v2 time scale ${info.timeScale}: SecondsUntilAutoPause 300 pauses after ${Math.round(300 * info.timeScale * 10) / 10} s (AURORA_LAB_LOCAL_TIME_SCALE)`);
+  }
   if (clusters.length === 0 && instances.length === 0) out.push('No clusters or instances.');
   if (clusters.length > 0) {
     out.push('', table([['CLUSTER', 'REGION', 'STATUS', 'ENDPOINT', 'READER ENDPOINT'], ...clusters.map((c) => [c.id, c.region, c.status, c.endpoint ? `${c.endpoint}:${c.port}` : '-', c.readerEndpoint ?? '-'])]));

@@ -30,6 +30,9 @@ export const NO_ITEM = Symbol('no item');
 export function forEachItems(forEach: unknown, ctx: RunContext): unknown[] {
   if (forEach === undefined) return [NO_ITEM];
   const items = render(forEach, ctx);
+  // A count n (a lab parameter such as a number of sessions) runs the step n times, with items 1..n:
+  // JMESPath cannot slice a list by a value from the context.
+  if (typeof items === 'number' && Number.isInteger(items) && items >= 0 && items <= 64) return Array.from({ length: items }, (_, i) => i + 1);
   if (!Array.isArray(items)) throw new AwsError(`forEach must give a list, got ${JSON.stringify(items)}`, { code: 'LAB_RUNTIME' });
   return items;
 }

@@ -23,9 +23,13 @@ export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext):
       const conn = await resolveConnection(ex, step.connection, override, itemCtx);
       const { openSession } = await import('../../sql/session.js');
       const captured: Record<string, unknown> = {};
+      if (step.connectTimeoutSeconds) conn.connectTimeoutMs = step.connectTimeoutSeconds * 1000;
       let session: SqlSession;
+      const connecting = Date.now();
       try {
         session = await openSession(conn, { queryTimeoutMs: 30_000 });
+        // Per item, the last one wins: a step measuring its connect has one connection.
+        if (step.measureConnectAs) addMeasurement(ex, step.measureConnectAs, Date.now() - connecting, 'ms');
       } catch (err) {
         // A refused login is the outcome a negative check (bad token, no TLS) expects of its first statement.
         const first = statements[0]!;

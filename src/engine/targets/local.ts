@@ -14,7 +14,7 @@ import type { Target, TargetCapabilities } from '../target.js';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'aurora-lab-local', secretAccessKey: 'aurora-lab-local-not-a-secret' };
 
 /** Lab features the local target does not provide yet (part two): a lab requiring one stops before creating anything. */
-export const LOCAL_UNSUPPORTED = ['iam-auth', 'serverless-v2'];
+export const LOCAL_UNSUPPORTED = ['iam-auth'];
 
 export const LOCAL_CAPABILITIES: TargetCapabilities = {
   network: false,

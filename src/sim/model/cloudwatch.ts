@@ -3,7 +3,7 @@
  * synthesizes a plausible series inside the cluster's scaling range; a `metrics` provider (the local
  * target) supplies real values instead.
  */
-import type { Handler, Input, MetricQuery, MetricSeries, Runtime } from './runtime.js';
+import type { Handler, Input, MetricQuery, MetricSeries, MetricStatistic, Runtime } from './runtime.js';
 import { optStr, reqStr } from './input.js';
 import { invalidValue } from './errors.js';
 import { periods, toMillis } from './time.js';
@@ -45,7 +45,18 @@ async function series(rt: Runtime, q: MetricQuery): Promise<MetricSeries> {
 
 function newestFirst(s: MetricSeries): MetricSeries {
   const idx = s.timestamps.map((_, i) => i).sort((a, b) => s.timestamps[b]!.getTime() - s.timestamps[a]!.getTime());
-  return { timestamps: idx.map((i) => s.timestamps[i]!), values: idx.map((i) => s.values[i]!) };
+  return {
+    timestamps: idx.map((i) => s.timestamps[i]!),
+    values: idx.map((i) => s.values[i]!),
+    ...(s.statistics ? { statistics: idx.map((i) => s.statistics![i] ?? {}) } : {}),
+  };
+}
+
+/** One statistic of point i: the provider's own figure when it has one, else the series' single value. */
+function statistic(s: MetricSeries, i: number, name: string): number {
+  const own = s.statistics?.[i]?.[name as MetricStatistic];
+  if (own !== undefined) return own;
+  return name === 'SampleCount' ? 1 : s.values[i]!;
 }
 
 export const cloudwatchHandlers: Record<string, Handler> = {
@@ -93,9 +104,8 @@ export const cloudwatchHandlers: Record<string, Handler> = {
     return {
       Label: metricName,
       Datapoints: s.timestamps.map((t, i) => {
-        const v = s.values[i]!;
         const point: Record<string, unknown> = { Timestamp: t, Unit: unit };
-        for (const st of stats) point[st] = st === 'SampleCount' ? 1 : v;
+        for (const st of stats) point[st] = statistic(s, i, st);
         return point;
       }),
     };

@@ -60,9 +60,18 @@ export interface MetricQuery {
   stat: string;
 }
 
+/** The statistics GetMetricStatistics can ask for. */
+export type MetricStatistic = 'Maximum' | 'Minimum' | 'Average' | 'Sum' | 'SampleCount';
+
 export interface MetricSeries {
   timestamps: Date[];
+  /** The statistic the query asked for (MetricQuery.stat), per timestamp. */
   values: number[];
+  /**
+   * Every statistic of each period, aligned with timestamps, when the provider aggregates real samples:
+   * GetMetricStatistics answers each requested statistic from it. Without it, every statistic is `values`.
+   */
+  statistics?: Partial<Record<MetricStatistic, number>>[];
 }
 
 /** Real CloudWatch-like data (the local target measures it); undefined falls back to the synthesized series. */
