@@ -43,6 +43,7 @@ export interface IamFrontOptions {
 }
 
 export interface IamRefusal {
+  region: string;
   clusterId: string;
   endpoint: string;
   port: number;
@@ -154,7 +155,7 @@ export class IamFront {
 
   private refuse(stream: Duplex, user: string, proxy: TcpProxy, reason: string): void {
     stream.end(fatalError('28P01', `password authentication failed for user "${user}"`));
-    const refusal: IamRefusal = { clusterId: this.opts.clusterId, endpoint: proxy.name, port: proxy.port, user, reason };
+    const refusal: IamRefusal = { region: this.opts.region, clusterId: this.opts.clusterId, endpoint: proxy.name, port: proxy.port, user, reason };
     this.opts.reporter.emit({
       code: 'local.iam.refused',
       level: 'warn',

@@ -15,7 +15,7 @@ import type { Target, TargetCapabilities } from '../target.js';
 export { LOCAL_CREDENTIALS };
 
 /** Lab features the local target does not provide yet (part two): a lab requiring one stops before creating anything. */
-export const LOCAL_UNSUPPORTED = ['iam-auth', 'serverless-v2', 'performance-insights', 'global-database'];
+export const LOCAL_UNSUPPORTED = ['serverless-v2', 'performance-insights', 'global-database'];
 
 export const LOCAL_CAPABILITIES: TargetCapabilities = {
   network: false,
