@@ -29,6 +29,8 @@ import type { TlsFiles } from './tls.js';
 
 /** The names a client may use for a local endpoint (both are in the server certificate). */
 export const ENDPOINT_HOSTS = ['127.0.0.1', 'localhost'];
+/** PostgreSQL's authentication_timeout: a client that does not finish logging in by then is cut off. */
+const AUTH_TIMEOUT_MS = 60_000;
 
 export interface IamFrontOptions {
   clusterId: string;
@@ -76,6 +78,7 @@ export class IamFront {
 
   private async serve(raw: Socket, target: ProxyTarget, session: ProxySession, proxy: TcpProxy): Promise<void> {
     let stream: Duplex = raw;
+    const timeout = setTimeout(() => raw.destroy(), AUTH_TIMEOUT_MS).unref();
     try {
       let reader = new WireReader(raw);
       let secure = false;
@@ -148,8 +151,11 @@ export class IamFront {
         data: { clusterId: this.opts.clusterId, endpoint: proxy.name, user, instanceId: target.id, ms: Date.now() - started },
       });
     } catch (err) {
-      if (!stream.destroyed) stream.end(fatalError('08006', `aurora-lab IAM front: ${(err as Error).message}`));
-      raw.destroy();
+      // The client went away (nothing to tell), or the instance could not be reached (say so, as PostgreSQL would).
+      if (stream.destroyed || !stream.writable) raw.destroy();
+      else stream.end(fatalError('08006', `aurora-lab IAM front: ${(err as Error).message}`), () => raw.destroy());
+    } finally {
+      clearTimeout(timeout);
     }
   }
 

@@ -151,6 +151,11 @@ describe('an IAM-enabled cluster endpoint', () => {
       await c.end();
     }
     expect((await refusal(iamLogin(writer, 'wrong-password', { user: 'labadmin' }))).code).toBe('28P01');
+    // SCRAM-SHA-256-PLUS binds to the server certificate: the front presents the instances' own.
+    const bound = new pg.Client({ host: writer.address, port: writer.port, user: 'labadmin', password: PASSWORD, database: 'labdb', ssl: { ca: plane.caPem }, enableChannelBinding: true } as pg.ClientConfig);
+    await bound.connect();
+    expect((await bound.query('select ssl from pg_stat_ssl where pid = pg_backend_pid()')).rows[0]).toEqual({ ssl: true });
+    await bound.end();
     const plain = new pg.Client({ host: writer.address, port: writer.port, user: 'labadmin', password: PASSWORD, database: 'labdb', ssl: false });
     await plain.connect();
     expect((await plain.query('select ssl from pg_stat_ssl where pid = pg_backend_pid()')).rows[0]).toEqual({ ssl: false });
