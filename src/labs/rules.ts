@@ -94,6 +94,7 @@ export function checkRules(lab: Lab): RuleProblem[] {
           const seen = new Set<string>();
           list.forEach((st, j) => {
             const p = [...at(...where.split('.')), j];
+            checkExpressions(st.sql, [...p, 'sql'], seen);
             checkExpressions(st.params ?? [], [...p, 'params'], seen);
             if (st.expect) compileOr(st.expect, [...p, 'expect']);
             for (const [name, expr] of Object.entries(st.capture ?? {})) {

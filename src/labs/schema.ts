@@ -123,6 +123,7 @@ export const pollStep = z.strictObject({
 });
 
 const statement = z.strictObject({
+  /** Templated (for identifiers); values belong in params. */
   sql: z.string().min(1),
   /** Parameters ($1 / ?), templated. */
   params: z.array(templated).optional(),

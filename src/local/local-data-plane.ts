@@ -15,7 +15,10 @@ import {
   detachGlobalSecondary, globalFollowers, globalSource, measureGlobalLag, secondaryWriterTargets, switchGlobalPrimary,
   type GlobalHost, type GlobalLag, type GlobalSwitchTimings,
 } from './global-replication.js';
+import { IamFront } from './iam-front.js';
+import { ensureIamSupport } from './iam-setup.js';
 import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
+import { LOCAL_CREDENTIALS } from './local-credentials.js';
 import { defaultDataRoot, ensureTraversableDir, serverUser, type RunAsUser } from './os-user.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
 import { baseBackup, PgServer } from './pg-server.js';
@@ -56,6 +59,8 @@ interface ClusterState {
   deleting: Set<string>;
   /** Changes of the cluster's shape (who is the writer, who is a member) run one at a time on this. */
   lock: Promise<unknown>;
+  /** The endpoints' authenticating front, made the first time IAM authentication is turned on. */
+  iamFront?: IamFront;
 }
 
 interface InstanceState {
@@ -179,7 +184,9 @@ export class LocalDataPlane implements DataPlane {
     writerProxy.beforeConnect = readerProxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
     const endpoint = await writerProxy.listen(await this.ports.allocate());
     const readerEndpoint = await readerProxy.listen(await this.ports.allocate());
-    this.clusters.set(spec.clusterId, { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() });
+    const cluster: ClusterState = { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() };
+    this.clusters.set(spec.clusterId, cluster);
+    if (spec.iamAuth) this.setIamAuth(cluster, true);
     this.record();
     return { endpoint, readerEndpoint };
   }
@@ -228,6 +235,7 @@ export class LocalDataPlane implements DataPlane {
         if (snapshot || template) await this.ensureMasterUser(server, masterUsername, masterPassword);
         if (!snapshot && !template) await installIdentifierFunction(server);
         await ensureDatabase(server, cluster?.spec.databaseName ?? spec.databaseName, masterUsername);
+        await ensureIamSupport(server, this.user);
       }
     } catch (err) {
       // Not deleteInstance: a writer is built under the cluster's lock, and it is no member yet.
@@ -300,6 +308,7 @@ export class LocalDataPlane implements DataPlane {
     if (!cluster) return;
     for (const id of [...cluster.members]) if (id !== cluster.writerId) await this.deleteInstance(id);
     if (cluster.writerId) await this.deleteInstance(cluster.writerId);
+    cluster.iamFront?.detach(cluster.writerProxy, cluster.readerProxy);
     await Promise.all([cluster.writerProxy.close(), cluster.readerProxy.close()]);
     this.ports.release(cluster.writerProxy.port);
     this.ports.release(cluster.readerProxy.port);
@@ -403,6 +412,7 @@ export class LocalDataPlane implements DataPlane {
   async configureCluster(clusterId: string, settings: ClusterSettings): Promise<void> {
     await this.start();
     const cluster = this.cluster(clusterId);
+    this.setIamAuth(cluster, settings.iamAuth);
     cluster.spec.serverless = settings.serverless;
     cluster.spec.performanceInsights = settings.performanceInsights;
     for (const id of cluster.members) {
@@ -462,6 +472,7 @@ export class LocalDataPlane implements DataPlane {
     const mode = options.purge ? 'immediate' : 'fast';
     await this.serverless.close();
     await Promise.all([...this.instances.values()].map((s) => s.server.stop(mode)));
+    for (const c of this.clusters.values()) c.iamFront?.detach(c.writerProxy, c.readerProxy);
     await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
     this.instances.clear();
     this.clusters.clear();
@@ -517,6 +528,22 @@ export class LocalDataPlane implements DataPlane {
       if (r.rowCount === 0) await c.query(`CREATE ROLE ${quoteIdent(username)} SUPERUSER LOGIN`);
       await setRolePassword(c, username, password);
     });
+  }
+
+  /** IAM database authentication on: the endpoints get the authenticating front (iam-front.ts); off: plain proxies again. */
+  private setIamAuth(cluster: ClusterState, on: boolean): void {
+    cluster.spec.iamAuth = on;
+    if (!on) return cluster.iamFront?.detach(cluster.writerProxy, cluster.readerProxy);
+    cluster.iamFront ??= new IamFront({
+      clusterId: cluster.spec.clusterId,
+      region: cluster.spec.region,
+      tls: this.tls!,
+      credentials: LOCAL_CREDENTIALS,
+      instance: (id) => this.instances.get(id)?.server,
+      writer: () => (cluster.writerId ? this.instances.get(cluster.writerId)?.server : undefined),
+      reporter: this.reporter,
+    });
+    cluster.iamFront.attach(cluster.writerProxy, cluster.readerProxy);
   }
 
   /** Run `fn` after every earlier locked change of the cluster has settled. */

@@ -16,6 +16,7 @@ import type { SimDelays } from '../sim/model/runtime.js';
 import { startSimServer, type SimServer } from '../sim/server.js';
 import { SimError, type SimCall } from '../sim/types.js';
 import { writeServerInfo, type ServerInfo, SERVER_INFO, SERVER_LOG } from './daemon-files.js';
+import { recordIamRefusals } from './iam-refusal-log.js';
 import { LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.js';
 import { localPiProvider } from './pi-provider.js';
 import { serverlessMetricsProvider } from './serverless-metrics.js';
@@ -75,7 +76,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   mkdirSync(opts.controlDir, { recursive: true, mode: 0o755 });
   const log = new FileLog(join(opts.controlDir, SERVER_LOG));
   const delayMs = opts.delayMs ?? delayFromEnv();
-  const dataPlane = new LocalDataPlane({ reporter: log, ...opts.dataPlane });
+  // IAM refusals go to server.log like every event, and to a summary for `local status`.
+  const dataPlane = new LocalDataPlane({ reporter: recordIamRefusals(opts.controlDir, log), ...opts.dataPlane });
   // Reaps the processes of a crashed earlier server (its registry) and makes the TLS files now, so the
   // first request does not pay for it and a refusal (another live owner) stops the start.
   await dataPlane.start();

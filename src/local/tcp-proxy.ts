@@ -1,9 +1,11 @@
 /**
  * L4 proxies standing in for Aurora's endpoints: the cluster endpoint forwards to the writer, the
  * reader endpoint spreads new connections round-robin over the readers (the writer when there are
- * none). TLS passes through untouched: the client's handshake is with PostgreSQL itself.
+ * none). TLS passes through untouched: the client's handshake is with PostgreSQL itself, unless a
+ * handler takes the connection over (the IAM front, which speaks the protocol itself).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Endpoint } from '../sim/data-plane.js';
 
 export interface ProxyTarget {
@@ -17,14 +19,27 @@ export interface ProxyTarget {
  */
 export type BeforeConnect = (target: ProxyTarget) => Promise<void> | undefined;
 
+/** The streams of one connection that a drop must cut (the client's TLS layer, the upstream session). */
+export interface ProxySession {
+  track(stream: Duplex): void;
+}
+
+/**
+ * Takes over a connection instead of plain forwarding (the IAM front); called after beforeConnect,
+ * with the target this connection was routed to.
+ */
+export type ConnectionHandler = (client: Socket, target: ProxyTarget, session: ProxySession) => void;
+
 export class TcpProxy {
   /** See BeforeConnect; set by the data plane. */
   beforeConnect?: BeforeConnect;
+  /** See ConnectionHandler; set by the data plane. */
+  handler?: ConnectionHandler;
   private server?: Server;
   private targets: ProxyTarget[] = [];
   private cursor = 0;
   /** Open client<->server pairs, keyed by the target they went to. */
-  private readonly pairs = new Set<{ client: Socket; upstream: Socket; target: ProxyTarget }>();
+  private readonly pairs = new Set<{ client: Socket; upstream?: Duplex; others?: Duplex[]; target: ProxyTarget }>();
   port = 0;
 
   constructor(readonly name: string) {}
@@ -62,7 +77,8 @@ export class TcpProxy {
     for (const p of [...this.pairs]) {
       if (targetId === undefined || p.target.id === targetId) {
         p.client.destroy();
-        p.upstream.destroy();
+        p.upstream?.destroy();
+        for (const o of p.others ?? []) o.destroy();
         this.pairs.delete(p);
       }
     }
@@ -88,7 +104,7 @@ export class TcpProxy {
     }
     const target = this.targets[this.cursor++ % this.targets.length]!;
     const gate = this.beforeConnect?.(target);
-    if (!gate) return this.forward(client, target);
+    if (!gate) return this.dispatch(client, target);
     client.pause();
     const refuse = () => client.destroy();
     client.once('error', refuse);
@@ -96,11 +112,24 @@ export class TcpProxy {
       () => {
         client.off('error', refuse);
         if (client.destroyed) return;
-        this.forward(client, target);
+        this.dispatch(client, target);
         client.resume();
       },
       refuse,
     );
+  }
+
+  private dispatch(client: Socket, target: ProxyTarget): void {
+    const handler = this.handler;
+    if (!handler) return this.forward(client, target);
+    const pair: { client: Socket; others: Duplex[]; target: ProxyTarget } = { client, others: [], target };
+    this.pairs.add(pair);
+    client.on('error', () => client.destroy());
+    client.on('close', () => this.pairs.delete(pair));
+    handler(client, target, {
+      // A stream opened after the connection was dropped (mid-failover) goes at once.
+      track: (stream) => (client.destroyed ? stream.destroy() : void pair.others.push(stream)),
+    });
   }
 
   private forward(client: Socket, target: ProxyTarget): void {

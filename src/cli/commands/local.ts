@@ -93,8 +93,10 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
       clients.destroy();
     }
   }
+  const { readIamRefusals } = await import('../../local/iam-refusal-log.js');
+  const iamRefusals = readIamRefusals(localControlDir());
   if (g.json) {
-    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, clusters, instances });
+    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, clusters, instances, iamRefusals });
     return ExitCode.ok;
   }
   const out = [`Local server on ${info.url} (pid ${info.pid}, since ${info.startedAt.replace('T', ' ').slice(0, 19)}, data in ${info.dataDir})`];
@@ -107,6 +109,10 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
   }
   if (instances.length > 0) {
     out.push('', table([['INSTANCE', 'CLUSTER', 'ROLE', 'STATUS', 'ENDPOINT'], ...instances.map((i) => [i.id, i.cluster ?? '-', i.role, i.status, i.endpoint ?? '-'])]));
+  }
+  if (iamRefusals.count > 0) {
+    out.push('', `IAM logins refused: ${iamRefusals.count}${iamRefusals.count > iamRefusals.recent.length ? ` (last ${iamRefusals.recent.length})` : ''}`);
+    out.push(table([['AT', 'CLUSTER', 'ENDPOINT', 'USER', 'REASON'], ...iamRefusals.recent.map((r) => [r.at.replace('T', ' ').slice(0, 19), r.clusterId ?? '-', r.endpoint && r.port ? `${r.endpoint} (:${r.port})` : (r.endpoint ?? '-'), r.user ?? '-', r.reason ?? '-'])]));
   }
   printText(out.join('\n'));
   return ExitCode.ok;

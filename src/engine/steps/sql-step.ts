@@ -50,6 +50,8 @@ export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext):
 }
 
 async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, session: SqlSession, ctx: RunContext, captured: Record<string, unknown>) {
+  // Templated like every other field: identifiers (a user or database name from params) cannot be bind parameters.
+  const sql = String(render(st.sql, ctx));
   const params = st.params ? (render(st.params, ctx) as unknown[]) : undefined;
   const checkName = st.check ? String(render(st.check, ctx)) : `${step.id}: ${st.expect ?? `fails with ${String(st.expectError)}`}`;
   const started = Date.now();
@@ -57,7 +59,7 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
   if (st.expectError) {
     const wanted = Array.isArray(st.expectError) ? st.expectError : [st.expectError];
     try {
-      await session.query(st.sql, params);
+      await session.query(sql, params);
       addCheck(ex, { name: checkName, passed: false, detail: `succeeded; expected error ${wanted.join(' or ')}`, stepId: step.id });
     } catch (err) {
       if (!(err instanceof SqlError)) throw err;
@@ -72,7 +74,7 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
   let attempts = 0;
   for (;;) {
     attempts++;
-    result = await session.query(st.sql, params);
+    result = await session.query(sql, params);
     if (!st.expect) break;
     const condition = String(render(st.expect, ctx));
     met = truthy(evaluate(condition, result));

@@ -7,14 +7,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AwsClients } from '../../aws/clients.js';
 import { LocalTargetError } from '../../errors.js';
+import { LOCAL_CREDENTIALS } from '../../local/local-credentials.js';
 import { homeDir } from '../../state/paths.js';
 import type { Target, TargetCapabilities } from '../target.js';
 
-/** Fixed, well-known credentials: the local server listens on loopback only and checks no signature. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'aurora-lab-local', secretAccessKey: 'aurora-lab-local-not-a-secret' };
+// Fixed, well-known credentials (src/local owns them: its IAM front verifies tokens signed with them).
+export { LOCAL_CREDENTIALS };
 
 /** Lab features the local target does not provide yet (part two): a lab requiring one stops before creating anything. */
-export const LOCAL_UNSUPPORTED = ['iam-auth'];
+export const LOCAL_UNSUPPORTED: string[] = [];
 
 export const LOCAL_CAPABILITIES: TargetCapabilities = {
   network: false,
