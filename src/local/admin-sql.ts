@@ -11,18 +11,27 @@ export interface SocketAddress {
   database?: string;
 }
 
-export async function withAdminClient<T>(addr: SocketAddress, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/**
+ * A connected superuser client on the server's unix socket. A server stopping under it makes the
+ * awaited query fail (and say so); the 'error' handler only keeps the process alive meanwhile, so a
+ * long-lived client (a sampler's) just reconnects on its next use.
+ */
+export async function openAdminClient(addr: SocketAddress, options: { applicationName?: string; connectTimeoutMs?: number } = {}): Promise<pg.Client> {
   const client = new pg.Client({
     host: addr.socketDir,
     port: addr.port,
     user: addr.user,
     database: addr.database ?? 'postgres',
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
   });
-  client.on('error', () => {
-    // A server stopping under us: the awaited query fails and says so; this only keeps the process alive.
-  });
+  client.on('error', () => {});
   await client.connect();
+  return client;
+}
+
+export async function withAdminClient<T>(addr: SocketAddress, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = await openAdminClient(addr);
   try {
     return await fn(client);
   } finally {

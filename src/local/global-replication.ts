@@ -21,6 +21,7 @@ export interface GlobalClusterState {
   readerProxy: TcpProxy;
   writerId?: string;
   members: Set<string>;
+  /** Members whose deletion has been asked for and has not finished. */
   deleting: Set<string>;
 }
 

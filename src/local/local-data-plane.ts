@@ -13,7 +13,7 @@ import { switchWriter, type FailoverTimings } from './failover.js';
 import { ensureDataTemplate, TEMPLATE_SUPERUSER } from './data-template.js';
 import {
   detachGlobalSecondary, globalFollowers, globalSource, measureGlobalLag, secondaryWriterTargets, switchGlobalPrimary,
-  type GlobalHost, type GlobalLag, type GlobalSwitchTimings,
+  type GlobalClusterState, type GlobalHost, type GlobalLag, type GlobalSwitchTimings,
 } from './global-replication.js';
 import { IamFront } from './iam-front.js';
 import { ensureIamSupport } from './iam-setup.js';
@@ -49,14 +49,8 @@ export interface LocalDataPlaneOptions {
   timeScale?: number;
 }
 
-interface ClusterState {
-  spec: ClusterSpec;
-  writerProxy: TcpProxy;
-  readerProxy: TcpProxy;
-  writerId?: string;
-  members: Set<string>;
-  /** Members whose deletion has been asked for and has not finished. */
-  deleting: Set<string>;
+/** A cluster: its spec, endpoint proxies, writer, members and the members being deleted. */
+interface ClusterState extends GlobalClusterState {
   /** Changes of the cluster's shape (who is the writer, who is a member) run one at a time on this. */
   lock: Promise<unknown>;
   /** The endpoints' authenticating front, made the first time IAM authentication is turned on. */

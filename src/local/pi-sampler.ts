@@ -8,8 +8,8 @@
  * interval it was running (by query_id); when the statement's counter later grows, the time already
  * booked is taken off the growth, so every millisecond is counted once.
  */
-import pg from 'pg';
-import type { SocketAddress } from './admin-sql.js';
+import type pg from 'pg';
+import { openAdminClient, type SocketAddress } from './admin-sql.js';
 
 /** One statement as pg_stat_statements tells it apart: database, user and normalized text. */
 export interface SampledStatement {
@@ -223,19 +223,7 @@ export class PiSampler {
 
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const s = this.opts.socket();
-    const client = new pg.Client({
-      host: s.socketDir,
-      port: s.port,
-      user: s.user,
-      database: 'postgres',
-      application_name: 'aurora-lab-pi',
-      connectionTimeoutMillis: 3000,
-    });
-    client.on('error', () => {
-      // The server stopping under the sampler: the next query fails and the sampler reconnects.
-    });
-    await client.connect();
+    const client = await openAdminClient(this.opts.socket(), { applicationName: 'aurora-lab-pi', connectTimeoutMs: 3000 });
     this.client = client;
     return client;
   }

@@ -4,7 +4,8 @@
  * /proc), its capacity follows the load (see serverless-capacity.ts), and with MinCapacity 0 it pauses
  * when idle (see serverless-pause.ts). The capacity history feeds CloudWatch (serverless-metrics.ts).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { openAdminClient } from './admin-sql.js';
 import { silentReporter, type Reporter } from '../events.js';
 import type { ServerlessScaling } from '../sim/data-plane.js';
 import type { PgServer } from './pg-server.js';
@@ -237,20 +238,8 @@ export class ServerlessScaler {
   }
 }
 
-async function openAdmin(server: PgServer): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: server.socketDir,
-    port: server.port,
-    user: server.superuser,
-    database: 'postgres',
-    application_name: 'aurora-lab-capacity',
-    connectionTimeoutMillis: 2000,
-  });
-  client.on('error', () => {
-    // The server stopped under the sampler (reboot, failover): the next sample reconnects.
-  });
-  await client.connect();
-  return client;
+function openAdmin(server: PgServer): Promise<pg.Client> {
+  return openAdminClient(server.socket, { applicationName: 'aurora-lab-capacity', connectTimeoutMs: 2000 });
 }
 
 async function closeAdmin(t: Tracked): Promise<void> {
