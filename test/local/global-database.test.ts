@@ -22,30 +22,22 @@ import {
   type DBCluster,
 } from '@aws-sdk/client-rds';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../src/engine/targets/local.js';
-import { randomBasePort } from '../../src/local/ports.js';
-import { startDaemon, type RunningDaemon } from '../../src/local/server-daemon.js';
 import type { Endpoint } from '../../src/sim/data-plane.js';
-import { connect, eventually, PASSWORD, TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
+import { sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
+import { connect, eventually, PASSWORD } from './local-plane-helpers.js';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
-let daemon: RunningDaemon;
-let controlDir: string;
+let local: LocalDaemon;
 const rds: Record<string, RDSClient> = {};
-
-const waiter = (client: RDSClient) => ({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.2 });
 
 async function addInstances(region: string, clusterId: string, count: number): Promise<void> {
   for (let i = 1; i <= count; i++) {
     await rds[region]!.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${clusterId}-${i}`, DBClusterIdentifier: clusterId, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large', PromotionTier: i }));
   }
-  for (let i = 1; i <= count; i++) await waitUntilDBInstanceAvailable(waiter(rds[region]!), { DBInstanceIdentifier: `${clusterId}-${i}` });
+  for (let i = 1; i <= count; i++) await waitUntilDBInstanceAvailable(sdkWaiter(rds[region]!), { DBInstanceIdentifier: `${clusterId}-${i}` });
 }
 
 /** A global database: `name` (writer plus primaryReaders readers) in us-east-1, `name-west` (secondaryInstances) in us-west-2. */
@@ -79,7 +71,7 @@ async function endpoints(region: string, id: string): Promise<{ writer: Endpoint
 }
 
 async function sql<T = Record<string, unknown>>(endpoint: Endpoint, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = await connect(daemon.dataPlane, endpoint);
+  const c = await connect(local.daemon.dataPlane, endpoint);
   try {
     return (await c.query(text, params)).rows as T[];
   } finally {
@@ -103,7 +95,7 @@ async function ids(endpoint: Endpoint, table: string): Promise<number[]> {
 async function dropCluster(region: string, id: string, instances: number): Promise<void> {
   const client = rds[region]!;
   for (let i = 1; i <= instances; i++) await client.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}` }));
-  for (let i = 1; i <= instances; i++) await waitUntilDBInstanceDeleted(waiter(client), { DBInstanceIdentifier: `${id}-${i}` });
+  for (let i = 1; i <= instances; i++) await waitUntilDBInstanceDeleted(sdkWaiter(client), { DBInstanceIdentifier: `${id}-${i}` });
   await client.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true }));
   await eventually(async () => !(await client.send(new DescribeDBClustersCommand({})).then((o) => o.DBClusters!.some((c) => c.DBClusterIdentifier === id))), 30_000);
 }
@@ -114,22 +106,11 @@ async function detach(name: string, region: string, arn: string): Promise<void> 
 }
 
 beforeAll(async () => {
-  controlDir = mkdtempSync(join(tmpdir(), 'alab-global-'));
-  daemon = await startDaemon({
-    controlDir,
-    port: 0,
-    delayMs: 20,
-    dataPlane: { baseDir: tempBaseDir(), basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR },
-  });
-  for (const region of [EAST, WEST]) rds[region] = new RDSClient({ region, endpoint: daemon.info.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  local = await startLocalDaemon('global');
+  for (const region of [EAST, WEST]) rds[region] = local.client(RDSClient, region);
 }, 60_000);
 
-afterAll(async () => {
-  for (const c of Object.values(rds)) c.destroy();
-  await daemon?.stop();
-  if (daemon) rmSync(daemon.dataPlane.baseDir, { recursive: true, force: true });
-  if (controlDir) rmSync(controlDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => local?.close(), 60_000);
 
 describe('a global database across two local regions', () => {
   let arns: { primaryArn: string; secondaryArn: string };
@@ -146,7 +127,7 @@ describe('a global database across two local regions', () => {
       expect(row).toEqual({ ro: true, id: 'gdb-west-1' });
       expect(await sqlState(endpoint, "insert into t values (2, 'from the west')")).toBe('25006');
     }
-    const lag = await daemon.dataPlane.globalLag('gdb-west');
+    const lag = await local.daemon.dataPlane.globalLag('gdb-west');
     expect(lag).toEqual([expect.objectContaining({ instanceId: 'gdb-west-1' })]);
     expect(lag[0]!.bytes).toBeGreaterThanOrEqual(0);
     const [c] = (await rds[WEST]!.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'gdb-west' }))).DBClusters!;
@@ -178,7 +159,7 @@ describe('a global database across two local regions', () => {
       let client: pg.Client | undefined;
       while (!stop) {
         try {
-          client ??= await connect(daemon.dataPlane, east.writer);
+          client ??= await connect(local.daemon.dataPlane, east.writer);
           const id = next++;
           await client.query('insert into w values ($1)', [id]);
           acknowledged.push(id);
@@ -211,7 +192,7 @@ describe('a global database across two local regions', () => {
     expect(await sqlState(west.writer, 'insert into w values (-1)')).toBe('ok');
     expect(await sqlState(east.writer, 'insert into w values (-2)')).toBe('25006');
     await eventually(async () => (await ids(east.reader, 'w')).includes(-1), 10_000);
-    const timings = daemon.dataPlane.lastGlobalSwitch!;
+    const timings = local.daemon.dataPlane.lastGlobalSwitch!;
     expect(timings).toMatchObject({ fromClusterId: 'gdb', toClusterId: 'gdb-west', allowDataLoss: false });
   }, 120_000);
 
@@ -253,7 +234,7 @@ describe('a global database across two local regions', () => {
     // The old primary was rebuilt from the new one: read-only, without row 2, and replicating.
     await eventually(async () => (await ids(east.reader, 't')).join() === '1,3', 20_000);
     expect(await sqlState(east.writer, 'insert into t values (4)')).toBe('25006');
-    expect(daemon.dataPlane.lastGlobalSwitch).toMatchObject({ fromClusterId: 'gdl', toClusterId: 'gdl-west', allowDataLoss: true, catchUpMs: 0 });
+    expect(local.daemon.dataPlane.lastGlobalSwitch).toMatchObject({ fromClusterId: 'gdl', toClusterId: 'gdl-west', allowDataLoss: true, catchUpMs: 0 });
 
     await detach('gdl', EAST, primaryArn);
     await detach('gdl', WEST, secondaryArn);
@@ -273,8 +254,8 @@ describe('a global database across two local regions', () => {
   }, 60_000);
 
   it('leaves no postgres process behind once both regions are torn down', async () => {
-    expect(Object.keys(daemon.dataPlane.serverPids())).toEqual([]);
+    expect(Object.keys(local.daemon.dataPlane.serverPids())).toEqual([]);
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    expect(ps.split('\n').filter((l) => l.includes(daemon.dataPlane.baseDir))).toEqual([]);
+    expect(ps.split('\n').filter((l) => l.includes(local.daemon.dataPlane.baseDir))).toEqual([]);
   });
 });

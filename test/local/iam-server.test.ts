@@ -4,28 +4,26 @@
  * come from src/sql's signer as the labs get them, and refusals reach server.log and `local status`.
  */
 import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersCommand, ModifyDBClusterCommand, RDSClient, waitUntilDBInstanceAvailable } from '@aws-sdk/client-rds';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIamRefusals } from '../../src/local/iam-refusal-log.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/local-credentials.js';
-import { randomBasePort } from '../../src/local/ports.js';
-import { startDaemon, type RunningDaemon } from '../../src/local/server-daemon.js';
+import type { Endpoint } from '../../src/sim/data-plane.js';
 import { generateAuthToken } from '../../src/sql/iam-token.js';
-import { eventually, PASSWORD, TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
+import { sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
+import { eventually, PASSWORD } from './local-plane-helpers.js';
 
 const REGION = 'eu-west-1';
 const CLUSTER = 'iam-srv';
-let daemon: RunningDaemon;
-let controlDir: string;
+let local: LocalDaemon;
 let rds: RDSClient;
-let host: string;
-let port: number;
+/** The cluster endpoint, where the IAM front listens. */
+let endpoint: Endpoint;
 
 async function login(user: string, password: string): Promise<pg.Client> {
-  const client = new pg.Client({ host, port, user, password, database: 'labdb', ssl: { ca: daemon.dataPlane.caPem }, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({ host: endpoint.address, port: endpoint.port, user, password, database: 'labdb', ssl: { ca: local.daemon.dataPlane.caPem }, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   await client.connect();
   return client;
@@ -40,7 +38,7 @@ async function loginError(user: string, password: string): Promise<string | unde
   }
 }
 
-const token = () => generateAuthToken({ hostname: host, port, username: 'app_iam', region: REGION, credentials: LOCAL_CREDENTIALS });
+const token = () => generateAuthToken({ hostname: endpoint.address, port: endpoint.port, username: 'app_iam', region: REGION, credentials: LOCAL_CREDENTIALS });
 
 async function setIam(enabled: boolean): Promise<void> {
   await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: CLUSTER, EnableIAMDatabaseAuthentication: enabled, ApplyImmediately: true }));
@@ -51,34 +49,22 @@ async function setIam(enabled: boolean): Promise<void> {
 }
 
 beforeAll(async () => {
-  controlDir = mkdtempSync(join(tmpdir(), 'alab-iam-server-'));
-  daemon = await startDaemon({
-    controlDir,
-    port: 0,
-    delayMs: 20,
-    dataPlane: { baseDir: tempBaseDir(), basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR },
-  });
-  rds = new RDSClient({ region: REGION, endpoint: daemon.info.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  local = await startLocalDaemon('iam-server');
+  rds = local.client(RDSClient, REGION);
   const created = await rds.send(new CreateDBClusterCommand({
     DBClusterIdentifier: CLUSTER, Engine: 'aurora-postgresql', MasterUsername: 'labadmin', MasterUserPassword: PASSWORD, DatabaseName: 'labdb',
     EnableIAMDatabaseAuthentication: true,
   }));
-  host = created.DBCluster!.Endpoint!;
-  port = created.DBCluster!.Port!;
+  endpoint = { address: created.DBCluster!.Endpoint!, port: created.DBCluster!.Port! };
   await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${CLUSTER}-0`, DBClusterIdentifier: CLUSTER, Engine: 'aurora-postgresql', DBInstanceClass: 'db.t4g.medium' }));
-  await waitUntilDBInstanceAvailable({ client: rds, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.2 }, { DBInstanceIdentifier: `${CLUSTER}-0` });
+  await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: `${CLUSTER}-0` });
   const admin = await login('labadmin', PASSWORD);
   await admin.query('create user app_iam');
   await admin.query('grant rds_iam to app_iam');
   await admin.end();
 }, 90_000);
 
-afterAll(async () => {
-  rds?.destroy();
-  await daemon?.stop();
-  if (daemon) rmSync(daemon.dataPlane.baseDir, { recursive: true, force: true });
-  if (controlDir) rmSync(controlDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => local?.close(), 60_000);
 
 describe('IAM authentication on the local server', () => {
   it('takes a token from the SDK signer on a cluster created with IAM authentication on', async () => {
@@ -91,22 +77,22 @@ describe('IAM authentication on the local server', () => {
     const good = await token();
     const tampered = good.replace(/X-Amz-Signature=(.)/, (_m, c: string) => `X-Amz-Signature=${c === 'f' ? 'e' : 'f'}`);
     expect(await loginError('app_iam', tampered)).toBe('28P01');
-    const summary = readIamRefusals(controlDir);
+    const summary = readIamRefusals(local.controlDir);
     expect(summary.count).toBe(1);
-    expect(summary.recent[0]).toMatchObject({ region: REGION, clusterId: CLUSTER, endpoint: `${CLUSTER}/cluster`, port, user: 'app_iam', reason: 'bad-signature' });
-    const log = readFileSync(join(controlDir, 'server.log'), 'utf8');
+    expect(summary.recent[0]).toMatchObject({ region: REGION, clusterId: CLUSTER, endpoint: `${CLUSTER}/cluster`, port: endpoint.port, user: 'app_iam', reason: 'bad-signature' });
+    const log = readFileSync(join(local.controlDir, 'server.log'), 'utf8');
     expect(log).toMatch(/warn local\.iam\.refused .*"app_iam".*bad-signature/);
     const signature = tampered.split('X-Amz-Signature=')[1]!;
     expect(log).not.toContain(signature);
-    expect(readFileSync(join(controlDir, 'iam-refusals.json'), 'utf8')).not.toContain(signature);
+    expect(readFileSync(join(local.controlDir, 'iam-refusals.json'), 'utf8')).not.toContain(signature);
   });
 
   it('stops taking tokens after ModifyDBCluster turns IAM authentication off, and takes them again when on', async () => {
     await setIam(false);
-    const refusedBefore = readIamRefusals(controlDir).count;
+    const refusedBefore = readIamRefusals(local.controlDir).count;
     // The instance itself answers now: it knows no token, only the front's internal password.
     expect(await loginError('app_iam', await token())).toBe('28P01');
-    expect(readIamRefusals(controlDir).count).toBe(refusedBefore);
+    expect(readIamRefusals(local.controlDir).count).toBe(refusedBefore);
     const admin = await login('labadmin', PASSWORD);
     await admin.end();
     await setIam(true);

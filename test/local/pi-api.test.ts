@@ -12,22 +12,14 @@ import {
   waitUntilDBInstanceAvailable,
 } from '@aws-sdk/client-rds';
 import { DescribeDimensionKeysCommand, GetResourceMetricsCommand, PIClient, type DimensionKeyDescription } from '@aws-sdk/client-pi';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../src/engine/targets/local.js';
-import { randomBasePort } from '../../src/local/ports.js';
-import { startDaemon, type RunningDaemon } from '../../src/local/server-daemon.js';
-import { connect, eventually, PASSWORD, TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
+import { errorName, sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
+import { connect, eventually, PASSWORD } from './local-plane-helpers.js';
 
 const REGION = 'us-east-1';
-let daemon: RunningDaemon;
-let controlDir: string;
+let local: LocalDaemon;
 let rds: RDSClient;
 let pi: PIClient;
-
-const waiter = { maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.2 };
 const SLOW = 'select pg_sleep($1) is not null as slept';
 const FAST = 'select count(*)::int as n from generate_series(1, $1::int) g';
 
@@ -35,7 +27,7 @@ async function cluster(id: string, instances: { id: string; pi: boolean }[], clu
   const out = await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-postgresql', MasterUsername: 'labadmin', MasterUserPassword: PASSWORD, DatabaseName: 'labdb', EnablePerformanceInsights: clusterPi || undefined }));
   for (const [n, i] of instances.entries()) {
     await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: i.id, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large', PromotionTier: n, EnablePerformanceInsights: i.pi }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...waiter }, { DBInstanceIdentifier: i.id });
+    await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: i.id });
   }
   return { port: out.DBCluster!.Port!, readerPort: Number(out.DBCluster!.ReaderEndpoint!.split(':')[1]) };
 }
@@ -48,7 +40,7 @@ async function resourceId(instanceId: string): Promise<string> {
 /** One session sleeps `slowSeconds` while another runs `fastCount` quick statements. */
 async function workload(port: number, slowSeconds: number, fastCount: number): Promise<void> {
   const endpoint = { address: '127.0.0.1', port };
-  const [slow, fast] = await Promise.all([connect(daemon.dataPlane, endpoint), connect(daemon.dataPlane, endpoint)]);
+  const [slow, fast] = await Promise.all([connect(local.daemon.dataPlane, endpoint), connect(local.daemon.dataPlane, endpoint)]);
   try {
     await Promise.all([
       slow.query(SLOW, [slowSeconds]),
@@ -72,35 +64,13 @@ async function topKeys(identifier: string): Promise<DimensionKeyDescription[]> {
 
 const statementOf = (k: DimensionKeyDescription | undefined) => k?.Dimensions?.['db.sql_tokenized.statement'] ?? '';
 
-async function errorName(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return 'no error';
-}
-
 beforeAll(async () => {
-  controlDir = mkdtempSync(join(tmpdir(), 'alab-pi-'));
-  daemon = await startDaemon({
-    controlDir,
-    port: 0,
-    delayMs: 20,
-    dataPlane: { baseDir: tempBaseDir(), basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR },
-  });
-  const config = { region: REGION, endpoint: daemon.info.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-  rds = new RDSClient(config);
-  pi = new PIClient(config);
+  local = await startLocalDaemon('pi');
+  rds = local.client(RDSClient, REGION);
+  pi = local.client(PIClient, REGION);
 }, 60_000);
 
-afterAll(async () => {
-  rds?.destroy();
-  pi?.destroy();
-  await daemon?.stop();
-  if (daemon) rmSync(daemon.dataPlane.baseDir, { recursive: true, force: true });
-  if (controlDir) rmSync(controlDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => local?.close(), 60_000);
 
 describe('Performance Insights on the local target', () => {
   it('ranks one slow statement above many fast ones, and gives db.load.avg over time and per statement', async () => {
@@ -155,7 +125,7 @@ describe('Performance Insights on the local target', () => {
     await workload(port, 2, 10);
 
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'pi-late-0', EnablePerformanceInsights: true, ApplyImmediately: true }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...waiter }, { DBInstanceIdentifier: 'pi-late-0' });
+    await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: 'pi-late-0' });
     expect(await topKeys(id)).toEqual([]);
     await workload(port, 1, 20);
     const keys = await eventually(async () => {
@@ -174,16 +144,16 @@ describe('Performance Insights on the local target', () => {
     expect(Math.max(...sleep.DataPoints!.map((p) => p.Value!))).toBeLessThan(1.2);
 
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'pi-late-0', EnablePerformanceInsights: false, ApplyImmediately: true }));
-    await waitUntilDBInstanceAvailable({ client: rds, ...waiter }, { DBInstanceIdentifier: 'pi-late-0' });
+    await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: 'pi-late-0' });
     expect(await errorName(topKeys(id))).toBe('InvalidArgumentException');
-    expect(daemon.dataPlane.piSampler(id)).toBeUndefined();
+    expect(local.daemon.dataPlane.piSampler(id)).toBeUndefined();
   }, 60_000);
 
   it('switched on for a cluster, samples each instance on its own: a reader shows the statements run on it', async () => {
     const { readerPort } = await cluster('pi-cl', [{ id: 'pi-cl-0', pi: false }, { id: 'pi-cl-1', pi: false }]);
     await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'pi-cl', EnablePerformanceInsights: true, ApplyImmediately: true }));
     const [writerId, readerId] = [await resourceId('pi-cl-0'), await resourceId('pi-cl-1')];
-    await eventually(async () => daemon.dataPlane.piSampler(writerId) && daemon.dataPlane.piSampler(readerId), 10_000);
+    await eventually(async () => local.daemon.dataPlane.piSampler(writerId) && local.daemon.dataPlane.piSampler(readerId), 10_000);
     await workload(readerPort, 1, 20);
     const keys = await eventually(async () => {
       const k = await topKeys(readerId);

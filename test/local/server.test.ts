@@ -15,69 +15,43 @@ import {
   waitUntilDBInstanceDeleted,
 } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readServerInfo } from '../../src/local/daemon-files.js';
-import { randomBasePort } from '../../src/local/ports.js';
-import { startDaemon, type RunningDaemon } from '../../src/local/server-daemon.js';
 import { LOCAL_CREDENTIALS } from '../../src/engine/targets/local.js';
-import { connect, eventually, PASSWORD, TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
+import { errorName, sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
+import { connect, eventually, PASSWORD } from './local-plane-helpers.js';
 
 const REGION = 'us-east-1';
-let daemon: RunningDaemon;
-let controlDir: string;
+let local: LocalDaemon;
 let rds: RDSClient;
-
-const waiter = (client: RDSClient) => ({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.2 });
 
 async function createCluster(id: string, instances: number): Promise<void> {
   await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-postgresql', MasterUsername: 'labadmin', MasterUserPassword: PASSWORD, DatabaseName: 'labdb' }));
   for (let i = 0; i < instances; i++) {
     await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.t4g.medium', PromotionTier: i }));
   }
-  for (let i = 0; i < instances; i++) await waitUntilDBInstanceAvailable(waiter(rds), { DBInstanceIdentifier: `${id}-${i}` });
+  for (let i = 0; i < instances; i++) await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: `${id}-${i}` });
 }
 
 async function dropCluster(id: string, instances: number): Promise<void> {
   for (let i = 0; i < instances; i++) await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}` })).catch(() => undefined);
-  for (let i = 0; i < instances; i++) await waitUntilDBInstanceDeleted(waiter(rds), { DBInstanceIdentifier: `${id}-${i}` }).catch(() => undefined);
+  for (let i = 0; i < instances; i++) await waitUntilDBInstanceDeleted(sdkWaiter(rds), { DBInstanceIdentifier: `${id}-${i}` }).catch(() => undefined);
   await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true })).catch(() => undefined);
 }
 
-async function errorName(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return 'no error';
-}
-
 beforeAll(async () => {
-  controlDir = mkdtempSync(join(tmpdir(), 'alab-server-'));
-  daemon = await startDaemon({
-    controlDir,
-    port: 0,
-    delayMs: 20,
-    dataPlane: { baseDir: tempBaseDir(), basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR },
-  });
-  rds = new RDSClient({ region: REGION, endpoint: daemon.info.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  local = await startLocalDaemon('server');
+  rds = local.client(RDSClient, REGION);
 }, 60_000);
 
-afterAll(async () => {
-  rds?.destroy();
-  await daemon?.stop();
-  if (daemon) rmSync(daemon.dataPlane.baseDir, { recursive: true, force: true });
-  if (controlDir) rmSync(controlDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => local?.close(), 60_000);
 
 describe('the local server', () => {
   it('records where it listens in server.json and logs no password', async () => {
-    const info = readServerInfo(controlDir)!;
-    expect(info.port).toBe(daemon.server.port);
-    expect(info.url).toBe(`http://127.0.0.1:${daemon.server.port}`);
+    const info = readServerInfo(local.controlDir)!;
+    expect(info.port).toBe(local.daemon.server.port);
+    expect(info.url).toBe(`http://127.0.0.1:${local.daemon.server.port}`);
     expect(readFileSync(info.caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
     const sts = new STSClient({ region: REGION, endpoint: info.url, credentials: LOCAL_CREDENTIALS });
     const me = await sts.send(new GetCallerIdentityCommand({}));
@@ -97,14 +71,14 @@ describe('the local server', () => {
       const inst = await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'wire-0', DBClusterIdentifier: 'wire', Engine: 'aurora-postgresql', DBInstanceClass: 'db.t4g.medium' }));
       expect(inst.DBInstance?.DBInstanceStatus).toBe('creating');
       expect(inst.DBInstance?.Endpoint).toBeUndefined();
-      await waitUntilDBInstanceAvailable(waiter(rds), { DBInstanceIdentifier: 'wire-0' });
+      await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: 'wire-0' });
       const [i] = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'wire-0' }))).DBInstances!;
       expect(i!.DBInstanceStatus).toBe('available');
       expect(i!.Endpoint?.Address).toBe('127.0.0.1');
       const [c] = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'wire' }))).DBClusters!;
       expect(c!.Status).toBe('available');
       expect(c!.DBClusterMembers).toEqual([expect.objectContaining({ DBInstanceIdentifier: 'wire-0', IsClusterWriter: true })]);
-      const db = await connect(daemon.dataPlane, { address: c!.Endpoint!, port: c!.Port! });
+      const db = await connect(local.daemon.dataPlane, { address: c!.Endpoint!, port: c!.Port! });
       const row = (await db.query('select aurora_db_instance_identifier() as id, pg_is_in_recovery() as ro')).rows[0];
       await db.end();
       expect(row).toEqual({ id: 'wire-0', ro: false });
@@ -118,7 +92,7 @@ describe('the local server', () => {
 
       const del = await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'wire-0' }));
       expect(del.DBInstance?.DBInstanceStatus).toBe('deleting');
-      await waitUntilDBInstanceDeleted(waiter(rds), { DBInstanceIdentifier: 'wire-0' });
+      await waitUntilDBInstanceDeleted(sdkWaiter(rds), { DBInstanceIdentifier: 'wire-0' });
       const gone = await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: 'wire', SkipFinalSnapshot: true }));
       expect(gone.DBCluster?.Status).toBe('deleting');
       await eventually(async () => (await errorName(rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'wire' })))) === 'DBClusterNotFoundFault', 10_000);
@@ -128,7 +102,7 @@ describe('the local server', () => {
   }, 60_000);
 
   it('rejects an unknown parameter with AWS\'s error shape', async () => {
-    const res = await fetch(daemon.info.url, {
+    const res = await fetch(local.daemon.info.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${REGION}/rds/aws4_request` },
       body: 'Action=DescribeDBClusters&Version=2014-10-31&NoSuchThing=1',
@@ -146,7 +120,7 @@ describe('the local server', () => {
         return { address: e.Address!, port: e.Port! };
       };
       const role = async (id: string) => {
-        const c = await connect(daemon.dataPlane, ep(id));
+        const c = await connect(local.daemon.dataPlane, ep(id));
         try {
           return (await c.query('select pg_is_in_recovery() as ro')).rows[0].ro as boolean;
         } finally {
@@ -157,7 +131,7 @@ describe('the local server', () => {
       const clusterEp = { address: cluster!.Endpoint!, port: cluster!.Port! };
       expect(await role('fo-0')).toBe(false);
       expect(await role('fo-1')).toBe(true);
-      const w = await connect(daemon.dataPlane, clusterEp);
+      const w = await connect(local.daemon.dataPlane, clusterEp);
       await w.query('create table t (id int primary key)');
       await w.query('insert into t values (1)');
       expect((await w.query('select aurora_db_instance_identifier() as id')).rows[0].id).toBe('fo-0');
@@ -169,17 +143,17 @@ describe('the local server', () => {
         const [c] = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'fo' }))).DBClusters!;
         return c!.Status === 'available' && c!.DBClusterMembers!.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier === 'fo-1';
       }, 30_000);
-      await waitUntilDBInstanceAvailable(waiter(rds), { DBInstanceIdentifier: 'fo-0' });
+      await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: 'fo-0' });
 
       expect(await eventually(async () => (await role('fo-1')) === false, 10_000)).toBe(true);
       expect(await eventually(async () => (await role('fo-0')) === true, 10_000)).toBe(true);
-      const after = await connect(daemon.dataPlane, clusterEp);
+      const after = await connect(local.daemon.dataPlane, clusterEp);
       const row = (await after.query('select aurora_db_instance_identifier() as id, pg_is_in_recovery() as ro, (select count(*)::int from t) as n')).rows[0];
       await after.query('insert into t values (2)');
       await after.end();
       expect(row).toEqual({ id: 'fo-1', ro: false, n: 1 });
       // The old writer is now a reader of the new one: it sees the write made after the failover.
-      const old = await connect(daemon.dataPlane, ep('fo-0'));
+      const old = await connect(local.daemon.dataPlane, ep('fo-0'));
       const n = await eventually(async () => ((await old.query('select count(*)::int as n from t')).rows[0].n === 2 ? 2 : 0), 10_000);
       await old.end();
       expect(n).toBe(2);

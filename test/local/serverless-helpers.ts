@@ -9,15 +9,11 @@ import {
   waitUntilDBInstanceAvailable,
   waitUntilDBInstanceDeleted,
 } from '@aws-sdk/client-rds';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { LOCAL_CREDENTIALS } from '../../src/engine/targets/local.js';
-import { randomBasePort } from '../../src/local/ports.js';
-import { startDaemon, type RunningDaemon } from '../../src/local/server-daemon.js';
+import type { RunningDaemon } from '../../src/local/server-daemon.js';
 import type { Endpoint } from '../../src/sim/data-plane.js';
-import { PASSWORD, TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
+import { sdkWaiter, startLocalDaemon } from './daemon-fixture.js';
+import { PASSWORD } from './local-plane-helpers.js';
 
 export const REGION = 'us-east-1';
 
@@ -31,32 +27,40 @@ export interface ServerlessEnv {
 }
 
 export async function startServerlessEnv(timeScale: number): Promise<ServerlessEnv> {
-  const controlDir = mkdtempSync(join(tmpdir(), 'alab-serverless-'));
-  const daemon = await startDaemon({
-    controlDir,
-    port: 0,
-    delayMs: 20,
-    dataPlane: { baseDir: tempBaseDir(), basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR, timeScale },
-  });
-  const config = { region: REGION, endpoint: daemon.info.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 };
-  const rds = new RDSClient(config);
-  const cloudwatch = new CloudWatchClient(config);
+  const local = await startLocalDaemon('serverless', { timeScale });
   return {
-    daemon,
-    rds,
-    cloudwatch,
-    controlDir,
-    async close() {
-      rds.destroy();
-      cloudwatch.destroy();
-      await daemon.stop();
-      rmSync(daemon.dataPlane.baseDir, { recursive: true, force: true });
-      rmSync(controlDir, { recursive: true, force: true });
-    },
+    daemon: local.daemon,
+    rds: local.client(RDSClient, REGION),
+    cloudwatch: local.client(CloudWatchClient, REGION),
+    controlDir: local.controlDir,
+    close: () => local.close(),
   };
 }
 
-const waiter = (client: RDSClient) => ({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 0.2 });
+/**
+ * A local server with one Serverless v2 cluster `id` (see createServerlessCluster) for a test file;
+ * if the cluster cannot be made, the server is closed again before the error is thrown.
+ */
+export async function startServerlessCluster(
+  timeScale: number,
+  id: string,
+  scaling: { MinCapacity: number; MaxCapacity: number; SecondsUntilAutoPause?: number },
+): Promise<{ env: ServerlessEnv; endpoint: Endpoint }> {
+  const env = await startServerlessEnv(timeScale);
+  try {
+    return { env, endpoint: await createServerlessCluster(env, id, scaling) };
+  } catch (err) {
+    await closeServerlessCluster(env, id);
+    throw err;
+  }
+}
+
+/** Delete the cluster of startServerlessCluster, then stop the server; nothing to do when it never started. */
+export async function closeServerlessCluster(env: ServerlessEnv | undefined, id: string): Promise<void> {
+  if (!env) return;
+  await dropServerlessCluster(env, id);
+  await env.close();
+}
 
 /** A cluster with a Serverless v2 range and one db.serverless writer; returns its cluster endpoint. */
 export async function createServerlessCluster(
@@ -74,13 +78,13 @@ export async function createServerlessCluster(
     ServerlessV2ScalingConfiguration: scaling,
   }));
   await env.rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-0`, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.serverless' }));
-  await waitUntilDBInstanceAvailable(waiter(env.rds), { DBInstanceIdentifier: `${id}-0` });
+  await waitUntilDBInstanceAvailable(sdkWaiter(env.rds), { DBInstanceIdentifier: `${id}-0` });
   return { address: out.DBCluster!.Endpoint!, port: out.DBCluster!.Port! };
 }
 
 export async function dropServerlessCluster(env: ServerlessEnv, id: string): Promise<void> {
   await env.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: `${id}-0` })).catch(() => undefined);
-  await waitUntilDBInstanceDeleted(waiter(env.rds), { DBInstanceIdentifier: `${id}-0` }).catch(() => undefined);
+  await waitUntilDBInstanceDeleted(sdkWaiter(env.rds), { DBInstanceIdentifier: `${id}-0` }).catch(() => undefined);
   await env.rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: id, SkipFinalSnapshot: true })).catch(() => undefined);
 }
 

@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../src/sim/data-plane.js';
-import { capacityPoints, connectTo, createServerlessCluster, dropServerlessCluster, startServerlessEnv, until, type ServerlessEnv } from './serverless-helpers.js';
+import { sdkWaiter } from './daemon-fixture.js';
+import { capacityPoints, closeServerlessCluster, connectTo, startServerlessCluster, until, type ServerlessEnv } from './serverless-helpers.js';
 
 const CLUSTER = 'sv-pause';
 const INSTANCE = `${CLUSTER}-0`;
@@ -40,16 +41,10 @@ async function paused(): Promise<number> {
 }
 
 beforeAll(async () => {
-  env = await startServerlessEnv(TIME_SCALE);
-  endpoint = await createServerlessCluster(env, CLUSTER, { MinCapacity: 0, MaxCapacity: 4, SecondsUntilAutoPause: 300 });
+  ({ env, endpoint } = await startServerlessCluster(TIME_SCALE, CLUSTER, { MinCapacity: 0, MaxCapacity: 4, SecondsUntilAutoPause: 300 }));
 }, 60_000);
 
-afterAll(async () => {
-  if (env) {
-    await dropServerlessCluster(env, CLUSTER);
-    await env.close();
-  }
-}, 60_000);
+afterAll(() => closeServerlessCluster(env, CLUSTER), 60_000);
 
 describe('Serverless v2 auto-pause on the local target', () => {
   it('stops the idle instance\'s postgres, reports 0 ACU and keeps the instance available', async () => {
@@ -106,10 +101,10 @@ describe('Serverless v2 auto-pause on the local target', () => {
   it('reboots and snapshots a paused instance (resuming it first)', async () => {
     await paused();
     await env.rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: INSTANCE }));
-    await waitUntilDBInstanceAvailable({ client: env.rds, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { DBInstanceIdentifier: INSTANCE });
+    await waitUntilDBInstanceAvailable(sdkWaiter(env.rds, 30), { DBInstanceIdentifier: INSTANCE });
     await paused();
     await env.rds.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: CLUSTER, DBClusterSnapshotIdentifier: `${CLUSTER}-snap` }));
-    await waitUntilDBClusterSnapshotAvailable({ client: env.rds, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { DBClusterSnapshotIdentifier: `${CLUSTER}-snap` });
+    await waitUntilDBClusterSnapshotAvailable(sdkWaiter(env.rds, 30), { DBClusterSnapshotIdentifier: `${CLUSTER}-snap` });
     await env.rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: `${CLUSTER}-snap` }));
     // And it pauses again afterwards: the deletion in afterAll finds a paused instance.
     await paused();

@@ -5,7 +5,7 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../src/sim/data-plane.js';
-import { capacityPoints, connectTo, createServerlessCluster, dropServerlessCluster, startServerlessEnv, until, type ServerlessEnv } from './serverless-helpers.js';
+import { capacityPoints, closeServerlessCluster, connectTo, startServerlessCluster, until, type ServerlessEnv } from './serverless-helpers.js';
 
 const CLUSTER = 'sv-scale';
 const INSTANCE = `${CLUSTER}-0`;
@@ -16,16 +16,10 @@ let endpoint: Endpoint;
 const BURN = "with recursive t (n) as (select 1 union all select n + 1 from t where clock_timestamp() < statement_timestamp() + make_interval(secs => $1)) select count(*)::bigint as n from t";
 
 beforeAll(async () => {
-  env = await startServerlessEnv(0.01);
-  endpoint = await createServerlessCluster(env, CLUSTER, { MinCapacity: 0.5, MaxCapacity: 8 });
+  ({ env, endpoint } = await startServerlessCluster(0.01, CLUSTER, { MinCapacity: 0.5, MaxCapacity: 8 }));
 }, 60_000);
 
-afterAll(async () => {
-  if (env) {
-    await dropServerlessCluster(env, CLUSTER);
-    await env.close();
-  }
-}, 60_000);
+afterAll(() => closeServerlessCluster(env, CLUSTER), 60_000);
 
 describe('Serverless v2 capacity on the local target', () => {
   it('rises above MinCapacity while several sessions run CPU-bound SQL, and falls back after', async () => {
