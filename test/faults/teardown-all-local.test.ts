@@ -5,7 +5,6 @@
  * `local stop` runs whatever happens.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBasePort } from '../../src/local/ports.js';
 import { LOCAL_CREDENTIALS } from '../../src/engine/targets/local.js';
 import { killAll, makeCliEnv, runCli, type CliEnv } from '../helpers/cli.js';
+import { freePort } from '../helpers/local-cli.js';
 
 let env: CliEnv;
 let port: number;
@@ -32,17 +32,6 @@ let rdsAp: RDSClient | undefined;
 
 const UNTAGGED = 'not-aurora-lab-cluster';
 const UNTAGGED_INSTANCE = 'not-aurora-lab-instance';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-}
 
 const cli = (args: string[], timeoutMs = 180_000) => runCli(env, args, { env: extra, timeoutMs });
 
