@@ -3,6 +3,12 @@
 //     readers (every SQL check done), with the server already running (and, for reference, cold).
 //  2. `run failover --local`: the client-observed write outage and the probe's resolution.
 //  3. RSS of a three-instance cluster: every postgres process of it (postmasters and their children).
+//  4. `run iam-auth --local` (3 runs): the IAM token login through the cluster endpoint, client and server side.
+//  5. `run serverless-v2 --local`: the connect that resumes a paused instance, and the capacity peak.
+//  6. `run performance-insights --local`: the top statement by db.load.avg and its load.
+//  7. `run global-database --local`: replication lag and the switchover, with the data plane's own timings.
+// Server-side figures come from the server's log ($AURORA_LAB_HOME/local/server.log), read per run.
+// A failed run is printed as a failure (exit code 1) and the other scenarios still run.
 // Everything runs in a temporary AURORA_LAB_HOME on a free port, and is stopped and deleted at the end.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,7 +44,10 @@ const env = {
   AURORA_LAB_LOCAL_PORT: String(await freePort()),
   AURORA_LAB_LOCAL_PORT_BASE: String(30000 + Math.floor(Math.random() * 300) * 100),
   NO_COLOR: '1',
+  // Serverless v2's SecondsUntilAutoPause 300 becomes 3 s, so that the resume is measured in seconds.
+  AURORA_LAB_LOCAL_TIME_SCALE: '0.01',
 };
+const serverLog = join(env.AURORA_LAB_HOME, 'local', 'server.log');
 
 /** Run the CLI; `marks` maps a name to a stderr substring whose first arrival time is recorded (ms since spawn). */
 function cli(args, marks = {}) {
@@ -59,6 +68,7 @@ function cli(args, marks = {}) {
 }
 
 async function runLab(lab, extra = []) {
+  const logFrom = logSize();
   const r = await cli(['run', lab, '--local', '--yes', '--json', ...extra], { verified: 'tearing down', done: '[18/18]' });
   let doc;
   try {
@@ -66,8 +76,42 @@ async function runLab(lab, extra = []) {
   } catch {
     throw new Error(`run ${lab} printed no JSON (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
   }
-  if (r.code !== 0 || doc.status !== 'succeeded') throw new Error(`run ${lab} ${doc.status} (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
-  return { ...r, doc };
+  if (r.code !== 0 || doc.status !== 'succeeded') throw new Error(`run ${lab} ${whyFailed(doc)} (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
+  return { ...r, doc, log: logSince(logFrom) };
+}
+
+/** An error document's code and message, or a run's status with its failed steps and checks. */
+function whyFailed(doc) {
+  if (doc.error) return `${doc.error.code}: ${doc.error.message}`;
+  const steps = (doc.steps ?? []).filter((s) => s.status === 'failed').map((s) => s.id);
+  const checks = (doc.checks ?? []).filter((c) => !c.passed).map((c) => `"${c.name}"`);
+  return [doc.status, steps.length ? `at step ${steps.join(', ')}` : '', checks.length ? `failed checks ${checks.join(', ')}` : ''].filter(Boolean).join(' ');
+}
+
+const logSize = () => (existsSync(serverLog) ? readFileSync(serverLog).length : 0);
+const logSince = (offset) => (existsSync(serverLog) ? readFileSync(serverLog).subarray(offset).toString('utf8') : '');
+/** The numbers a server.log event line carries: the first line of `code` matching `re`, its groups as numbers. */
+function logFigures(log, code, re) {
+  const m = log.split('\n').filter((l) => l.includes(` ${code} `)).map((l) => re.exec(l)).find(Boolean);
+  return m ? m.slice(1).map(Number) : [];
+}
+const stepMs = (doc, id) => doc.steps.find((s) => s.id === id)?.durationMs;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+const fmt = (ms) => (ms === undefined ? 'n/a' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+const results = {};
+const lines = [];
+let failed = false;
+/** One scenario: its lines, or one FAILED line (and the run's stderr tail on stderr); later scenarios still run. */
+async function scenario(name, fn) {
+  try {
+    lines.push(...(await fn()));
+  } catch (err) {
+    failed = true;
+    results[name] = { failed: String(err.message ?? err).split('\n')[0].replace(/:$/, '') };
+    lines.push(`  ${name}: FAILED, ${results[name].failed}`);
+    console.error(`bench: ${name} failed: ${err.message ?? err}`);
+  }
 }
 
 /** Postmasters on a data dir under ours, and all their children: RSS and PSS in kB. */
@@ -96,32 +140,85 @@ function postgresMemory() {
   return { postmasters: masters.size, processes: mine.length, rssKb: mine.reduce((s, p) => s + p.rss, 0), pssKb: mine.reduce((s, p) => s + p.pss, 0) };
 }
 
-const fmt = (ms) => (ms === undefined ? 'n/a' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
-const results = {};
 try {
-  // Cold: nothing running, no initdb template yet (the first run on a machine pays for both).
-  const cold = await runLab('cluster-launch');
-  results.clusterLaunchColdMs = cold.at.verified;
-  // Warm: the server is running, as after `aurora-lab local start` or an earlier --local run.
-  const warm = [];
-  for (let i = 0; i < 3; i++) warm.push((await runLab('cluster-launch')).at.verified);
-  results.clusterLaunchWarmMs = warm;
+  await scenario('clusterLaunch', async () => {
+    // Cold: nothing running, no initdb template yet (the first run on a machine pays for both).
+    const cold = await runLab('cluster-launch');
+    // Warm: the server is running, as after `aurora-lab local start` or an earlier --local run.
+    const warm = [];
+    for (let i = 0; i < 3; i++) warm.push((await runLab('cluster-launch')).at.verified);
+    results.clusterLaunchColdMs = cold.at.verified;
+    results.clusterLaunchWarmMs = warm;
+    return [`  cluster-launch --local, start to verified writer + 2 readers: ${fmt(median(warm))} warm (median of ${warm.map(fmt).join(', ')}; target < 5 s), ${fmt(cold.at.verified)} cold (server start and first initdb)`];
+  });
 
-  const failover = await runLab('failover');
-  const m = failover.doc.measurements;
-  results.failover = { writeOutageMs: m.writeOutageMs, probeResolutionMs: m.probeResolutionMs, writerChangeMs: m.writerChangeMs, lostWrites: m.lostWrites, writerBefore: m.writerBefore, writerAfter: m.writerAfter };
+  await scenario('failover', async () => {
+    const m = (await runLab('failover')).doc.measurements;
+    results.failover = { writeOutageMs: m.writeOutageMs, probeResolutionMs: m.probeResolutionMs, writerChangeMs: m.writerChangeMs, lostWrites: m.lostWrites, writerBefore: m.writerBefore, writerAfter: m.writerAfter };
+    return [`  failover --local: write outage ${fmt(m.writeOutageMs)} (target < 1 s), probe resolution ${fmt(m.probeResolutionMs)} (target <= 100 ms), writer ${m.writerBefore} -> ${m.writerAfter}, lost writes ${m.lostWrites}`];
+  });
 
-  const kept = await runLab('cluster-launch', ['--keep']);
-  results.memory = postgresMemory();
-  await cli(['teardown', kept.doc.runId, '--yes']);
+  await scenario('memory', async () => {
+    const kept = await runLab('cluster-launch', ['--keep']);
+    const mem = (results.memory = postgresMemory());
+    const down = await cli(['teardown', kept.doc.runId, '--yes']);
+    if (down.code !== 0) throw new Error(`teardown ${kept.doc.runId} exited ${down.code}:\n${down.stderr.slice(-2000)}`);
+    return [`  three-instance cluster memory: ${(mem.rssKb / 1024).toFixed(1)} MB RSS summed over ${mem.processes} postgres processes of ${mem.postmasters} instances (${(mem.pssKb / 1024).toFixed(1)} MB PSS, shared pages counted once; target < 300 MB)`];
+  });
 
-  const sorted = [...warm].sort((a, b) => a - b);
+  const PG = ['--engine', 'aurora-postgresql'];
+  await scenario('iamAuth', async () => {
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await runLab('iam-auth', PG);
+      // iamLoginMs: the client's connect (TLS, token check, backend login); the step adds signing, a query and the close.
+      runs.push({ connectMs: r.doc.measurements.iamLoginMs, stepMs: stepMs(r.doc, 'iam-login'), serverMs: logFigures(r.log, 'local.iam.login', /accepted in (\d+) ms/)[0], wallMs: Math.round(r.wallMs) });
+    }
+    results.iamAuth = runs;
+    const med = (k) => fmt(median(runs.map((r) => r[k]).filter((v) => v !== undefined)));
+    return [
+      `  iam-auth --local, IAM token login through the cluster endpoint: ${med('connectMs')} client connect (median of ${runs.map((r) => fmt(r.connectMs)).join(', ')}), ` +
+        `${med('serverMs')} at the front from password request to backend login (${runs.map((r) => fmt(r.serverMs)).join(', ')}), iam-login step ${med('stepMs')} (signing, connect, query, close); lab wall ${med('wallMs')}`,
+    ];
+  });
+
+  await scenario('serverlessV2', async () => {
+    const loadSeconds = 5;
+    const r = await runLab('serverless-v2', [...PG, '--param', `loadSeconds=${loadSeconds}`]);
+    const m = r.doc.measurements;
+    const [serverResumeMs] = logFigures(r.log, 'local.serverless.resumed', /resumed in (\d+) ms/);
+    results.serverlessV2 = { resumeConnectMs: m.resumeConnectMs, resumeQueryMs: m.resumeQueryMs, peakCapacity: m.peakCapacity, serverResumeMs, pauseWaitMs: stepMs(r.doc, 'wait-pause'), wallMs: Math.round(r.wallMs) };
+    return [
+      `  serverless-v2 --local (time scale ${env.AURORA_LAB_LOCAL_TIME_SCALE}, loadSeconds=${loadSeconds}): connect to the paused instance ${fmt(m.resumeConnectMs)} (server-side resume ${fmt(serverResumeMs)}), first query ${fmt(m.resumeQueryMs)}, ` +
+        `peak ${m.peakCapacity} ACU, wait for the pause ${fmt(stepMs(r.doc, 'wait-pause'))}; lab wall ${fmt(r.wallMs)}`,
+    ];
+  });
+
+  await scenario('performanceInsights', async () => {
+    const r = await runLab('performance-insights', PG);
+    const m = r.doc.measurements;
+    const top = r.doc.checks.find((c) => /^top: /.test(c.detail ?? ''));
+    const topLoad = Number(/\(([\d.]+) average active sessions\)/.exec(top?.detail ?? '')?.[1]);
+    results.performanceInsights = { topStatement: m.topStatement, topLoad, slowStatementMs: m.slowStatementMs, workloadMs: stepMs(r.doc, 'workload'), wallMs: Math.round(r.wallMs) };
+    return [`  performance-insights --local: top statement "${m.topStatement}" at ${Number.isFinite(topLoad) ? topLoad.toFixed(2) : 'n/a'} average active sessions (slow statement ${fmt(m.slowStatementMs)}); lab wall ${fmt(r.wallMs)} (workload step ${fmt(stepMs(r.doc, 'workload'))})`];
+  });
+
+  await scenario('globalDatabase', async () => {
+    const r = await runLab('global-database', PG);
+    const m = r.doc.measurements;
+    const [moveMs, catchUpMs, stopMs, promoteMs, rejoinMs] = logFigures(r.log, 'local.global.switched', /in (\d+) ms \(catch-up (\d+) ms, stop (\d+) ms, promote (\d+) ms, old primary rejoined in (\d+) ms/);
+    results.globalDatabase = { globalLagMs: m.globalLagMs, switchoverMs: m.switchoverMs, dataPlane: { moveMs, catchUpMs, stopMs, promoteMs, rejoinMs }, wallMs: Math.round(r.wallMs) };
+    return [
+      `  global-database --local: lag ${fmt(m.globalLagMs)}, switchover ${fmt(m.switchoverMs)} as the lab saw it; data plane moved the primary in ${fmt(moveMs)} ` +
+        `(catch-up ${fmt(catchUpMs)}, stop ${fmt(stopMs)}, promote ${fmt(promoteMs)}, old primary rejoined ${fmt(rejoinMs)}); lab wall ${fmt(r.wallMs)}`,
+    ];
+  });
+
   console.log('aurora-lab local target benchmark');
-  console.log(`  cluster-launch --local, start to verified writer + 2 readers: ${fmt(sorted[1])} warm (median of ${warm.map(fmt).join(', ')}; target < 5 s), ${fmt(results.clusterLaunchColdMs)} cold (server start and first initdb)`);
-  console.log(`  failover --local: write outage ${fmt(m.writeOutageMs)} (target < 1 s), probe resolution ${fmt(m.probeResolutionMs)} (target <= 100 ms), writer ${m.writerBefore} -> ${m.writerAfter}, lost writes ${m.lostWrites}`);
-  console.log(`  three-instance cluster memory: ${(results.memory.rssKb / 1024).toFixed(1)} MB RSS summed over ${results.memory.processes} postgres processes of ${results.memory.postmasters} instances (${(results.memory.pssKb / 1024).toFixed(1)} MB PSS, shared pages counted once; target < 300 MB)`);
+  for (const line of lines) console.log(line);
   if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
 } finally {
   await cli(['local', 'stop', '--purge']);
   rmSync(base, { recursive: true, force: true });
 }
+if (failed) process.exitCode = 1;
