@@ -129,7 +129,10 @@ describe('teardown --all --dry-run', () => {
         { Key: 'aurora-lab:run-id', Value: id },
         { Key: 'aurora-lab:lab', Value: 'cluster-launch' },
       ];
-      // The run's cluster becomes a global database's primary; its secondary lives in us-west-2.
+      // The run's cluster becomes a global database's primary; its secondary lives in us-west-2. A
+      // global member's password cannot be managed by Secrets Manager: take it back first.
+      await t.clients.send('rds', 'ModifyDBCluster', { DBClusterIdentifier: primary.id, ManageMasterUserPassword: false, MasterUserPassword: 'not-a-secret-2', ApplyImmediately: true });
+      await waitAvailable(t, 'us-east-1', primary.id);
       await t.clients.send('rds', 'CreateGlobalCluster', { GlobalClusterIdentifier: `${run}-global`, SourceDBClusterIdentifier: arn, Tags: tags(run) });
       await t.clients.send('rds', 'CreateDBCluster', { DBClusterIdentifier: `${run}-west`, Engine: 'aurora-postgresql', GlobalClusterIdentifier: `${run}-global`, Tags: tags(run) }, { region: 'us-west-2' });
       await t.clients.send('rds', 'CreateDBInstance', { DBInstanceIdentifier: `${run}-west-1`, DBClusterIdentifier: `${run}-west`, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large', Tags: tags(run) }, { region: 'us-west-2' });
