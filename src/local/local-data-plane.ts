@@ -3,7 +3,7 @@
  * readers are streaming hot standbys of its writer, and the cluster and reader endpoints are TCP
  * proxies. Implements the DataPlane contract the simulated control plane drives.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
@@ -27,6 +27,7 @@ import type { PiSampler } from './pi-sampler.js';
 import { PortAllocator } from './ports.js';
 import { reapLeftovers, writeRegistry, type RegistryFile } from './process-registry.js';
 import { ServerlessScaler, timeScaleFromEnv } from './serverless-scaler.js';
+import { SnapshotStore } from './snapshot-store.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { ensureLocalTls, type TlsFiles } from './tls.js';
 
@@ -64,14 +65,6 @@ interface InstanceState {
   masterUsername: string;
 }
 
-interface SnapshotMeta {
-  snapshotId: string;
-  kind: 'cluster' | 'instance';
-  sourceId: string;
-  superuser: string;
-  createdAt: string;
-}
-
 export class LocalDataPlane implements DataPlane {
   readonly baseDir: string;
   readonly tlsDir: string;
@@ -85,6 +78,7 @@ export class LocalDataPlane implements DataPlane {
   private starting?: Promise<void>;
   private readonly pgBinDir?: string;
   private readonly templateRoot?: string;
+  private readonly snapshots: SnapshotStore;
   /** Performance Insights' samplers, by instance. */
   private readonly pi: PiCollector;
   /** Capacity, CloudWatch history and auto-pause of the db.serverless instances. */
@@ -96,6 +90,7 @@ export class LocalDataPlane implements DataPlane {
 
   constructor(options: LocalDataPlaneOptions = {}) {
     this.baseDir = defaultDataRoot(options.baseDir);
+    this.snapshots = new SnapshotStore(join(this.baseDir, 'snapshots'));
     this.tlsDir = options.tlsDir ?? join(this.baseDir, 'tls');
     this.reporter = options.reporter ?? silentReporter;
     this.ports = new PortAllocator(options.basePort ?? (Number(process.env.AURORA_LAB_LOCAL_PORT_BASE) || 15432));
@@ -205,7 +200,7 @@ export class LocalDataPlane implements DataPlane {
     const writer = cluster?.writerId ? this.instance(cluster.writerId).server : cluster ? globalSource(this.globalHost, cluster) : undefined;
     const masterUsername = cluster?.spec.masterUsername ?? spec.masterUsername ?? 'postgres';
     const masterPassword = cluster?.spec.masterPassword ?? spec.masterPassword ?? '';
-    const snapshot = !writer && cluster?.spec.fromSnapshot ? this.snapshotMeta(cluster.spec.fromSnapshot.snapshotId) : undefined;
+    const snapshot = !writer && cluster?.spec.fromSnapshot ? this.snapshots.read(cluster.spec.fromSnapshot.snapshotId) : undefined;
     const template = !writer && !snapshot && this.templateRoot
       ? await ensureDataTemplate(this.templateRoot, this.binaries!, this.user, this.ports, this.reporter)
       : undefined;
@@ -214,7 +209,7 @@ export class LocalDataPlane implements DataPlane {
       if (writer) {
         await s.cloneFrom(writer, { standby: true });
       } else if (snapshot || template) {
-        await s.copyDataFrom(snapshot ? join(this.snapshotDir(snapshot.snapshotId), 'data') : template!);
+        await s.copyDataFrom(snapshot ? this.snapshots.dataDir(snapshot.snapshotId) : template!);
         // A restored cluster is a new primary: nothing may stream from the snapshot's source.
         rmSync(join(s.dataDir, 'standby.signal'), { force: true });
       } else {
@@ -379,16 +374,13 @@ export class LocalDataPlane implements DataPlane {
 
   private async copySnapshot(kind: 'cluster' | 'instance', sourceId: string, sourceInstance: string, snapshotId: string): Promise<void> {
     const source = this.instance(sourceInstance).server;
-    const dir = this.snapshotDir(snapshotId);
-    rmSync(dir, { recursive: true, force: true });
-    ensureTraversableDir(dir);
-    await baseBackup(this.binaries!, this.user, source, join(dir, 'data'), { writeRecoveryConf: false });
-    const meta: SnapshotMeta = { snapshotId, kind, sourceId, superuser: source.superuser, createdAt: new Date().toISOString() };
-    writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(meta, null, 2) + '\n');
+    await this.snapshots.save({ snapshotId, kind, sourceId, superuser: source.superuser }, (dataDir) =>
+      baseBackup(this.binaries!, this.user, source, dataDir, { writeRecoveryConf: false }),
+    );
   }
 
   async deleteSnapshot(snapshotId: string): Promise<void> {
-    rmSync(this.snapshotDir(snapshotId), { recursive: true, force: true });
+    this.snapshots.delete(snapshotId);
   }
 
   async setMasterPassword(clusterOrInstanceId: string, password: string): Promise<void> {
@@ -580,16 +572,6 @@ export class LocalDataPlane implements DataPlane {
     const s = this.instances.get(id);
     if (!s) throw new LocalTargetError(`No local instance ${id}.`, { code: 'LOCAL_NOT_FOUND' });
     return s;
-  }
-
-  private snapshotDir(snapshotId: string): string {
-    return join(this.baseDir, 'snapshots', snapshotId);
-  }
-
-  private snapshotMeta(snapshotId: string): SnapshotMeta {
-    const file = join(this.snapshotDir(snapshotId), 'snapshot.json');
-    if (!existsSync(file)) throw new LocalTargetError(`No local snapshot ${snapshotId}.`, { code: 'LOCAL_NOT_FOUND' });
-    return JSON.parse(readFileSync(file, 'utf8')) as SnapshotMeta;
   }
 
   private record(): void {
