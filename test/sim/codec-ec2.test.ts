@@ -5,30 +5,12 @@ import {
   EC2Client,
   EC2ServiceException,
 } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimServer, type SimServer } from '../../src/sim/server.js';
-import { SimError, type SimCall } from '../../src/sim/types.js';
+import { describe, expect, it } from 'vitest';
+import { SimError } from '../../src/sim/types.js';
+import { scriptedSimServer } from './sim-fixture.js';
 
-let server: SimServer;
-let calls: SimCall[] = [];
-let reply: (call: SimCall) => Promise<Record<string, unknown>> = async () => ({});
-
-beforeAll(async () => {
-  server = await startSimServer({
-    handler: (call) => {
-      calls.push(call);
-      return reply(call);
-    },
-  });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  calls = [];
-  reply = async () => ({});
-});
-
-const ec2 = () =>
-  new EC2Client({ region: 'us-west-2', endpoint: server.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+const server = scriptedSimServer();
+const ec2 = () => new EC2Client(server.clientConfig('us-west-2'));
 
 describe('EC2 Query through the real EC2 client', () => {
   it('decodes Filters (Filter.N.Value.N) and answers <item> lists', async () => {
@@ -36,7 +18,7 @@ describe('EC2 Query through the real EC2 client', () => {
       { SubnetId: 'subnet-1', VpcId: 'vpc-1', AvailabilityZone: 'us-west-2a', CidrBlock: '10.0.0.0/24', MapPublicIpOnLaunch: true, AvailableIpAddressCount: 250, Tags: [{ Key: 'Name', Value: 'a' }] },
       { SubnetId: 'subnet-2', VpcId: 'vpc-1', AvailabilityZone: 'us-west-2b', CidrBlock: '10.0.1.0/24', MapPublicIpOnLaunch: false, AvailableIpAddressCount: 251, Tags: [] },
     ];
-    reply = async () => ({ Subnets: subnets });
+    server.reply = async () => ({ Subnets: subnets });
     const input = {
       Filters: [
         { Name: 'vpc-id', Values: ['vpc-1'] },
@@ -45,13 +27,13 @@ describe('EC2 Query through the real EC2 client', () => {
       SubnetIds: ['subnet-1', 'subnet-2'],
     };
     const out = await ec2().send(new DescribeSubnetsCommand(input));
-    expect(calls).toEqual([{ service: 'ec2', operation: 'DescribeSubnets', region: 'us-west-2', input }]);
+    expect(server.calls).toEqual([{ service: 'ec2', operation: 'DescribeSubnets', region: 'us-west-2', input }]);
     expect(out.Subnets).toEqual(subnets);
     expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('creates a security group with tag specifications', async () => {
-    reply = async () => ({ GroupId: 'sg-123', Tags: [{ Key: 'lab', Value: 'x' }] });
+    server.reply = async () => ({ GroupId: 'sg-123', Tags: [{ Key: 'lab', Value: 'x' }] });
     const input = {
       GroupName: 'aurora-lab',
       Description: 'lab access',
@@ -59,7 +41,7 @@ describe('EC2 Query through the real EC2 client', () => {
       TagSpecifications: [{ ResourceType: 'security-group' as const, Tags: [{ Key: 'lab', Value: 'x' }] }],
     };
     const out = await ec2().send(new CreateSecurityGroupCommand(input));
-    expect(calls[0].input).toEqual(input);
+    expect(server.calls[0].input).toEqual(input);
     expect(out).toMatchObject({ GroupId: 'sg-123', Tags: [{ Key: 'lab', Value: 'x' }] });
   });
 
@@ -77,15 +59,15 @@ describe('EC2 Query through the real EC2 client', () => {
       ],
     };
     const rules = [{ SecurityGroupRuleId: 'sgr-1', GroupId: 'sg-123', IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, CidrIpv4: '203.0.113.7/32' }];
-    reply = async () => ({ Return: true, SecurityGroupRules: rules });
+    server.reply = async () => ({ Return: true, SecurityGroupRules: rules });
     const out = await ec2().send(new AuthorizeSecurityGroupIngressCommand(input));
-    expect(calls[0].input).toEqual(input);
+    expect(server.calls[0].input).toEqual(input);
     expect(out.Return).toBe(true);
     expect(out.SecurityGroupRules).toEqual(rules);
   });
 
   it('answers errors in the EC2 <Response><Errors> shape', async () => {
-    reply = async () => {
+    server.reply = async () => {
       throw new SimError('InvalidGroup.NotFound', "The security group 'sg-9' does not exist", 400);
     };
     const err = await ec2().send(new AuthorizeSecurityGroupIngressCommand({ GroupId: 'sg-9' })).catch((e: unknown) => e);
@@ -99,6 +81,6 @@ describe('EC2 Query through the real EC2 client', () => {
       .send(new CreateSecurityGroupCommand({ GroupName: 'g' } as never))
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'MissingParameter', message: 'The request must contain the parameter Description' });
-    expect(calls).toEqual([]);
+    expect(server.calls).toEqual([]);
   });
 });

@@ -2,30 +2,11 @@ import { CloudWatchClient, GetMetricDataCommand, ResourceNotFound as CwResourceN
 import { GetResourceMetricsCommand, PIClient } from '@aws-sdk/client-pi';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimServer, type SimServer } from '../../src/sim/server.js';
-import { SimError, type SimCall } from '../../src/sim/types.js';
+import { describe, expect, it } from 'vitest';
+import { SimError } from '../../src/sim/types.js';
+import { scriptedSimServer } from './sim-fixture.js';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-let server: SimServer;
-let calls: SimCall[] = [];
-let reply: (call: SimCall) => Promise<Record<string, unknown>> = async () => ({});
-
-beforeAll(async () => {
-  server = await startSimServer({
-    handler: (call) => {
-      calls.push(call);
-      return reply(call);
-    },
-  });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  calls = [];
-  reply = async () => ({});
-});
-
-const config = (region: string) => ({ region, endpoint: server.url, credentials, maxAttempts: 1 });
+const server = scriptedSimServer();
 
 describe('AWS JSON 1.1 through the real Secrets Manager client', () => {
   it('returns a secret with its binary and creation date', async () => {
@@ -38,19 +19,19 @@ describe('AWS JSON 1.1 through the real Secrets Manager client', () => {
       VersionStages: ['AWSCURRENT'],
       CreatedDate: new Date('2026-03-04T05:06:07.890Z'),
     };
-    reply = async () => secret;
-    const out = await new SecretsManagerClient(config('eu-central-1')).send(new GetSecretValueCommand({ SecretId: secret.ARN }));
-    expect(calls).toEqual([{ service: 'secrets-manager', operation: 'GetSecretValue', region: 'eu-central-1', input: { SecretId: secret.ARN } }]);
+    server.reply = async () => secret;
+    const out = await new SecretsManagerClient(server.clientConfig('eu-central-1')).send(new GetSecretValueCommand({ SecretId: secret.ARN }));
+    expect(server.calls).toEqual([{ service: 'secrets-manager', operation: 'GetSecretValue', region: 'eu-central-1', input: { SecretId: secret.ARN } }]);
     const { $metadata, ...rest } = out;
     expect(rest).toEqual(secret);
     expect($metadata.httpStatusCode).toBe(200);
   });
 
   it('throws the modelled exception class for a SimError', async () => {
-    reply = async () => {
+    server.reply = async () => {
       throw new SimError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.", 400);
     };
-    const err = await new SecretsManagerClient(config('eu-central-1'))
+    const err = await new SecretsManagerClient(server.clientConfig('eu-central-1'))
       .send(new GetSecretValueCommand({ SecretId: 'nope' }))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResourceNotFoundException);
@@ -58,11 +39,11 @@ describe('AWS JSON 1.1 through the real Secrets Manager client', () => {
   });
 
   it('rejects a missing required member with ValidationException', async () => {
-    const err = await new SecretsManagerClient(config('eu-central-1'))
+    const err = await new SecretsManagerClient(server.clientConfig('eu-central-1'))
       .send(new GetSecretValueCommand({} as never))
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'ValidationException', message: '1 validation error detected: The request must contain the parameter SecretId' });
-    expect(calls).toEqual([]);
+    expect(server.calls).toEqual([]);
   });
 });
 
@@ -90,9 +71,9 @@ describe('AWS JSON 1.1 through the real PI client', () => {
         },
       ],
     };
-    reply = async () => output;
-    const out = await new PIClient(config('us-east-2')).send(new GetResourceMetricsCommand(input));
-    expect(calls).toEqual([{ service: 'pi', operation: 'GetResourceMetrics', region: 'us-east-2', input }]);
+    server.reply = async () => output;
+    const out = await new PIClient(server.clientConfig('us-east-2')).send(new GetResourceMetricsCommand(input));
+    expect(server.calls).toEqual([{ service: 'pi', operation: 'GetResourceMetrics', region: 'us-east-2', input }]);
     const { $metadata: _m, ...rest } = out;
     expect(rest).toEqual(output);
   });
@@ -127,18 +108,18 @@ describe('AWS JSON 1.0 (Query-compatible) through the real CloudWatch client', (
       ],
       Messages: [],
     };
-    reply = async () => output;
-    const out = await new CloudWatchClient(config('sa-east-1')).send(new GetMetricDataCommand(input));
-    expect(calls).toEqual([{ service: 'cloudwatch', operation: 'GetMetricData', region: 'sa-east-1', input }]);
+    server.reply = async () => output;
+    const out = await new CloudWatchClient(server.clientConfig('sa-east-1')).send(new GetMetricDataCommand(input));
+    expect(server.calls).toEqual([{ service: 'cloudwatch', operation: 'GetMetricData', region: 'sa-east-1', input }]);
     const { $metadata: _m, ...rest } = out;
     expect(rest).toEqual(output);
   });
 
   it('answers a Query error code with its modelled class (x-amzn-query-error)', async () => {
-    reply = async () => {
+    server.reply = async () => {
       throw new SimError('ResourceNotFound', 'no such metric stream', 404);
     };
-    const err = await new CloudWatchClient(config('sa-east-1'))
+    const err = await new CloudWatchClient(server.clientConfig('sa-east-1'))
       .send(new GetMetricDataCommand({ MetricDataQueries: [], StartTime: new Date(0), EndTime: new Date(1000) }))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CwResourceNotFound);
@@ -146,11 +127,11 @@ describe('AWS JSON 1.0 (Query-compatible) through the real CloudWatch client', (
   });
 
   it('rejects a missing required member with the Query code MissingParameter', async () => {
-    const err = await new CloudWatchClient(config('sa-east-1'))
+    const err = await new CloudWatchClient(server.clientConfig('sa-east-1'))
       .send(new GetMetricDataCommand({ MetricDataQueries: [], StartTime: new Date(0) } as never))
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'MissingRequiredParameterException', Code: 'MissingParameter', message: 'The request must contain the parameter EndTime' });
-    expect(calls).toEqual([]);
+    expect(server.calls).toEqual([]);
   });
 });
 
@@ -161,9 +142,9 @@ describe('AWS JSON 1.1 through the real tagging client', () => {
       PaginationToken: '',
       ResourceTagMappingList: [{ ResourceARN: 'arn:aws:rds:eu-west-1:000000000000:cluster:lab', Tags: [{ Key: 'aurora-lab:run', Value: 'r1' }] }],
     };
-    reply = async () => output;
-    const out = await new ResourceGroupsTaggingAPIClient(config('eu-west-1')).send(new GetResourcesCommand(input));
-    expect(calls).toEqual([{ service: 'tagging', operation: 'GetResources', region: 'eu-west-1', input }]);
+    server.reply = async () => output;
+    const out = await new ResourceGroupsTaggingAPIClient(server.clientConfig('eu-west-1')).send(new GetResourcesCommand(input));
+    expect(server.calls).toEqual([{ service: 'tagging', operation: 'GetResources', region: 'eu-west-1', input }]);
     expect(out.ResourceTagMappingList).toEqual(output.ResourceTagMappingList);
   });
 });

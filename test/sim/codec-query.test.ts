@@ -10,38 +10,21 @@ import {
   RDSServiceException,
 } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimServer, type SimServer } from '../../src/sim/server.js';
-import { SimError, type SimCall } from '../../src/sim/types.js';
+import { describe, expect, it } from 'vitest';
+import { SimError } from '../../src/sim/types.js';
+import { SIM_CREDENTIALS, scriptedSimServer } from './sim-fixture.js';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-let server: SimServer;
-let calls: SimCall[] = [];
-let reply: (call: SimCall) => Promise<Record<string, unknown>> = async () => ({});
+const server = scriptedSimServer();
+const rds = () => new RDSClient(server.clientConfig('eu-west-1'));
 
-beforeAll(async () => {
-  server = await startSimServer({
-    handler: (call) => {
-      calls.push(call);
-      return reply(call);
-    },
-  });
-});
-afterAll(() => server.close());
-beforeEach(() => {
-  calls = [];
-  reply = async () => ({});
-});
-
-const rds = () => new RDSClient({ region: 'eu-west-1', endpoint: server.url, credentials, maxAttempts: 1 });
+/** The cluster that both the CreateDBCluster input and the DescribeDBClusters answer below are about. */
+const LAB_CLUSTER = { DBClusterIdentifier: 'lab-cluster', Engine: 'aurora-postgresql', Port: 5432 };
 
 describe('AWS Query through the real RDS client', () => {
   it('hands the handler exactly the input the SDK was given', async () => {
     const input = {
-      DBClusterIdentifier: 'lab-cluster',
-      Engine: 'aurora-postgresql',
+      ...LAB_CLUSTER,
       EngineVersion: '16.4',
-      Port: 5432,
       MasterUsername: 'postgres',
       MasterUserPassword: 'not-a-real-one',
       StorageEncrypted: true,
@@ -56,15 +39,15 @@ describe('AWS Query through the real RDS client', () => {
       ],
       ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 4.5, SecondsUntilAutoPause: 300 },
     };
-    reply = async () => ({ DBCluster: { DBClusterIdentifier: 'lab-cluster', Status: 'creating' } });
+    server.reply = async () => ({ DBCluster: { DBClusterIdentifier: 'lab-cluster', Status: 'creating' } });
     const out = await rds().send(new CreateDBClusterCommand(input));
-    expect(calls).toEqual([{ service: 'rds', operation: 'CreateDBCluster', region: 'eu-west-1', input }]);
+    expect(server.calls).toEqual([{ service: 'rds', operation: 'CreateDBCluster', region: 'eu-west-1', input }]);
     expect(out.DBCluster).toEqual({ DBClusterIdentifier: 'lab-cluster', Status: 'creating' });
   });
 
   it('sends an empty list as an empty list', async () => {
     await rds().send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'c', VpcSecurityGroupIds: [] }));
-    expect(calls[0].input).toEqual({ DBClusterIdentifier: 'c', VpcSecurityGroupIds: [] });
+    expect(server.calls[0].input).toEqual({ DBClusterIdentifier: 'c', VpcSecurityGroupIds: [] });
   });
 
   it('carries maps (entry.N.key / entry.N.value) both ways', async () => {
@@ -74,18 +57,16 @@ describe('AWS Query through the real RDS client', () => {
       IntegrationName: 'zero-etl',
       AdditionalEncryptionContext: { department: 'data', 'odd key': 'a=b&c' },
     };
-    reply = async (call) => ({ ...call.input, Status: 'creating', CreateTime: new Date('2026-01-01T00:00:00Z') });
+    server.reply = async (call) => ({ ...call.input, Status: 'creating', CreateTime: new Date('2026-01-01T00:00:00Z') });
     const out = await rds().send(new CreateIntegrationCommand(input));
-    expect(calls[0].input).toEqual(input);
+    expect(server.calls[0].input).toEqual(input);
     expect(out).toMatchObject({ ...input, Status: 'creating', CreateTime: new Date('2026-01-01T00:00:00Z') });
   });
 
   it('gives the client back nested outputs, member lists and timestamps unchanged', async () => {
     const cluster = {
-      DBClusterIdentifier: 'lab-cluster',
+      ...LAB_CLUSTER,
       Status: 'available',
-      Engine: 'aurora-postgresql',
-      Port: 5432,
       MultiAZ: true,
       ClusterCreateTime: new Date('2026-01-02T03:04:05.678Z'),
       Endpoint: 'lab-cluster.cluster-x.eu-west-1.rds.amazonaws.com',
@@ -99,9 +80,9 @@ describe('AWS Query through the real RDS client', () => {
       ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 },
       ReadReplicaIdentifiers: [],
     };
-    reply = async () => ({ DBClusters: [cluster], Marker: 'next', NotInTheSchema: 'dropped' });
+    server.reply = async () => ({ DBClusters: [cluster], Marker: 'next', NotInTheSchema: 'dropped' });
     const out = await rds().send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'lab-cluster' }));
-    expect(calls[0].input).toEqual({ DBClusterIdentifier: 'lab-cluster' });
+    expect(server.calls[0].input).toEqual({ DBClusterIdentifier: 'lab-cluster' });
     expect(out.DBClusters).toEqual([cluster]);
     expect(out.Marker).toBe('next');
     expect(out.DBClusters?.[0].ClusterCreateTime).toBeInstanceOf(Date);
@@ -110,7 +91,7 @@ describe('AWS Query through the real RDS client', () => {
   });
 
   it('turns a SimError into the SDK exception class with its message and status', async () => {
-    reply = async () => {
+    server.reply = async () => {
       throw new SimError('DBClusterNotFoundFault', 'DBCluster nope not found.', 404);
     };
     const err = await rds().send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'nope' })).catch((e: unknown) => e);
@@ -121,7 +102,7 @@ describe('AWS Query through the real RDS client', () => {
 
   it('sends the Query code of a modelled error whose class name differs, with the modelled status', async () => {
     // DBInstanceNotFoundFault goes on the wire as DBInstanceNotFound (awsQueryError), status 404.
-    reply = async () => {
+    server.reply = async () => {
       throw new SimError('DBInstanceNotFoundFault', 'DBInstance x not found.');
     };
     const err = await rds().send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'x' })).catch((e: unknown) => e);
@@ -130,7 +111,7 @@ describe('AWS Query through the real RDS client', () => {
   });
 
   it('passes an unmodelled error code through with the SimError status', async () => {
-    reply = async () => {
+    server.reply = async () => {
       throw new SimError('Throttling', 'Rate exceeded', 400);
     };
     const err = await rds().send(new DescribeDBClustersCommand({})).catch((e: unknown) => e);
@@ -139,7 +120,7 @@ describe('AWS Query through the real RDS client', () => {
   });
 
   it('answers a handler crash with InternalFailure and no detail', async () => {
-    reply = async () => {
+    server.reply = async () => {
       throw new Error('secret stack detail');
     };
     const err = await rds().send(new DescribeDBClustersCommand({})).catch((e: unknown) => e);
@@ -154,16 +135,16 @@ describe('AWS Query through the real RDS client', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'MissingParameter', message: 'The request must contain the parameter Engine' });
     expect((err as RDSServiceException).$metadata.httpStatusCode).toBe(400);
-    expect(calls).toEqual([]);
+    expect(server.calls).toEqual([]);
   });
 });
 
 describe('AWS Query through the real STS client', () => {
   it('answers GetCallerIdentity in the client region', async () => {
-    reply = async () => ({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:user/local', UserId: 'AIDLOCAL' });
-    const sts = new STSClient({ region: 'ap-southeast-2', endpoint: server.url, credentials });
+    server.reply = async () => ({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:user/local', UserId: 'AIDLOCAL' });
+    const sts = new STSClient({ region: 'ap-southeast-2', endpoint: server.url, credentials: SIM_CREDENTIALS });
     const out = await sts.send(new GetCallerIdentityCommand({}));
-    expect(calls).toEqual([{ service: 'sts', operation: 'GetCallerIdentity', region: 'ap-southeast-2', input: {} }]);
+    expect(server.calls).toEqual([{ service: 'sts', operation: 'GetCallerIdentity', region: 'ap-southeast-2', input: {} }]);
     expect(out).toMatchObject({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:user/local', UserId: 'AIDLOCAL' });
   });
 });

@@ -1,43 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { SimCloud } from '../../src/sim/model/cloud.js';
 import { SimError, type SimCall } from '../../src/sim/types.js';
+import { simCloud, simErrorOf, type ServiceCaller } from './sim-fixture.js';
 
 const REGION = 'us-east-1';
 
-function setup(options: ConstructorParameters<typeof SimCloud>[0] = {}) {
-  const clock = { t: Date.UTC(2025, 0, 1) };
-  const sim = new SimCloud({ now: () => clock.t, ...options });
-  const rds = (operation: string, input: Record<string, unknown> = {}, region = REGION) => sim.call({ service: 'rds', operation, input, region });
-  return { sim, clock, rds };
-}
-
+/** The code, HTTP status and message of the SimError that `p` fails with. */
 async function code(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SimError) return { code: err.code, status: err.httpStatus, message: err.message };
-    throw err;
-  }
-  throw new Error('expected the call to fail');
+  const err = await simErrorOf(p);
+  return { code: err.code, status: err.httpStatus, message: err.message };
 }
 
 const CLUSTER = { DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', MasterUsername: 'admin_user', MasterUserPassword: 'secret-pass-1' };
 
-async function clusterStatus(rds: ReturnType<typeof setup>['rds'], id = 'lab'): Promise<string> {
+async function clusterStatus(rds: ServiceCaller, id = 'lab'): Promise<string> {
   const out = (await rds('DescribeDBClusters', { DBClusterIdentifier: id })) as { DBClusters: { Status: string }[] };
   return out.DBClusters[0]!.Status;
 }
 
 describe('DB clusters', () => {
   it('returns "creating" from CreateDBCluster and "available" on the next Describe with zero delays', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     const out = (await rds('CreateDBCluster', CLUSTER)) as { DBCluster: Record<string, unknown> };
     expect(out.DBCluster['Status']).toBe('creating');
     expect(await clusterStatus(rds)).toBe('available');
   });
 
   it('stays "creating" until the create delay has passed on the clock', async () => {
-    const { rds, clock } = setup({ delays: { create: 60_000 } });
+    const { rds, clock } = simCloud({ delays: { create: 60_000 } });
     await rds('CreateDBCluster', CLUSTER);
     clock.t += 59_999;
     expect(await clusterStatus(rds)).toBe('creating');
@@ -46,7 +35,7 @@ describe('DB clusters', () => {
   });
 
   it('answers with the SDK member names, AWS-like endpoints, ARN and resource id', async () => {
-    const { rds, sim } = setup();
+    const { rds, sim } = simCloud();
     const c = ((await rds('CreateDBCluster', { ...CLUSTER, Tags: [{ Key: 'lab', Value: 'x' }] })) as { DBCluster: Record<string, unknown> }).DBCluster;
     expect(c['DBClusterArn']).toBe(`arn:aws:rds:${REGION}:${sim.accountId}:cluster:lab`);
     expect(c['Endpoint']).toMatch(/^lab\.cluster-[a-z0-9]{12}\.us-east-1\.rds\.amazonaws\.com$/);
@@ -59,25 +48,25 @@ describe('DB clusters', () => {
   });
 
   it('uses port 3306 for aurora-mysql', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     const c = ((await rds('CreateDBCluster', { ...CLUSTER, Engine: 'aurora-mysql' })) as { DBCluster: Record<string, unknown> }).DBCluster;
     expect(c['Port']).toBe(3306);
     expect(c['EngineVersion']).toMatch(/mysql_aurora/);
   });
 
   it('refuses a second cluster with the same identifier (DBClusterAlreadyExistsFault), case-insensitively', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     expect((await code(rds('CreateDBCluster', { ...CLUSTER, DBClusterIdentifier: 'LAB' }))).code).toBe('DBClusterAlreadyExistsFault');
   });
 
   it('answers an unknown cluster with DBClusterNotFoundFault and HTTP 404', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     expect(await code(rds('DescribeDBClusters', { DBClusterIdentifier: 'nope' }))).toMatchObject({ code: 'DBClusterNotFoundFault', status: 404 });
   });
 
   it('finds clusters by the db-cluster-id filter and lists all of the region without one', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBCluster', { ...CLUSTER, DBClusterIdentifier: 'other' });
     const filtered = (await rds('DescribeDBClusters', { Filters: [{ Name: 'db-cluster-id', Values: ['other'] }] })) as { DBClusters: { DBClusterIdentifier: string }[] };
@@ -87,7 +76,7 @@ describe('DB clusters', () => {
   });
 
   it('keeps resources in the region that created them', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     expect(await code(rds('DescribeDBClusters', { DBClusterIdentifier: 'lab' }, 'eu-west-1'))).toMatchObject({ code: 'DBClusterNotFoundFault' });
     expect(((await rds('DescribeDBClusters', {}, 'eu-west-1')) as { DBClusters: unknown[] }).DBClusters).toEqual([]);
@@ -96,7 +85,7 @@ describe('DB clusters', () => {
   });
 
   it('validates engine, version and master password the way RDS does', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     expect((await code(rds('CreateDBCluster', { ...CLUSTER, Engine: 'oracle-ee' }))).code).toBe('InvalidParameterValue');
     expect((await code(rds('CreateDBCluster', { ...CLUSTER, EngineVersion: '9.6.1' }))).code).toBe('InvalidParameterCombination');
     const { MasterUserPassword: _, ...noPassword } = CLUSTER;
@@ -106,21 +95,21 @@ describe('DB clusters', () => {
   });
 
   it('refuses the 41st cluster of a region with DBClusterQuotaExceededFault', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     for (let n = 0; n < 40; n++) await rds('CreateDBCluster', { ...CLUSTER, DBClusterIdentifier: `c${n}` });
     expect(await code(rds('CreateDBCluster', { ...CLUSTER, DBClusterIdentifier: 'c40' }))).toMatchObject({ code: 'DBClusterQuotaExceededFault', status: 403 });
     await rds('CreateDBCluster', { ...CLUSTER, DBClusterIdentifier: 'c40' }, 'eu-west-1');
   });
 
   it('refuses to delete a cluster that still has instances (InvalidDBClusterStateFault)', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', { DBInstanceIdentifier: 'w', DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' });
     expect((await code(rds('DeleteDBCluster', { DBClusterIdentifier: 'lab', SkipFinalSnapshot: true }))).code).toBe('InvalidDBClusterStateFault');
   });
 
   it('accepts deleting a cluster whose instances are already deleting, and removes it after them', async () => {
-    const { rds, clock } = setup({ delays: { delete: 1000 } });
+    const { rds, clock } = simCloud({ delays: { delete: 1000 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', { DBInstanceIdentifier: 'w', DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' });
     await rds('DescribeDBClusters');
@@ -133,7 +122,7 @@ describe('DB clusters', () => {
   });
 
   it('refuses to delete a protected cluster with InvalidParameterCombination until protection is turned off', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', { ...CLUSTER, DeletionProtection: true });
     await rds('DescribeDBClusters');
     expect((await code(rds('DeleteDBCluster', { DBClusterIdentifier: 'lab', SkipFinalSnapshot: true }))).code).toBe('InvalidParameterCombination');
@@ -143,7 +132,7 @@ describe('DB clusters', () => {
   });
 
   it('requires SkipFinalSnapshot or FinalDBSnapshotIdentifier, not both, and takes the final snapshot', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     expect((await code(rds('DeleteDBCluster', { DBClusterIdentifier: 'lab' }))).code).toBe('InvalidParameterCombination');
@@ -156,7 +145,7 @@ describe('DB clusters', () => {
   });
 
   it('changes nothing when a call is refused', async () => {
-    const { rds, sim } = setup();
+    const { rds, sim } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 'taken', DBClusterIdentifier: 'lab' });
     await rds('DescribeDBClusters');
@@ -166,7 +155,7 @@ describe('DB clusters', () => {
   });
 
   it('stops and starts a cluster with its instances, and refuses to stop one that is not available', async () => {
-    const { rds, clock } = setup({ delays: { stop: 1000, start: 1000 } });
+    const { rds, clock } = simCloud({ delays: { stop: 1000, start: 1000 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', { DBInstanceIdentifier: 'w', DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' });
     await rds('DescribeDBClusters');
@@ -186,7 +175,7 @@ describe('DB clusters', () => {
   });
 
   it('starts a stopped cluster by itself after seven days', async () => {
-    const { rds, clock } = setup();
+    const { rds, clock } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     await rds('StopDBCluster', { DBClusterIdentifier: 'lab' });
@@ -196,7 +185,7 @@ describe('DB clusters', () => {
   });
 
   it('applies ModifyDBCluster settings and shows "modifying" for the modify delay', async () => {
-    const { rds, clock } = setup({ delays: { modify: 500 } });
+    const { rds, clock } = simCloud({ delays: { modify: 500 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     const out = (await rds('ModifyDBCluster', {
@@ -218,7 +207,7 @@ describe('DB clusters', () => {
   });
 
   it('rejects Serverless v2 capacities outside AWS ranges', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     const bad = [
@@ -235,14 +224,14 @@ describe('DB clusters', () => {
   });
 
   it('answers an operation it does not know with InvalidAction, or UnknownOperationException for JSON services', async () => {
-    const { sim } = setup();
+    const { sim } = simCloud();
     expect(await code(sim.call({ service: 'rds', operation: 'CreateBlueGreenDeployment', input: {}, region: REGION }))).toMatchObject({ code: 'InvalidAction', status: 400 });
     expect((await code(sim.call({ service: 'pi', operation: 'ListAvailableResourceMetrics', input: {}, region: REGION }))).code).toBe('UnknownOperationException');
   });
 
   it('throws what the inject hook returns before touching the model', async () => {
     const seen: SimCall[] = [];
-    const { rds, sim } = setup({
+    const { rds, sim } = simCloud({
       inject: (call) => {
         seen.push(call);
         return call.operation === 'CreateDBCluster' ? new SimError('InternalFailure', 'boom', 500, 'server') : undefined;

@@ -1,33 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { SimCloud } from '../../src/sim/model/cloud.js';
-import { SimError } from '../../src/sim/types.js';
+import type { SimCloudOptions } from '../../src/sim/model/cloud.js';
+import { code, simCloud, type ServiceCaller } from './sim-fixture.js';
 
 const PRIMARY = 'us-east-1';
 const SECONDARY = 'eu-west-1';
 
-function setup(options: ConstructorParameters<typeof SimCloud>[0] = {}) {
-  const clock = { t: Date.UTC(2025, 0, 1) };
-  const sim = new SimCloud({ now: () => clock.t, ...options });
-  const rds = (operation: string, input: Record<string, unknown> = {}, region = PRIMARY) =>
-    sim.call({ service: 'rds', operation, input, region }) as Promise<Record<string, any>>;
-  return { sim, clock, rds };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SimError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
+/** The model with its RDS calls in the primary region unless a call names another. */
+const setup = (options: SimCloudOptions = {}) => simCloud(options, PRIMARY);
 
 const CLUSTER = { DBClusterIdentifier: 'east', Engine: 'aurora-postgresql', MasterUsername: 'admin_user', MasterUserPassword: 'secret-pass-1' };
 const instance = (id: string, cluster: string) => ({ DBInstanceIdentifier: id, DBClusterIdentifier: cluster, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' });
 
 /** A primary cluster in us-east-1 and a secondary in eu-west-1, one instance each. */
-async function globalDatabase(rds: ReturnType<typeof setup>['rds']) {
+async function globalDatabase(rds: ServiceCaller) {
   const east = await rds('CreateDBCluster', CLUSTER);
   await rds('CreateDBInstance', instance('east-1', 'east'));
   await rds('DescribeDBClusters');
@@ -38,7 +23,7 @@ async function globalDatabase(rds: ReturnType<typeof setup>['rds']) {
   return { eastArn: east.DBCluster.DBClusterArn as string, westArn: west.DBCluster.DBClusterArn as string };
 }
 
-async function global(rds: ReturnType<typeof setup>['rds'], region = PRIMARY) {
+async function global(rds: ServiceCaller, region = PRIMARY) {
   return (await rds('DescribeGlobalClusters', { GlobalClusterIdentifier: 'world' }, region)).GlobalClusters[0];
 }
 

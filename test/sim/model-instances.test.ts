@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SimCloud } from '../../src/sim/model/cloud.js';
-import { SimError } from '../../src/sim/types.js';
+import { code, simCloud, type ServiceCaller } from './sim-fixture.js';
 
 const REGION = 'us-east-1';
-
-function setup(options: ConstructorParameters<typeof SimCloud>[0] = {}) {
-  const clock = { t: Date.UTC(2025, 0, 1) };
-  const sim = new SimCloud({ now: () => clock.t, ...options });
-  const rds = (operation: string, input: Record<string, unknown> = {}, region = REGION) =>
-    sim.call({ service: 'rds', operation, input, region }) as Promise<Record<string, any>>;
-  return { sim, clock, rds };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SimError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const CLUSTER = { DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', MasterUsername: 'admin_user', MasterUserPassword: 'secret-pass-1' };
 const member = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -31,14 +12,14 @@ const member = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function writerOf(rds: ReturnType<typeof setup>['rds']): Promise<string | undefined> {
+async function writerOf(rds: ServiceCaller): Promise<string | undefined> {
   const c = (await rds('DescribeDBClusters', { DBClusterIdentifier: 'lab' })).DBClusters[0];
   return c.DBClusterMembers.find((m: { IsClusterWriter: boolean }) => m.IsClusterWriter)?.DBInstanceIdentifier;
 }
 
 describe('DB instances', () => {
   it('makes the first instance of a cluster its writer and later ones readers', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     const w = await rds('CreateDBInstance', member('w'));
     expect(w.DBInstance.DBInstanceStatus).toBe('creating');
@@ -61,13 +42,13 @@ describe('DB instances', () => {
     ['AllocatedStorage', 20],
     ['VpcSecurityGroupIds', ['sg-1']],
   ])('refuses %s on an Aurora instance with InvalidParameterCombination', async (field, value) => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     expect(await code(rds('CreateDBInstance', member('w', { [field]: value })))).toBe('InvalidParameterCombination');
   });
 
   it('refuses an instance class the engine does not offer and db.serverless before the cluster has a scaling configuration', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     expect(await code(rds('CreateDBInstance', member('w', { DBInstanceClass: 'db.t4g.micro' })))).toBe('InvalidParameterCombination');
     expect(await code(rds('CreateDBInstance', member('w', { DBInstanceClass: 'db.serverless' })))).toBe('InvalidParameterCombination');
@@ -76,7 +57,7 @@ describe('DB instances', () => {
   });
 
   it('refuses an unknown cluster, a duplicate identifier and the quota-exceeding instance', async () => {
-    const { rds } = setup({ quotas: { instancesPerRegion: 2 } });
+    const { rds } = simCloud({ quotas: { instancesPerRegion: 2 } });
     expect(await code(rds('CreateDBInstance', member('w')))).toBe('DBClusterNotFoundFault');
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', member('w'));
@@ -86,13 +67,13 @@ describe('DB instances', () => {
   });
 
   it('answers an unknown instance with DBInstanceNotFound', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     expect(await code(rds('DescribeDBInstances', { DBInstanceIdentifier: 'ghost' }))).toBe('DBInstanceNotFound');
     expect(await code(rds('DeleteDBInstance', { DBInstanceIdentifier: 'ghost' }))).toBe('DBInstanceNotFound');
   });
 
   it('creates a standalone RDS instance only with storage, master user and a password choice', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     const base = { DBInstanceIdentifier: 'pg', Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', MasterUsername: 'admin_user' };
     expect(await code(rds('CreateDBInstance', { ...base, MasterUserPassword: 'secret-pass-1' }))).toBe('InvalidParameterValue');
     expect(await code(rds('CreateDBInstance', { ...base, AllocatedStorage: 20 }))).toBe('InvalidParameterValue');
@@ -108,7 +89,7 @@ describe('DB instances', () => {
   });
 
   it('deletes a standalone instance only with SkipFinalSnapshot or a final snapshot', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBInstance', { DBInstanceIdentifier: 'pg', Engine: 'mysql', DBInstanceClass: 'db.t4g.micro', MasterUsername: 'admin_user', ManageMasterUserPassword: true, AllocatedStorage: 20 });
     await rds('DescribeDBInstances');
     expect(await code(rds('DeleteDBInstance', { DBInstanceIdentifier: 'pg' }))).toBe('InvalidParameterCombination');
@@ -118,7 +99,7 @@ describe('DB instances', () => {
   });
 
   it('refuses to delete a protected instance and one already deleting', async () => {
-    const { rds, clock } = setup({ delays: { delete: 100 } });
+    const { rds, clock } = simCloud({ delays: { delete: 100 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', member('w', { DeletionProtection: true }));
     await rds('DescribeDBInstances');
@@ -131,7 +112,7 @@ describe('DB instances', () => {
   });
 
   it('modifies class, promotion tier and Performance Insights, and validates them', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', member('w'));
     await rds('DescribeDBInstances');
@@ -143,7 +124,7 @@ describe('DB instances', () => {
   });
 
   it('reboots through "rebooting" and refuses a reboot of an instance that is not available', async () => {
-    const { rds, clock } = setup({ delays: { reboot: 1000, create: 10 } });
+    const { rds, clock } = simCloud({ delays: { reboot: 1000, create: 10 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', member('w'));
     expect(await code(rds('RebootDBInstance', { DBInstanceIdentifier: 'w' }))).toBe('InvalidDBInstanceState');
@@ -155,7 +136,7 @@ describe('DB instances', () => {
 });
 
 describe('FailoverDBCluster', () => {
-  async function cluster(rds: ReturnType<typeof setup>['rds'], readers: [string, Record<string, unknown>][]) {
+  async function cluster(rds: ServiceCaller, readers: [string, Record<string, unknown>][]) {
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', member('writer'));
     for (const [id, extra] of readers) await rds('CreateDBInstance', member(id, extra));
@@ -163,13 +144,13 @@ describe('FailoverDBCluster', () => {
   }
 
   it('refuses to fail over a one-instance cluster with InvalidDBClusterStateFault', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await cluster(rds, []);
     expect(await code(rds('FailoverDBCluster', { DBClusterIdentifier: 'lab' }))).toBe('InvalidDBClusterStateFault');
   });
 
   it('shows "failing-over" and changes the writer after the failover delay', async () => {
-    const { rds, clock } = setup({ delays: { failover: 5000 } });
+    const { rds, clock } = simCloud({ delays: { failover: 5000 } });
     await cluster(rds, [['reader', {}]]);
     const out = await rds('FailoverDBCluster', { DBClusterIdentifier: 'lab' });
     expect(out.DBCluster.Status).toBe('failing-over');
@@ -181,21 +162,21 @@ describe('FailoverDBCluster', () => {
   });
 
   it('picks the reader with the lowest promotion tier', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await cluster(rds, [['a-tier5', { PromotionTier: 5 }], ['b-tier0', { PromotionTier: 0 }], ['c-tier3', { PromotionTier: 3 }]]);
     await rds('FailoverDBCluster', { DBClusterIdentifier: 'lab' });
     expect(await writerOf(rds)).toBe('b-tier0');
   });
 
   it('breaks a promotion-tier tie by the largest instance, then by name', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await cluster(rds, [['z-small', { PromotionTier: 1, DBInstanceClass: 'db.t4g.medium' }], ['y-big', { PromotionTier: 1 }], ['x-big', { PromotionTier: 1 }]]);
     await rds('FailoverDBCluster', { DBClusterIdentifier: 'lab' });
     expect(await writerOf(rds)).toBe('x-big');
   });
 
   it('fails over to the named target, and refuses a target outside the cluster or the writer itself', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await cluster(rds, [['r1', { PromotionTier: 0 }], ['r2', { PromotionTier: 9 }]]);
     expect(await code(rds('FailoverDBCluster', { DBClusterIdentifier: 'lab', TargetDBInstanceIdentifier: 'nope' }))).toBe('DBInstanceNotFound');
     expect(await code(rds('FailoverDBCluster', { DBClusterIdentifier: 'lab', TargetDBInstanceIdentifier: 'writer' }))).toBe('InvalidParameterValue');
@@ -204,7 +185,7 @@ describe('FailoverDBCluster', () => {
   });
 
   it('promotes a reader when the writer is deleted', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await cluster(rds, [['r-high', { PromotionTier: 4 }], ['r-low', { PromotionTier: 1 }]]);
     await rds('DeleteDBInstance', { DBInstanceIdentifier: 'writer' });
     expect(await writerOf(rds)).toBe('r-low');

@@ -1,27 +1,14 @@
 /** Secrets a caller makes (CreateSecret): what a global database lab keeps its master password in. */
 import { describe, expect, it } from 'vitest';
-import { SimCloud } from '../../src/sim/model/cloud.js';
-import { SimError, type SimService } from '../../src/sim/types.js';
+import { code, serviceCaller, simCloud } from './sim-fixture.js';
 
 const REGION = 'us-east-1';
 const TAGS = [{ Key: 'aurora-lab:run-id', Value: 'r1' }];
 
+/** The model, with `sm` calling Secrets Manager in REGION unless a call names another. */
 function setup() {
-  const clock = { t: Date.UTC(2025, 0, 1) };
-  const sim = new SimCloud({ now: () => clock.t });
-  const sm = (operation: string, input: Record<string, unknown> = {}, region = REGION) =>
-    sim.call({ service: 'secrets-manager' as SimService, operation, input, region }) as Promise<Record<string, any>>;
-  return { sim, clock, sm };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SimError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
+  const { sim, clock } = simCloud();
+  return { sim, clock, sm: serviceCaller(sim, 'secrets-manager', REGION) };
 }
 
 describe('CreateSecret, DescribeSecret, DeleteSecret', () => {

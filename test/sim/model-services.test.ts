@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SimCloud } from '../../src/sim/model/cloud.js';
-import { SimError, type SimService } from '../../src/sim/types.js';
+import { code, simCloud } from './sim-fixture.js';
 
 const REGION = 'us-east-1';
-
-function setup(options: ConstructorParameters<typeof SimCloud>[0] = {}) {
-  const clock = { t: Date.UTC(2025, 0, 1) };
-  const sim = new SimCloud({ now: () => clock.t, ...options });
-  const call = (service: SimService, operation: string, input: Record<string, unknown> = {}, region = REGION) =>
-    sim.call({ service, operation, input, region }) as Promise<Record<string, any>>;
-  const rds = (operation: string, input: Record<string, unknown> = {}, region = REGION) => call('rds', operation, input, region);
-  return { sim, clock, call, rds };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SimError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const CLUSTER = { DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', MasterUsername: 'admin_user' };
 
 describe('managed master password (Secrets Manager)', () => {
   it('creates a secret with the username and a random password, and deletes it with the cluster', async () => {
-    const { rds, call } = setup();
+    const { rds, call } = simCloud();
     const c = (await rds('CreateDBCluster', { ...CLUSTER, ManageMasterUserPassword: true })).DBCluster;
     expect(c.MasterUserSecret).toEqual({ SecretArn: expect.stringMatching(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-/), SecretStatus: 'active', KmsKeyId: expect.stringMatching(/^arn:aws:kms:/) });
     const secret = await call('secrets-manager', 'GetSecretValue', { SecretId: c.MasterUserSecret.SecretArn });
@@ -45,7 +26,7 @@ describe('managed master password (Secrets Manager)', () => {
   });
 
   it('rotates the managed password and turns management off only with a new MasterUserPassword', async () => {
-    const { rds, call } = setup();
+    const { rds, call } = simCloud();
     const c = (await rds('CreateDBCluster', { ...CLUSTER, ManageMasterUserPassword: true })).DBCluster;
     await rds('DescribeDBClusters');
     const before = JSON.parse((await call('secrets-manager', 'GetSecretValue', { SecretId: c.MasterUserSecret.SecretArn })).SecretString).password;
@@ -61,7 +42,7 @@ describe('managed master password (Secrets Manager)', () => {
   });
 
   it('creates and deletes the secret of a standalone instance with the instance', async () => {
-    const { rds, call } = setup();
+    const { rds, call } = simCloud();
     const i = (await rds('CreateDBInstance', { DBInstanceIdentifier: 'pg', Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', MasterUsername: 'pgadmin', ManageMasterUserPassword: true, AllocatedStorage: 20 })).DBInstance;
     expect(i.MasterUserSecret.SecretArn).toMatch(/secret:rds!db-/);
     await rds('DescribeDBInstances');
@@ -73,7 +54,7 @@ describe('managed master password (Secrets Manager)', () => {
 
 describe('EC2 network', () => {
   it('has a default VPC with three default subnets in different AZs per region', async () => {
-    const { call } = setup();
+    const { call } = simCloud();
     const vpcs = await call('ec2', 'DescribeVpcs', { Filters: [{ Name: 'isDefault', Values: ['true'] }] });
     expect(vpcs.Vpcs).toHaveLength(1);
     const vpcId = vpcs.Vpcs[0].VpcId;
@@ -84,7 +65,7 @@ describe('EC2 network', () => {
   });
 
   it('manages security groups: duplicate rules, and no deletion while a cluster uses the group', async () => {
-    const { call, rds } = setup();
+    const { call, rds } = simCloud();
     const sg = await call('ec2', 'CreateSecurityGroup', { GroupName: 'lab-sg', Description: 'lab', TagSpecifications: [{ ResourceType: 'security-group', Tags: [{ Key: 'lab', Value: 'x' }] }] });
     expect(sg.GroupId).toMatch(/^sg-[0-9a-f]{17}$/);
     expect(await code(call('ec2', 'CreateSecurityGroup', { GroupName: 'lab-sg', Description: 'again' }))).toBe('InvalidGroup.Duplicate');
@@ -103,7 +84,7 @@ describe('EC2 network', () => {
   });
 
   it('tags security groups with CreateTags and lists them with DescribeTags', async () => {
-    const { call } = setup();
+    const { call } = simCloud();
     const sg = await call('ec2', 'CreateSecurityGroup', { GroupName: 'g', Description: 'g' });
     await call('ec2', 'CreateTags', { Resources: [sg.GroupId], Tags: [{ Key: 'run', Value: 'r1' }] });
     const tags = await call('ec2', 'DescribeTags', { Filters: [{ Name: 'resource-id', Values: [sg.GroupId] }] });
@@ -113,7 +94,7 @@ describe('EC2 network', () => {
 
 describe('subnet and parameter groups', () => {
   it('creates a subnet group over two AZs, refuses one AZ, duplicates and deleting one in use', async () => {
-    const { call, rds } = setup();
+    const { call, rds } = simCloud();
     const subnets = (await call('ec2', 'DescribeSubnets')).Subnets.map((s: any) => s.SubnetId);
     expect(await code(rds('CreateDBSubnetGroup', { DBSubnetGroupName: 'one', DBSubnetGroupDescription: 'd', SubnetIds: [subnets[0]] }))).toBe('DBSubnetGroupDoesNotCoverEnoughAZs');
     expect(await code(rds('CreateDBSubnetGroup', { DBSubnetGroupName: 'bad', DBSubnetGroupDescription: 'd', SubnetIds: ['subnet-123', subnets[0]] }))).toBe('InvalidSubnet');
@@ -127,7 +108,7 @@ describe('subnet and parameter groups', () => {
   });
 
   it('creates and deletes cluster parameter groups and refuses unknown ones on a cluster', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     const pg = await rds('CreateDBClusterParameterGroup', { DBClusterParameterGroupName: 'lab-pg', DBParameterGroupFamily: 'aurora-postgresql16', Description: 'd' });
     expect(pg.DBClusterParameterGroup.DBClusterParameterGroupArn).toBe('arn:aws:rds:us-east-1:123456789012:cluster-pg:lab-pg');
     expect(await code(rds('CreateDBClusterParameterGroup', { DBClusterParameterGroupName: 'lab-pg', DBParameterGroupFamily: 'aurora-postgresql16', Description: 'd' }))).toBe(
@@ -144,7 +125,7 @@ describe('subnet and parameter groups', () => {
 
 describe('tags and the tagging API', () => {
   it('adds, lists and removes RDS tags by ARN', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     const arn = (await rds('CreateDBCluster', { ...CLUSTER, MasterUserPassword: 'secret-pass-1', Tags: [{ Key: 'a', Value: '1' }] })).DBCluster.DBClusterArn;
     await rds('AddTagsToResource', { ResourceName: arn, Tags: [{ Key: 'b', Value: '2' }, { Key: 'a', Value: 'x' }] });
     expect((await rds('ListTagsForResource', { ResourceName: arn })).TagList).toEqual([{ Key: 'b', Value: '2' }, { Key: 'a', Value: 'x' }]);
@@ -154,7 +135,7 @@ describe('tags and the tagging API', () => {
   });
 
   it('keeps listing a deleted resource for the tagging lag, while Describe already says it is gone', async () => {
-    const { rds, call, clock } = setup({ delays: { taggingLag: 30_000 } });
+    const { rds, call, clock } = simCloud({ delays: { taggingLag: 30_000 } });
     const tags = [{ Key: 'aurora-lab:run', Value: 'r1' }];
     await rds('CreateDBCluster', { ...CLUSTER, MasterUserPassword: 'secret-pass-1', Tags: tags });
     const sg = await call('ec2', 'CreateSecurityGroup', { GroupName: 'g', Description: 'g', TagSpecifications: [{ ResourceType: 'security-group', Tags: tags }] });
@@ -171,7 +152,7 @@ describe('tags and the tagging API', () => {
   });
 
   it('filters GetResources by resource type and tag key', async () => {
-    const { rds, call } = setup();
+    const { rds, call } = simCloud();
     await rds('CreateDBCluster', { ...CLUSTER, MasterUserPassword: 'secret-pass-1', Tags: [{ Key: 'k', Value: 'v' }] });
     await rds('CreateDBInstance', { DBInstanceIdentifier: 'w', DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large', Tags: [{ Key: 'k', Value: 'other' }] });
     expect((await call('tagging', 'GetResources', { ResourceTypeFilters: ['rds:db'] })).ResourceTagMappingList.map((r: any) => r.ResourceARN)).toEqual([
@@ -184,12 +165,12 @@ describe('tags and the tagging API', () => {
 
 describe('STS, engine catalogue, CloudWatch and Performance Insights', () => {
   it('names the simulated caller', async () => {
-    const { call } = setup({ accountId: '111122223333' });
+    const { call } = simCloud({ accountId: '111122223333' });
     expect(await call('sts', 'GetCallerIdentity')).toEqual({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/aurora-lab-sim', UserId: expect.stringMatching(/^AIDA/) });
   });
 
   it('lists engine versions by engine, default and filters', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     const all = (await rds('DescribeDBEngineVersions', { Engine: 'aurora-postgresql' })).DBEngineVersions;
     expect(all.length).toBeGreaterThan(2);
     expect(all.every((v: any) => v.Engine === 'aurora-postgresql' && v.SupportsGlobalDatabases === true)).toBe(true);
@@ -202,7 +183,7 @@ describe('STS, engine catalogue, CloudWatch and Performance Insights', () => {
   });
 
   it('lists orderable instance classes per engine', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     const aurora = (await rds('DescribeOrderableDBInstanceOptions', { Engine: 'aurora-postgresql', EngineVersion: '16.6' })).OrderableDBInstanceOptions;
     expect(aurora.map((o: any) => o.DBInstanceClass).sort()).toEqual(['db.r6g.large', 'db.r7g.large', 'db.serverless', 'db.t4g.medium']);
     const micro = (await rds('DescribeOrderableDBInstanceOptions', { Engine: 'postgres', DBInstanceClass: 'db.t4g.micro' })).OrderableDBInstanceOptions;
@@ -211,7 +192,7 @@ describe('STS, engine catalogue, CloudWatch and Performance Insights', () => {
   });
 
   it('synthesizes ServerlessDatabaseCapacity within the scaling range, and uses a metrics provider when given', async () => {
-    const { rds, call, clock } = setup();
+    const { rds, call, clock } = simCloud();
     await rds('CreateDBCluster', { ...CLUSTER, MasterUserPassword: 'secret-pass-1', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 } });
     clock.t += 3600_000;
     const query = {
@@ -232,7 +213,7 @@ describe('STS, engine catalogue, CloudWatch and Performance Insights', () => {
   });
 
   it('answers Performance Insights by DbiResourceId with load grouped by statement', async () => {
-    const { rds, call, clock } = setup();
+    const { rds, call, clock } = simCloud();
     await rds('CreateDBCluster', { ...CLUSTER, MasterUserPassword: 'secret-pass-1' });
     const i = (await rds('CreateDBInstance', { DBInstanceIdentifier: 'w', DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' })).DBInstance;
     const window = { ServiceType: 'RDS', Identifier: i.DbiResourceId, StartTime: new Date(clock.t), EndTime: new Date(clock.t + 600_000), PeriodInSeconds: 60 };

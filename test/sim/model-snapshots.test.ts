@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { SimCloud } from '../../src/sim/model/cloud.js';
-import { SimError } from '../../src/sim/types.js';
+import { code, simCloud } from './sim-fixture.js';
 
 const REGION = 'us-east-1';
-
-function setup(options: ConstructorParameters<typeof SimCloud>[0] = {}) {
-  const clock = { t: Date.UTC(2025, 0, 1) };
-  const sim = new SimCloud({ now: () => clock.t, ...options });
-  const rds = (operation: string, input: Record<string, unknown> = {}, region = REGION) =>
-    sim.call({ service: 'rds', operation, input, region }) as Promise<Record<string, any>>;
-  return { sim, clock, rds };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof SimError) return err.code;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const CLUSTER = { DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', MasterUsername: 'admin_user', MasterUserPassword: 'secret-pass-1', DatabaseName: 'app' };
 const PG = { DBInstanceIdentifier: 'pg', Engine: 'postgres', EngineVersion: '16.6', DBInstanceClass: 'db.t4g.micro', MasterUsername: 'pgadmin', MasterUserPassword: 'secret-pass-2', AllocatedStorage: 20 };
 
 describe('snapshots', () => {
   it('creates a cluster snapshot through "creating" to "available" on the snapshot delay', async () => {
-    const { rds, clock } = setup({ delays: { snapshot: 2000 } });
+    const { rds, clock } = simCloud({ delays: { snapshot: 2000 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     const out = await rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'lab', Tags: [{ Key: 'k', Value: 'v' }] });
@@ -41,7 +22,7 @@ describe('snapshots', () => {
   });
 
   it('reports the snapshot error cases with AWS codes', async () => {
-    const { rds } = setup({ delays: { create: 10 } });
+    const { rds } = simCloud({ delays: { create: 10 } });
     await rds('CreateDBCluster', CLUSTER);
     expect(await code(rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'lab' }))).toBe('InvalidDBClusterStateFault');
     expect(await code(rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'ghost' }))).toBe('DBClusterNotFoundFault');
@@ -52,7 +33,7 @@ describe('snapshots', () => {
   });
 
   it('refuses duplicate snapshot identifiers', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', PG);
     await rds('DescribeDBClusters');
@@ -65,7 +46,7 @@ describe('snapshots', () => {
   });
 
   it('refuses an instance snapshot of an Aurora cluster member', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('CreateDBInstance', { DBInstanceIdentifier: 'w', DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' });
     await rds('DescribeDBInstances');
@@ -73,7 +54,7 @@ describe('snapshots', () => {
   });
 
   it('refuses the snapshot that exceeds the manual snapshot quota', async () => {
-    const { rds } = setup({ quotas: { manualSnapshotsPerRegion: 1 } });
+    const { rds } = simCloud({ quotas: { manualSnapshotsPerRegion: 1 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     await rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'lab' });
@@ -82,7 +63,7 @@ describe('snapshots', () => {
   });
 
   it('deletes a snapshot through "deleting", and refuses one that is still being created', async () => {
-    const { rds, clock } = setup({ delays: { snapshot: 100, delete: 100 } });
+    const { rds, clock } = simCloud({ delays: { snapshot: 100, delete: 100 } });
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     await rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'lab' });
@@ -96,7 +77,7 @@ describe('snapshots', () => {
 
 describe('RestoreDBClusterFromSnapshot', () => {
   it('restores a cluster snapshot by identifier into a cluster without instances that keeps the master user', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     await rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'lab' });
@@ -107,7 +88,7 @@ describe('RestoreDBClusterFromSnapshot', () => {
   });
 
   it('restores a cluster snapshot by ARN too', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBCluster', CLUSTER);
     await rds('DescribeDBClusters');
     const snap = await rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'lab' });
@@ -116,7 +97,7 @@ describe('RestoreDBClusterFromSnapshot', () => {
   });
 
   it('takes an RDS instance snapshot only by ARN: by plain identifier it is DBClusterSnapshotNotFoundFault', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBInstance', PG);
     await rds('DescribeDBInstances');
     const snap = await rds('CreateDBSnapshot', { DBSnapshotIdentifier: 'pg-snap', DBInstanceIdentifier: 'pg' });
@@ -129,7 +110,7 @@ describe('RestoreDBClusterFromSnapshot', () => {
   });
 
   it('refuses an incompatible engine, an ARN from another region, and a name already taken', async () => {
-    const { rds } = setup();
+    const { rds } = simCloud();
     await rds('CreateDBInstance', PG);
     await rds('DescribeDBInstances');
     const snap = await rds('CreateDBSnapshot', { DBSnapshotIdentifier: 'pg-snap', DBInstanceIdentifier: 'pg' });

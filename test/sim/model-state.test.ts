@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { SimCloud } from '../../src/sim/model/cloud.js';
 import type { ClusterSpec, DataPlane, Endpoint, InstanceSpec } from '../../src/sim/data-plane.js';
 import { SimError } from '../../src/sim/types.js';
+import { serviceCaller, type ServiceCaller } from './sim-fixture.js';
 
 const REGION = 'us-east-1';
 const CLUSTER = { DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', MasterUsername: 'admin_user', MasterUserPassword: 'secret-pass-1' };
 const member = (id: string) => ({ DBInstanceIdentifier: id, DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large' });
 
-function rdsOf(sim: SimCloud) {
-  return (operation: string, input: Record<string, unknown> = {}) => sim.call({ service: 'rds', operation, input, region: REGION }) as Promise<Record<string, any>>;
-}
+const rdsOf = (sim: SimCloud) => serviceCaller(sim, 'rds', REGION);
 
 describe('toJSON / fromJSON', () => {
   it('round-trips the account through JSON text', async () => {
@@ -105,11 +104,28 @@ class ControlledDataPlane implements DataPlane {
   }
 }
 
+/** A SimCloud on a ControlledDataPlane, and its RDS caller. */
+function onControlledDataPlane() {
+  const dp = new ControlledDataPlane();
+  const sim = new SimCloud({ dataPlane: dp });
+  return { dp, sim, rds: rdsOf(sim) };
+}
+
+/**
+ * Asks for cluster "lab" with writer "w" and reader "r", then lets the data plane finish the cluster and
+ * the writer; the reader's createInstance is left pending for the test to settle.
+ */
+async function createLabWithReader(rds: ServiceCaller, dp: ControlledDataPlane) {
+  await rds('CreateDBCluster', CLUSTER);
+  await rds('CreateDBInstance', member('w'));
+  await rds('CreateDBInstance', member('r'));
+  await dp.settle('createCluster:lab');
+  await dp.settle('createInstance:w:writer');
+}
+
 describe('with a data plane', () => {
   it('becomes available only when the data plane is done, with its endpoints', async () => {
-    const dp = new ControlledDataPlane();
-    const sim = new SimCloud({ dataPlane: dp });
-    const rds = rdsOf(sim);
+    const { dp, rds } = onControlledDataPlane();
     const created = await rds('CreateDBCluster', CLUSTER);
     expect(created.DBCluster.Endpoint).toBeUndefined();
     expect((await rds('DescribeDBClusters')).DBClusters[0].Status).toBe('creating');
@@ -142,23 +158,15 @@ describe('with a data plane', () => {
   });
 
   it('runs the data-plane calls of one cluster in order: a reader starts after the writer', async () => {
-    const dp = new ControlledDataPlane();
-    const sim = new SimCloud({ dataPlane: dp });
-    const rds = rdsOf(sim);
-    await rds('CreateDBCluster', CLUSTER);
-    await rds('CreateDBInstance', member('w'));
-    await rds('CreateDBInstance', member('r'));
-    await dp.settle('createCluster:lab');
-    await dp.settle('createInstance:w:writer');
+    const { dp, sim, rds } = onControlledDataPlane();
+    await createLabWithReader(rds, dp);
     expect(dp.calls).toEqual(['createCluster:lab', 'createInstance:w:writer', 'createInstance:r:reader']);
     await dp.settle('createInstance:r:reader');
     await sim.idle();
   });
 
   it('puts a resource whose data-plane work fails in "failed" and records why', async () => {
-    const dp = new ControlledDataPlane();
-    const sim = new SimCloud({ dataPlane: dp });
-    const rds = rdsOf(sim);
+    const { dp, sim, rds } = onControlledDataPlane();
     await rds('CreateDBCluster', CLUSTER);
     await dp.settle('createCluster:lab');
     await rds('CreateDBInstance', member('w'));
@@ -168,14 +176,8 @@ describe('with a data plane', () => {
   });
 
   it('shows "failing-over" while the data plane fails over, then the new writer; a failed failover keeps the writer', async () => {
-    const dp = new ControlledDataPlane();
-    const sim = new SimCloud({ dataPlane: dp });
-    const rds = rdsOf(sim);
-    await rds('CreateDBCluster', CLUSTER);
-    await rds('CreateDBInstance', member('w'));
-    await rds('CreateDBInstance', member('r'));
-    await dp.settle('createCluster:lab');
-    await dp.settle('createInstance:w:writer');
+    const { dp, rds } = onControlledDataPlane();
+    await createLabWithReader(rds, dp);
     await dp.settle('createInstance:r:reader');
     await rds('FailoverDBCluster', { DBClusterIdentifier: 'lab' });
     expect((await rds('DescribeDBClusters')).DBClusters[0].Status).toBe('failing-over');
@@ -190,9 +192,7 @@ describe('with a data plane', () => {
   });
 
   it('keeps a deleting resource until the data plane has deleted it', async () => {
-    const dp = new ControlledDataPlane();
-    const sim = new SimCloud({ dataPlane: dp });
-    const rds = rdsOf(sim);
+    const { dp, rds } = onControlledDataPlane();
     await rds('CreateDBCluster', CLUSTER);
     await dp.settle('createCluster:lab');
     await rds('DeleteDBCluster', { DBClusterIdentifier: 'lab', SkipFinalSnapshot: true });
