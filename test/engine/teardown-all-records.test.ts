@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,13 +11,15 @@ const stateSecret: ResourceRecord = { type: 'secret', id: NAME, region: 'us-east
 
 /** A simulated account holding one secret tagged with a run id, as a run's master-secret step makes it. */
 async function foundSecretRun() {
-  const t = await dryRunTarget({ region: 'us-east-1', runDir: mkdtempSync(path.join(tmpdir(), 'alab-tdall-')) });
+  const runDir = mkdtempSync(path.join(tmpdir(), 'alab-tdall-'));
+  const t = await dryRunTarget({ region: 'us-east-1', runDir });
   try {
     await t.clients.send('secrets-manager', 'CreateSecret', { Name: NAME, SecretString: '{"password":"x"}', Tags: [{ Key: 'aurora-lab:run-id', Value: 'r1' }] });
     const { runs } = await findTaggedResources(t.clients, 'us-east-1');
     return runs[0]!;
   } finally {
     await t.close();
+    rmSync(runDir, { recursive: true, force: true });
   }
 }
 
