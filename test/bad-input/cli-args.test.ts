@@ -5,8 +5,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, pool, runArtifacts, sandbox, type CliResult } from './run-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, pool, removeTempDirs, runArtifacts, sandbox, type CliResult } from './run-cli.js';
 
 const VALID_PG_ONLY = path.join(__dirname, 'corpus', 'valid-postgres-only.yaml');
 const creds = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
@@ -51,6 +51,8 @@ const CASES: Case[] = [
 
 const results = new Map<string, CliResult>();
 let artifacts: string[] = [];
+
+afterAll(removeTempDirs);
 
 beforeAll(async () => {
   const { env, home } = await sandbox();

@@ -3,12 +3,11 @@
  * target with an endpoint nothing listens on. Each must be refused before any AWS call, with a message
  * that names the problem, a `hint:` line that says what to do, and exit code 2 (lab file / usage).
  */
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LAB_BYTES } from '../../src/labs/loader.js';
-import { cli, pool, runArtifacts, sandbox, type CliResult } from './run-cli.js';
+import { cli, pool, removeTempDirs, runArtifacts, sandbox, tempDir, type CliResult } from './run-cli.js';
 
 const CORPUS = path.join(__dirname, 'corpus');
 const cases = JSON.parse(await readFile(path.join(CORPUS, 'cases.json'), 'utf8')) as Record<string, { expect: string; note: string; generated?: boolean }>;
@@ -29,9 +28,11 @@ async function generated(dir: string, name: string): Promise<string> {
 const results = new Map<string, CliResult>();
 let artifacts: string[] = [];
 
+afterAll(removeTempDirs);
+
 beforeAll(async () => {
   const { env, home } = await sandbox();
-  const genDir = await mkdtemp(path.join(os.tmpdir(), 'aurora-lab-gen-'));
+  const genDir = await tempDir('aurora-lab-gen-');
   // Credentials that look real, so nothing stops before the lab file is read except the lab file.
   const withCreds = { ...env, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_REGION: 'us-east-1' };
   const names = Object.keys(cases);

@@ -1,6 +1,6 @@
 /** Spawn the CLI with nothing that could reach AWS: endpoint 127.0.0.1:9, no metadata service, an empty HOME. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,8 +12,21 @@ export interface CliResult {
   stderr: string;
 }
 
+const tempDirs: string[] = [];
+
+/** A temp directory removed by removeTempDirs() (call it in afterAll). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
 export async function sandbox(): Promise<{ home: string; userHome: string; env: NodeJS.ProcessEnv }> {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'aurora-lab-bad-'));
+  const root = await tempDir('aurora-lab-bad-');
   const home = path.join(root, 'lab-home');
   const userHome = path.join(root, 'home');
   const { mkdir } = await import('node:fs/promises');
