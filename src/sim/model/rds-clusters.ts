@@ -4,7 +4,7 @@ import { fail, invalidCombination, invalidValue } from './errors.js';
 import { clusterResourceId, endpointHash, rdsArn } from './ids.js';
 import { filters, filterValues, optBool, optId, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
 import { defaultPort, findVersion, isAurora, resolveVersion } from './rds-catalog.js';
-import { checkIdentifier, clusterChain, clusterInstances, countInRegion, getCluster, getInstance, live, pickFailoverTarget } from './rds-common.js';
+import { checkIdentifier, clusterChain, clusterInstances, countInRegion, getCluster, getInstance, live, pickFailoverTarget, queueModifyWork } from './rds-common.js';
 import { clusterOut } from './rds-format.js';
 import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
 import { createClusterSnapshotRecord } from './rds-snapshots.js';
@@ -256,17 +256,11 @@ const modifyDBCluster: Handler = (rt, input, region) => {
   if (newPassword !== undefined) c.masterPassword = newPassword;
   if (!onlyProtection) {
     const dp = rt.dataPlane;
-    const passwordGate =
-      newPassword !== undefined && dp?.setMasterPassword
-        ? rt.runDataPlane(clusterChain(c), c.arn, 'setMasterPassword', (d) => d.setMasterPassword!(c.id, newPassword))
-        : undefined;
     const after = clusterSettings(c);
-    // Calls on one chain run in order: the last one settles last, so the modify waits for both.
-    const settingsGate =
-      JSON.stringify(after) !== settingsBefore && dp?.configureCluster
-        ? rt.runDataPlane(clusterChain(c), c.arn, 'configureCluster', (d) => d.configureCluster!(c.id, after))
-        : undefined;
-    const gate = settingsGate ?? passwordGate;
+    const gate = queueModifyWork(rt, clusterChain(c), c.arn, [
+      ['setMasterPassword', newPassword !== undefined && dp?.setMasterPassword ? (d) => d.setMasterPassword!(c.id, newPassword) : undefined],
+      ['configureCluster', JSON.stringify(after) !== settingsBefore && dp?.configureCluster ? (d) => d.configureCluster!(c.id, after) : undefined],
+    ]);
     rt.schedule(c, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
   }
   return { DBCluster: clusterOut(rt, c) };

@@ -1,4 +1,5 @@
 /** Look-ups and rules shared by the RDS handlers. */
+import type { DataPlane } from '../data-plane.js';
 import { fail } from './errors.js';
 import { parseArn } from './ids.js';
 import type { Runtime } from './runtime.js';
@@ -86,4 +87,17 @@ export function clusterChain(c: { region: string; id: string }): string {
 
 export function instanceChain(i: InstanceRec): string {
   return i.clusterId ? clusterChain({ region: i.region, id: i.clusterId }) : `instance:${i.region}/${i.id}`;
+}
+
+/** One piece of a modify's data-plane work: the operation's name and the call, or undefined when none is needed. */
+export type ModifyWork = [operation: string, run: ((dp: DataPlane) => Promise<void>) | undefined];
+
+/**
+ * Queue a modify's data-plane work on the resource's chain, in order, and return the gate the modify
+ * waits on. Calls on one chain settle in order, so the last one queued is the one to wait for.
+ */
+export function queueModifyWork(rt: Runtime, chain: string, arn: string, work: ModifyWork[]): string | undefined {
+  let gate: string | undefined;
+  for (const [operation, run] of work) if (run) gate = rt.runDataPlane(chain, arn, operation, run) ?? gate;
+  return gate;
 }

@@ -5,7 +5,7 @@ import { dbiResourceId, endpointHash, rdsArn } from './ids.js';
 import { filters, filterValues, optBool, optId, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
 import { checkOrderable, defaultPort, ENGINES, isAurora, resolveVersion } from './rds-catalog.js';
 import { passwordChoice } from './rds-clusters.js';
-import { checkIdentifier, countInRegion, getCluster, getInstance, instanceChain, live } from './rds-common.js';
+import { checkIdentifier, countInRegion, getCluster, getInstance, instanceChain, live, queueModifyWork } from './rds-common.js';
 import { instanceOut } from './rds-format.js';
 import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
 import { createDbSnapshotRecord } from './rds-snapshots.js';
@@ -34,6 +34,11 @@ function checkServerless(c: ClusterRec, instanceClass: string): void {
   if (instanceClass === 'db.serverless' && !c.serverlessV2) {
     invalidCombination('Set the Serverless v2 scaling configuration on the parent DB cluster before creating a Serverless v2 DB instance.');
   }
+}
+
+/** What the data plane needs to know of an instance's settings. */
+function instanceSettings(i: InstanceRec): InstanceSettings {
+  return { instanceClass: i.instanceClass, performanceInsights: i.performanceInsights };
 }
 
 function checkTier(input: Input): number | undefined {
@@ -203,7 +208,7 @@ const modifyDBInstance: Handler = (rt, input, region) => {
     checkOrderable(i.engine, i.engineVersion, newClass);
     if (cluster) checkServerless(cluster, newClass);
   }
-  const settingsBefore = JSON.stringify({ instanceClass: i.instanceClass, performanceInsights: i.performanceInsights });
+  const settingsBefore = JSON.stringify(instanceSettings(i));
   const tier = checkTier(input);
   if (tier !== undefined) i.promotionTier = tier;
   const protection = optBool(input, 'DeletionProtection');
@@ -217,17 +222,11 @@ const modifyDBInstance: Handler = (rt, input, region) => {
   if (newClass !== undefined) i.instanceClass = newClass;
   if (!onlyQuiet) {
     const dp = rt.dataPlane;
-    const passwordGate =
-      password !== undefined && dp?.setMasterPassword
-        ? rt.runDataPlane(instanceChain(i), i.arn, 'setMasterPassword', (d) => d.setMasterPassword!(i.id, password))
-        : undefined;
-    const settings: InstanceSettings = { instanceClass: i.instanceClass, performanceInsights: i.performanceInsights };
-    // Calls on one chain run in order: the last one settles last, so the modify waits for both.
-    const settingsGate =
-      JSON.stringify(settings) !== settingsBefore && dp?.configureInstance
-        ? rt.runDataPlane(instanceChain(i), i.arn, 'configureInstance', (d) => d.configureInstance!(i.id, settings))
-        : undefined;
-    const gate = settingsGate ?? passwordGate;
+    const settings = instanceSettings(i);
+    const gate = queueModifyWork(rt, instanceChain(i), i.arn, [
+      ['setMasterPassword', password !== undefined && dp?.setMasterPassword ? (d) => d.setMasterPassword!(i.id, password) : undefined],
+      ['configureInstance', JSON.stringify(settings) !== settingsBefore && dp?.configureInstance ? (d) => d.configureInstance!(i.id, settings) : undefined],
+    ]);
     rt.schedule(i, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
   }
   return { DBInstance: instanceOut(rt, i) };
