@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'mysql2';
-import { notSent, SqlError, toSqlError, type ErrorContext } from './sql-error.js';
+import { notSent, sessionClosed, SqlError, toSqlError, type ErrorContext } from './sql-error.js';
 import { withTimeout } from './timeout.js';
 import type { QueryResult, ResolvedConnection, SessionOptions, SqlSession } from './types.js';
 
@@ -87,13 +87,7 @@ export async function openMysqlSession(conn: ResolvedConnection, opts: SessionOp
   return {
     family: 'mysql',
     async query(sql: string, params?: unknown[]): Promise<QueryResult> {
-      if (closed) {
-        throw new SqlError('The MySQL session is closed [SESSION_CLOSED]', {
-          code: 'SESSION_CLOSED',
-          family: 'mysql',
-          phase: 'query',
-        });
-      }
+      if (closed) throw sessionClosed('mysql');
       if (lost) throw notSent(lost);
       const pending = new Promise<unknown>((resolve, reject) => {
         connection.query({ sql, values: params }, (err: unknown, result: unknown) => (err ? reject(err) : resolve(result)));

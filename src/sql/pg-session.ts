@@ -1,5 +1,5 @@
 import type { ClientConfig } from 'pg';
-import { notSent, SqlError, toSqlError, type ErrorContext } from './sql-error.js';
+import { notSent, sessionClosed, SqlError, toSqlError, type ErrorContext } from './sql-error.js';
 import { withTimeout } from './timeout.js';
 import type { QueryResult, ResolvedConnection, SessionOptions, SqlSession } from './types.js';
 
@@ -77,13 +77,7 @@ export async function openPgSession(conn: ResolvedConnection, opts: SessionOptio
   return {
     family: 'postgres',
     async query(sql: string, params?: unknown[]): Promise<QueryResult> {
-      if (closed) {
-        throw new SqlError('The PostgreSQL session is closed [SESSION_CLOSED]', {
-          code: 'SESSION_CLOSED',
-          family: 'postgres',
-          phase: 'query',
-        });
-      }
+      if (closed) throw sessionClosed('postgres');
       if (lost) throw notSent(lost);
       try {
         const res = await withTimeout(client.query(sql, params), opts.queryTimeoutMs, () => {

@@ -177,6 +177,11 @@ export function toSqlError(
   });
 }
 
+/** The error for a statement on a session the caller already closed. */
+export function sessionClosed(family: EngineFamily): SqlError {
+  return new SqlError(`The ${family === 'postgres' ? 'PostgreSQL' : 'MySQL'} session is closed [SESSION_CLOSED]`, { code: 'SESSION_CLOSED', family, phase: 'query' });
+}
+
 /** The error for a statement refused because the connection was already lost: it was never sent. */
 export function notSent(lost: SqlError): SqlError {
   return new SqlError(lost.message, {
