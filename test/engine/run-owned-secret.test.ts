@@ -3,13 +3,13 @@
  * by $generatePassword, kept in a secret the run creates, read back by $secretValue when the cluster is
  * created, and written to no file, event or recorded call; teardown deletes the secret after the cluster.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLab } from '../../src/engine/run-lab.js';
 import { dryRunTarget } from '../../src/engine/targets/dry-run.js';
 import { MemoryReporter } from '../../src/events.js';
+import { useTempLabHome } from '../helpers/temp-lab-home.js';
 
 const LAB = `
 name: secret-demo
@@ -41,18 +41,7 @@ steps:
     creates: { type: db-cluster, id: "{{ run.prefix }}" }
 `;
 
-let home: string;
-let previousHome: string | undefined;
-beforeEach(() => {
-  previousHome = process.env.AURORA_LAB_HOME;
-  home = mkdtempSync(path.join(tmpdir(), 'alab-secret-'));
-  process.env.AURORA_LAB_HOME = home;
-});
-afterEach(() => {
-  if (previousHome === undefined) delete process.env.AURORA_LAB_HOME;
-  else process.env.AURORA_LAB_HOME = previousHome;
-  rmSync(home, { recursive: true, force: true });
-});
+const home = useTempLabHome('alab-secret-');
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -62,7 +51,7 @@ function filesUnder(dir: string): string[] {
 }
 
 async function run(keep: boolean) {
-  const file = path.join(home, 'secret-demo.yaml');
+  const file = path.join(home(), 'secret-demo.yaml');
   writeFileSync(file, LAB);
   const reporter = new MemoryReporter();
   let runDir = '';
@@ -107,7 +96,7 @@ describe('a run-owned secret', () => {
     expect(state.resources[0]!.arn).toBe(state.vars.secretArn);
 
     // The password is nowhere but the simulated Secrets Manager: not in state, vars, events or any file.
-    const hits = filesUnder(home)
+    const hits = filesUnder(home())
       .filter((f) => path.basename(f) !== 'sim.json')
       .filter((f) => readFileSync(f).toString('latin1').includes(password));
     expect(hits).toEqual([]);

@@ -2,11 +2,9 @@
  * Every lab in labs/, for every engine it supports, dry-runs end to end in process through the engine
  * (the same runLab the CLI calls), and what it sent AWS and left behind is inspected.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runLab } from '../../src/engine/run-lab.js';
 import { dryRunTarget } from '../../src/engine/targets/dry-run.js';
 import { MemoryReporter } from '../../src/events.js';
@@ -14,6 +12,7 @@ import { labsDir, parseLab } from '../../src/labs/loader.js';
 import { validateInput } from '../../src/sim/shapes.js';
 import type { SimService } from '../../src/sim/types.js';
 import type { RecordedCall } from '../../src/state/run-state.js';
+import { useTempLabHome } from '../helpers/temp-lab-home.js';
 
 const LAB_FILES = readdirSync(labsDir()).filter((f) => f.endsWith('.yaml')).sort();
 const CASES = LAB_FILES.flatMap((file) => {
@@ -21,18 +20,8 @@ const CASES = LAB_FILES.flatMap((file) => {
   return lab.engines.map((engine) => ({ name: lab.name, engine }));
 });
 
-let home: string;
-let previousHome: string | undefined;
-beforeEach(() => {
-  previousHome = process.env.AURORA_LAB_HOME;
-  home = mkdtempSync(path.join(tmpdir(), 'alab-labs-'));
-  process.env.AURORA_LAB_HOME = home;
-});
-afterEach(() => {
-  if (previousHome === undefined) delete process.env.AURORA_LAB_HOME;
-  else process.env.AURORA_LAB_HOME = previousHome;
-  rmSync(home, { recursive: true, force: true });
-});
+// Each dry run keeps its state in a temp AURORA_LAB_HOME of its own.
+useTempLabHome('alab-labs-');
 
 async function dryRun(lab: string, engine: string) {
   const reporter = new MemoryReporter();
