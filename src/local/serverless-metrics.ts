@@ -39,7 +39,7 @@ function selected(histories: CapacityHistory[], q: MetricQuery): { at: number; v
     if (instanceId ? h.instanceId.toLowerCase() !== instanceId : h.clusterId?.toLowerCase() !== clusterId) continue;
     for (const p of h.points) {
       // ACUUtilization is the capacity as a share of MaxCapacity.
-      const value = q.metricName === 'ACUUtilization' ? Math.round((p.acu / h.maxCapacity) * 1000) / 10 : p.acu;
+      const value = q.metricName === 'ACUUtilization' ? (p.acu / h.maxCapacity) * 100 : p.acu;
       out.push({ at: p.at, value });
     }
   }
