@@ -129,7 +129,7 @@ export class IamFront {
         stream.destroy();
         return;
       }
-      const verdict = verifyIamToken(passwordText(answer.body), {
+      const verdict = await verifyIamToken(passwordText(answer.body), {
         hosts: ENDPOINT_HOSTS,
         port: proxy.port,
         user,

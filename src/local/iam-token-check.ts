@@ -5,10 +5,12 @@
  *   host:port/?Action=connect&DBUser=u&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2FYYYYMMDD%2Fregion%2Frds-db%2Faws4_request
  *     &X-Amz-Date=...&X-Amz-Expires=900&X-Amz-SignedHeaders=host[&X-Amz-Security-Token=...]&X-Amz-Signature=...
  *
- * The signature is recomputed from the canonical request with the expected key and compared in
- * constant time. A refusal carries a reason for the log; the token itself is never part of it.
+ * The signature is recomputed by the SDK's own signer (the one @aws-sdk/rds-signer issues tokens with):
+ * the same request is presigned again with the expected key at the token's date and lifetime, and the
+ * two signatures are compared in constant time. A refusal carries a reason for the log; the token
+ * itself is never part of it.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { parseAmzDate, receivingSigner, sameSignature } from '../sim/sigv4-signer.js';
 
 export type TokenRefusal =
   | 'malformed'
@@ -41,7 +43,6 @@ export const FUTURE_SKEW_SECONDS = 300;
 
 const SERVICE = 'rds-db';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
-const EMPTY_BODY_SHA256 = createHash('sha256').update('').digest('hex');
 const REQUIRED = ['Action', 'DBUser', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
 const ALLOWED = new Set([...REQUIRED, 'X-Amz-Security-Token']);
 
@@ -51,7 +52,7 @@ interface ParsedToken {
   query: Map<string, string>;
 }
 
-export function verifyIamToken(token: string, expect: TokenExpectation): TokenVerdict {
+export async function verifyIamToken(token: string, expect: TokenExpectation): Promise<TokenVerdict> {
   const parsed = parseToken(token);
   if (!parsed) return refuse('malformed');
   const q = parsed.query;
@@ -71,9 +72,8 @@ export function verifyIamToken(token: string, expect: TokenExpectation): TokenVe
   const now = (expect.now ?? new Date()).getTime();
   if (expires > MAX_TOKEN_AGE_SECONDS || now > issued + expires * 1000) return refuse('expired');
   if (issued > now + FUTURE_SKEW_SECONDS * 1000) return refuse('not-yet-valid');
-  const expected = sign(parsed, date, `${shortDate}/${region}/${SERVICE}/aws4_request`, expect.credentials.secretAccessKey);
-  const good = timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(signature, 'hex'));
-  return good ? { ok: true } : refuse('bad-signature');
+  const expected = await presignAgain(parsed, issued, expires, region, expect.credentials);
+  return sameSignature(expected, signature) ? { ok: true } : refuse('bad-signature');
 }
 
 function refuse(reason: TokenRefusal): TokenVerdict {
@@ -104,36 +104,26 @@ function parseToken(token: string): ParsedToken | undefined {
   return { host: m[1]!, port: Number(m[2]), query };
 }
 
-/** YYYYMMDDTHHMMSSZ -> epoch ms, or undefined when it is not a real UTC time. */
-function parseAmzDate(text: string): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const back = new Date(ms);
-  return back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && h < 24 && mi < 60 && s < 60 ? ms : undefined;
-}
-
-/** RFC 3986 unreserved characters stay; everything else is %XX (SigV4's URI encoding). */
-function uriEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
-}
-
-/** The SigV4 signature of the presigned request the token describes, as the signer computed it. */
-function sign(token: ParsedToken, longDate: string, scope: string, secretAccessKey: string): string {
-  const canonicalQuery = [...token.query]
-    .filter(([k]) => k !== 'X-Amz-Signature')
-    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-  const canonicalRequest = ['GET', '/', canonicalQuery, `host:${token.host}:${token.port}`, '', 'host', EMPTY_BODY_SHA256].join('\n');
-  const stringToSign = [ALGORITHM, longDate, scope, createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')].join('\n');
-  const [shortDate, region, service] = scope.split('/') as [string, string, string];
-  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, shortDate), region), service), 'aws4_request');
-  return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+/**
+ * The signature the signer gives the request the token describes: GET host:port/ with Action and DBUser,
+ * signed at its X-Amz-Date for X-Amz-Expires seconds. A session token in the token is part of what was
+ * signed, so it goes into the credentials the signer signs with (it puts it back into the query).
+ */
+async function presignAgain(token: ParsedToken, issued: number, expires: number, region: string, credentials: TokenExpectation['credentials']): Promise<string> {
+  const sessionToken = token.query.get('X-Amz-Security-Token');
+  const signer = receivingSigner({ ...credentials, ...(sessionToken !== undefined ? { sessionToken } : {}) }, region, SERVICE);
+  const presigned = await signer.presign(
+    {
+      method: 'GET',
+      protocol: 'https:',
+      hostname: token.host,
+      port: token.port,
+      path: '/',
+      query: { Action: token.query.get('Action')!, DBUser: token.query.get('DBUser')! },
+      headers: { host: `${token.host}:${token.port}` },
+    },
+    { signingDate: new Date(issued), expiresIn: expires },
+  );
+  const signature = presigned.query?.['X-Amz-Signature'];
+  return typeof signature === 'string' ? signature : '';
 }

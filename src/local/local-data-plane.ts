@@ -18,7 +18,7 @@ import {
 import { IamFront } from './iam-front.js';
 import { ensureIamSupport } from './iam-setup.js';
 import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
-import { LOCAL_CREDENTIALS } from './local-credentials.js';
+import type { LocalCredentials } from './local-credentials.js';
 import { defaultDataRoot, ensureTraversableDir, serverUser, type RunAsUser } from './os-user.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
 import { baseBackup, PgServer } from './pg-server.js';
@@ -48,6 +48,8 @@ export interface LocalDataPlaneOptions {
   templateDir?: string | false;
   /** Shrinks SecondsUntilAutoPause and the Serverless v2 scale-down pace (default AURORA_LAB_LOCAL_TIME_SCALE or 0.02). */
   timeScale?: number;
+  /** The local key pair IAM database tokens must be signed with (the server's); without it IAM auth cannot be turned on. */
+  credentials?: LocalCredentials;
 }
 
 /** A cluster: its spec, endpoint proxies, writer, members and the members being deleted. */
@@ -88,6 +90,8 @@ export class LocalDataPlane implements DataPlane {
   /** The last global switchover or failover's timings, likewise. */
   lastGlobalSwitch?: GlobalSwitchTimings;
 
+  private readonly credentials: LocalCredentials | undefined;
+
   constructor(options: LocalDataPlaneOptions = {}) {
     this.baseDir = defaultDataRoot(options.baseDir);
     this.snapshots = new SnapshotStore(join(this.baseDir, 'snapshots'));
@@ -96,6 +100,7 @@ export class LocalDataPlane implements DataPlane {
     this.ports = new PortAllocator(options.basePort ?? (Number(process.env.AURORA_LAB_LOCAL_PORT_BASE) || 15432));
     this.user = serverUser();
     this.pgBinDir = options.pgBinDir;
+    this.credentials = options.credentials;
     this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
     this.pi = new PiCollector({ reporter: this.reporter });
     this.serverless = new ServerlessScaler({
@@ -524,12 +529,17 @@ export class LocalDataPlane implements DataPlane {
       clusterId: cluster.spec.clusterId,
       region: cluster.spec.region,
       tls: this.tls!,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: this.iamCredentials(),
       instance: (id) => this.instances.get(id)?.server,
       writer: () => (cluster.writerId ? this.instances.get(cluster.writerId)?.server : undefined),
       reporter: this.reporter,
     });
     cluster.iamFront.attach(cluster.writerProxy, cluster.readerProxy);
+  }
+
+  private iamCredentials(): LocalCredentials {
+    if (!this.credentials) throw new LocalTargetError('IAM database authentication needs the local credentials; this data plane was made without them.', { code: 'LOCAL_NO_CREDENTIALS' });
+    return this.credentials;
   }
 
   /** Run `fn` after every earlier locked change of the cluster has settled. */

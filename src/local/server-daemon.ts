@@ -18,6 +18,7 @@ import { SimError, type SimCall } from '../sim/types.js';
 import { writeServerInfo, type ServerInfo, SERVER_INFO, SERVER_LOG } from './daemon-files.js';
 import { recordIamRefusals } from './iam-refusal-log.js';
 import { LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.js';
+import type { LocalCredentials } from './local-credentials.js';
 import { localPiProvider } from './pi-provider.js';
 import { serverlessMetricsProvider } from './serverless-metrics.js';
 
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   /** 0 picks a free port. */
   port: number;
   delayMs?: number;
+  /** The local key pair (local-credentials.ts): every request's signature and every IAM token is checked against it. */
+  credentials: LocalCredentials;
   dataPlane?: LocalDataPlaneOptions;
 }
 
@@ -77,7 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const log = new FileLog(join(opts.controlDir, SERVER_LOG));
   const delayMs = opts.delayMs ?? delayFromEnv();
   // IAM refusals go to server.log like every event, and to a summary for `local status`.
-  const dataPlane = new LocalDataPlane({ reporter: recordIamRefusals(opts.controlDir, log), ...opts.dataPlane });
+  const dataPlane = new LocalDataPlane({ reporter: recordIamRefusals(opts.controlDir, log), credentials: opts.credentials, ...opts.dataPlane });
   // Reaps the processes of a crashed earlier server (its registry) and makes the TLS files now, so the
   // first request does not pay for it and a refusal (another live owner) stops the start.
   await dataPlane.start();
@@ -116,7 +119,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   };
   let server: SimServer;
   try {
-    server = await startSimServer({ handler, port: opts.port });
+    server = await startSimServer({ handler, port: opts.port, credentials: opts.credentials, onRefused: (problem, service) => log.line(`refused ${service ?? '-'} ${problem}`) });
   } catch (err) {
     await dataPlane.shutdown();
     const busy = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';

@@ -3,18 +3,28 @@
  * service by its SigV4 credential scope (`Credential=AKID/20260101/<region>/<signingName>/aws4_request`,
  * which also gives the region) and hands it to the codec dispatcher.
  *
- * Signatures are not verified: the local credentials are fixed, well-known values and the server only
- * listens on the loopback interface, so a signature would prove nothing that the socket does not.
+ * Every request's signature is verified against the server's credentials first (request-auth.ts) and
+ * refused as that service's protocol refuses it on AWS: loopback is shared by every user of the machine,
+ * and the local Secrets Manager holds master passwords.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { authRefusal } from './codec/auth-errors.js';
 import { dispatch, type SimHandler } from './codec/dispatch.js';
+import { codecFor, protocolOf } from './codec/index.js';
 import { escapeXml } from './codec/values.js';
+import { credentialScope, verifyRequest, type AuthProblem } from './request-auth.js';
+import type { SigningCredentials } from './sigv4-signer.js';
 import { SERVICE_NAMES, SERVICES } from './services.js';
 import type { SimService } from './types.js';
 
 export interface SimServerOptions {
   handler: SimHandler;
+  /** The only key pair whose signatures are accepted. */
+  credentials: SigningCredentials;
+  /** Told of each refused request (the problem and the service, never the key): for the server's log. */
+  onRefused?(problem: AuthProblem, service: SimService | undefined): void;
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Loopback only, by design. */
@@ -30,7 +40,6 @@ export interface SimServer {
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
-const SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
 function serviceBySigningName(name: string): SimService | undefined {
   return SERVICE_NAMES.find((s) => SERVICES[s].signingName === name);
@@ -47,7 +56,7 @@ function plainError(res: ServerResponse, status: number, code: string, message: 
   send(res, status, { 'content-type': 'text/xml' }, body);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -58,12 +67,24 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
         req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, handler: SimHandler): Promise<void> {
+/** A refusal in the protocol of the service the request was for (by its content type when none is named). */
+async function refuse(res: ServerResponse, service: SimService | undefined, contentType: string, problem: AuthProblem, detail?: string): Promise<void> {
+  const kind = service ? (await protocolOf(service)).kind : /json/.test(contentType) ? 'json1.1' : 'query';
+  const error = authRefusal(problem, kind, detail);
+  if (service) {
+    const out = (await codecFor(service)).encodeError(error, randomUUID());
+    send(res, out.status, out.headers, out.body);
+  } else if (kind === 'json1.1') {
+    send(res, error.status, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: error.shapeName, message: error.message }));
+  } else plainError(res, error.status, error.queryCode, error.message);
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, opts: SimServerOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/health') {
     send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ ok: true }));
@@ -73,15 +94,12 @@ async function route(req: IncomingMessage, res: ServerResponse, handler: SimHand
     plainError(res, 405, 'MethodNotAllowed', 'Only POST requests are served');
     return;
   }
-  const scope = SCOPE.exec(req.headers.authorization ?? '');
-  if (!scope) {
-    plainError(res, 403, 'MissingAuthenticationToken', 'Request is missing a SigV4 Authentication Token');
-    return;
-  }
-  const [, region, signingName] = scope;
-  const service = serviceBySigningName(signingName);
-  if (!service) {
-    plainError(res, 400, 'UnknownService', `The local endpoint does not serve "${signingName}"`);
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  const scope = credentialScope(headers.authorization);
+  const service = scope ? serviceBySigningName(scope.service) : undefined;
+  if (scope && !service) {
+    plainError(res, 400, 'UnknownService', `The local endpoint does not serve "${scope.service}"`);
     return;
   }
   const body = await readBody(req);
@@ -89,16 +107,20 @@ async function route(req: IncomingMessage, res: ServerResponse, handler: SimHand
     plainError(res, 413, 'RequestEntityTooLarge', 'Request body too large');
     return;
   }
-  const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  const out = await dispatch(service, region, { headers, body }, handler);
+  const verdict = await verifyRequest({ method: req.method, url: req.url ?? '/', headers, body }, opts.credentials);
+  if (!verdict.ok) {
+    opts.onRefused?.(verdict.problem, service);
+    await refuse(res, service, headers['content-type'] ?? '', verdict.problem, verdict.detail);
+    return;
+  }
+  const out = await dispatch(service!, verdict.scope.region, { headers, body: body.toString('utf8') }, opts.handler);
   send(res, out.status, out.headers, out.body);
 }
 
 export async function startSimServer(opts: SimServerOptions): Promise<SimServer> {
   const host = '127.0.0.1';
   const server = createServer((req, res) => {
-    route(req, res, opts.handler).catch(() => {
+    route(req, res, opts).catch(() => {
       if (!res.headersSent) plainError(res, 500, 'InternalFailure', 'The request processing has failed');
       else res.destroy();
     });

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBasePort } from '../../src/local/ports.js';
-import { LOCAL_CREDENTIALS } from '../../src/engine/targets/local.js';
+import { localCredentials } from '../../src/local/local-credentials.js';
 import { killAll, makeCliEnv, runCli, type CliEnv } from '../helpers/cli.js';
 import { freePort } from '../helpers/local-cli.js';
 
@@ -59,10 +59,12 @@ beforeAll(async () => {
   port = await freePort();
   dataDir = mkdtempSync(join(tmpdir(), 'alab-tda-data-'));
   chmodSync(dataDir, 0o755);
+  // The CLI's home is made here so the SDK clients below sign with the key pair its server will check.
+  const credentials = localCredentials(env.home);
   extra = { AURORA_LAB_LOCAL_PORT: String(port), AURORA_LAB_LOCAL_DATA: dataDir, AURORA_LAB_LOCAL_PORT_BASE: String(randomBasePort()), AURORA_LAB_LOCAL_DELAY_MS: '20' };
-  rds = new RDSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
-  rdsEu = new RDSClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
-  rdsAp = new RDSClient({ region: 'ap-southeast-2', endpoint: `http://127.0.0.1:${port}`, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 });
+  rds = new RDSClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials, maxAttempts: 2 });
+  rdsEu = new RDSClient({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials, maxAttempts: 2 });
+  rdsAp = new RDSClient({ region: 'ap-southeast-2', endpoint: `http://127.0.0.1:${port}`, credentials, maxAttempts: 2 });
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_CREDENTIALS } from '../../src/local/local-credentials.js';
+import { localCredentials, type LocalCredentials } from '../../src/local/local-credentials.js';
 import { randomBasePort } from '../../src/local/ports.js';
 import { startDaemon, type RunningDaemon } from '../../src/local/server-daemon.js';
 import { TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
@@ -16,7 +16,7 @@ import { TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
 export interface LocalClientConfig {
   region: string;
   endpoint: string;
-  credentials: typeof LOCAL_CREDENTIALS;
+  credentials: LocalCredentials;
   maxAttempts: number;
 }
 
@@ -25,6 +25,8 @@ export interface LocalDaemon {
   daemon: RunningDaemon;
   /** Where server.json, server.log and iam-refusals.json are. */
   controlDir: string;
+  /** The server's key pair (made in the control dir, as localCredentials makes it in a lab home). */
+  credentials: LocalCredentials;
   /** A client of the local server for one SDK (RDSClient, PIClient, CloudWatchClient, ...); close() destroys it. */
   client<C extends { destroy(): void }>(Client: new (config: LocalClientConfig) => C, region: string): C;
   /** Destroy the clients, stop the server and its PostgreSQL processes, remove the data and control dirs. */
@@ -38,12 +40,14 @@ export interface LocalDaemon {
 export async function startLocalDaemon(name: string, opts: { timeScale?: number } = {}): Promise<LocalDaemon> {
   const controlDir = mkdtempSync(join(tmpdir(), `alab-${name}-`));
   const baseDir = tempBaseDir();
+  const credentials = localCredentials(controlDir);
   let daemon: RunningDaemon;
   try {
     daemon = await startDaemon({
       controlDir,
       port: 0,
       delayMs: 20,
+      credentials,
       dataPlane: { baseDir, basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR, ...(opts.timeScale !== undefined && { timeScale: opts.timeScale }) },
     });
   } catch (err) {
@@ -55,8 +59,9 @@ export async function startLocalDaemon(name: string, opts: { timeScale?: number 
   return {
     daemon,
     controlDir,
+    credentials,
     client(Client, region) {
-      const c = new Client({ region, endpoint: daemon.info.url, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+      const c = new Client({ region, endpoint: daemon.info.url, credentials, maxAttempts: 1 });
       clients.push(c);
       return c;
     },

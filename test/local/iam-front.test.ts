@@ -6,7 +6,7 @@ import { Signer } from '@aws-sdk/rds-signer';
 import { connect as netConnect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../src/local/local-credentials.js';
+import { TEST_CREDENTIALS as LOCAL_CREDENTIALS } from '../helpers/test-credentials.js';
 import type { LocalDataPlane } from '../../src/local/local-data-plane.js';
 import type { MemoryReporter } from '../../src/events.js';
 import type { Endpoint } from '../../src/sim/data-plane.js';

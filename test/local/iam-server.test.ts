@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIamRefusals } from '../../src/local/iam-refusal-log.js';
-import { LOCAL_CREDENTIALS } from '../../src/local/local-credentials.js';
 import type { Endpoint } from '../../src/sim/data-plane.js';
 import { generateAuthToken } from '../../src/sql/iam-token.js';
 import { sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
@@ -38,7 +37,7 @@ async function loginError(user: string, password: string): Promise<string | unde
   }
 }
 
-const token = () => generateAuthToken({ hostname: endpoint.address, port: endpoint.port, username: 'app_iam', region: REGION, credentials: LOCAL_CREDENTIALS });
+const token = () => generateAuthToken({ hostname: endpoint.address, port: endpoint.port, username: 'app_iam', region: REGION, credentials: local.credentials });
 
 async function setIam(enabled: boolean): Promise<void> {
   await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: CLUSTER, EnableIAMDatabaseAuthentication: enabled, ApplyImmediately: true }));

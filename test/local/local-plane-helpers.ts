@@ -7,6 +7,7 @@ import { MemoryReporter } from '../../src/events.js';
 import { LocalDataPlane } from '../../src/local/local-data-plane.js';
 import { randomBasePort } from '../../src/local/ports.js';
 import type { ClusterSpec, Endpoint, InstanceSpec } from '../../src/sim/data-plane.js';
+import { TEST_CREDENTIALS } from '../helpers/test-credentials.js';
 
 export const PASSWORD = 'lab-Secret-1';
 
@@ -23,7 +24,7 @@ export function tempBaseDir(): string {
 
 export function newPlane(baseDir = tempBaseDir()): { plane: LocalDataPlane; reporter: MemoryReporter; baseDir: string } {
   const reporter = new MemoryReporter();
-  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR }), reporter, baseDir };
+  return { plane: new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir: TEMPLATE_DIR, tlsDir: TLS_DIR, credentials: TEST_CREDENTIALS }), reporter, baseDir };
 }
 
 export function clusterSpec(clusterId: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {

@@ -18,7 +18,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readServerInfo } from '../../src/local/daemon-files.js';
-import { LOCAL_CREDENTIALS } from '../../src/engine/targets/local.js';
+import { signedHeaders } from '../helpers/test-credentials.js';
 import { errorName, sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
 import { connect, eventually, PASSWORD } from './local-plane-helpers.js';
 
@@ -53,7 +53,7 @@ describe('the local server', () => {
     expect(info.port).toBe(local.daemon.server.port);
     expect(info.url).toBe(`http://127.0.0.1:${local.daemon.server.port}`);
     expect(readFileSync(info.caFile, 'utf8')).toContain('BEGIN CERTIFICATE');
-    const sts = new STSClient({ region: REGION, endpoint: info.url, credentials: LOCAL_CREDENTIALS });
+    const sts = new STSClient({ region: REGION, endpoint: info.url, credentials: local.credentials });
     const me = await sts.send(new GetCallerIdentityCommand({}));
     sts.destroy();
     expect(me.Account).toBe('000000000000');
@@ -102,11 +102,9 @@ describe('the local server', () => {
   }, 60_000);
 
   it('rejects an unknown parameter with AWS\'s error shape', async () => {
-    const res = await fetch(local.daemon.info.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `AWS4-HMAC-SHA256 Credential=${LOCAL_CREDENTIALS.accessKeyId}/20260101/${REGION}/rds/aws4_request` },
-      body: 'Action=DescribeDBClusters&Version=2014-10-31&NoSuchThing=1',
-    });
+    const body = 'Action=DescribeDBClusters&Version=2014-10-31&NoSuchThing=1';
+    const { host: _host, ...headers } = await signedHeaders({ url: local.daemon.info.url, body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, region: REGION, service: 'rds', credentials: local.credentials });
+    const res = await fetch(local.daemon.info.url, { method: 'POST', headers, body });
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/<Code>\w+<\/Code>/);
   });

@@ -79,6 +79,7 @@ export function scriptedSimServer(): ScriptedSimServer {
   };
   beforeAll(async () => {
     server = await startSimServer({
+      credentials: SIM_CREDENTIALS,
       handler: (call) => {
         scripted.calls.push(call);
         return scripted.reply(call);

@@ -121,6 +121,7 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
 /** The server itself, in the foreground (what `local start` spawns). Prints nothing: it logs to server.log. */
 export async function localServe(_g: GlobalOptions, o: { port?: string }): Promise<ExitCodeValue> {
   const { serveForeground } = await import('../../local/server-daemon.js');
-  await serveForeground({ controlDir: localControlDir(), port: await portOption(o.port) });
+  const { localCredentials } = await import('../../local/local-credentials.js');
+  await serveForeground({ controlDir: localControlDir(), port: await portOption(o.port), credentials: localCredentials(homeDir()) });
   return ExitCode.ok;
 }

@@ -7,12 +7,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AwsClients } from '../../aws/clients.js';
 import { LocalTargetError } from '../../errors.js';
-import { LOCAL_CREDENTIALS } from '../../local/local-credentials.js';
+import { localCredentials, type LocalCredentials } from '../../local/local-credentials.js';
 import { homeDir } from '../../state/paths.js';
 import type { Target, TargetCapabilities } from '../target.js';
-
-// Fixed, well-known credentials (src/local owns them: its IAM front verifies tokens signed with them).
-export { LOCAL_CREDENTIALS };
 
 /** Lab features the local target does not provide yet (part two): a lab requiring one stops before creating anything. */
 export const LOCAL_UNSUPPORTED: string[] = [];
@@ -28,8 +25,9 @@ export const LOCAL_CAPABILITIES: TargetCapabilities = {
   unsupported: LOCAL_UNSUPPORTED,
 };
 
-export function localClients(url: string, region: string): AwsClients {
-  return new AwsClients({ region, endpointUrl: url, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+/** Clients of the local server, signing with this AURORA_LAB_HOME's local credentials (the server accepts no others). */
+export function localClients(url: string, region: string, credentials: LocalCredentials = localCredentials(homeDir())): AwsClients {
+  return new AwsClients({ region, endpointUrl: url, credentials, maxAttempts: 3 });
 }
 
 export async function localTarget(opts: { region: string; controlDir?: string; port?: number }): Promise<Target> {
