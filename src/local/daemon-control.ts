@@ -4,14 +4,14 @@
  * appended to server.log; it is ready when GET /health answers.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalTargetError } from '../errors.js';
 // Not server-daemon.js: that loads the whole model, data plane and pg, which a client never uses.
 import { DEFAULT_LOCAL_PORT, readServerInfo, SERVER_INFO, SERVER_LOG, type ServerInfo } from './daemon-files.js';
-import { defaultDataRoot } from './os-user.js';
+import { defaultDataRoot, ensureTraversableDir } from './os-user.js';
 import { isAlive, reapLeftovers } from './process-registry.js';
 
 export const BIN_PATH = fileURLToPath(new URL('../../bin/aurora-lab.js', import.meta.url));
@@ -71,7 +71,7 @@ export async function ensureServer(opts: { controlDir: string; port: number; tim
   if (running) return { info: running, started: false };
   const stale = readServerInfo(opts.controlDir);
   if (stale && !isServeProcess(stale.pid)) rmSync(join(opts.controlDir, SERVER_INFO), { force: true });
-  mkdirSync(opts.controlDir, { recursive: true, mode: 0o755 });
+  ensureTraversableDir(opts.controlDir);
   const out = openSync(join(opts.controlDir, SERVER_LOG), 'a', 0o600);
   let exited: number | null | undefined;
   let child;

@@ -3,7 +3,7 @@
  * readers are streaming hot standbys of its writer, and the cluster and reader endpoints are TCP
  * proxies. Implements the DataPlane contract the simulated control plane drives.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
@@ -19,7 +19,7 @@ import { IamFront } from './iam-front.js';
 import { ensureIamSupport } from './iam-setup.js';
 import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
 import type { LocalCredentials } from './local-credentials.js';
-import { defaultDataRoot, ensureTraversableDir, serverUser, type RunAsUser } from './os-user.js';
+import { defaultDataRoot, ensureTraversableDir, restrictDir, serverUser, type RunAsUser } from './os-user.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
 import { baseBackup, PgServer } from './pg-server.js';
 import { PiCollector } from './pi-collector.js';
@@ -121,7 +121,7 @@ export class LocalDataPlane implements DataPlane {
   start(): Promise<void> {
     this.starting ??= (async () => {
       this.binaries = findPgBinaries({ binDir: this.pgBinDir });
-      ensureTraversableDir(this.baseDir);
+      restrictDir(this.baseDir);
       const reaped = await reapLeftovers(this.baseDir);
       if (reaped.length > 0) {
         this.emit('local.leftovers.stopped', 'warn', `Stopped ${reaped.length} PostgreSQL process(es) left by an earlier run`, {
@@ -585,7 +585,7 @@ export class LocalDataPlane implements DataPlane {
   }
 
   private record(): void {
-    if (!existsSync(this.baseDir)) mkdirSync(this.baseDir, { recursive: true, mode: 0o755 });
+    if (!existsSync(this.baseDir)) ensureTraversableDir(this.baseDir);
     const reg: RegistryFile = {
       version: 1,
       ownerPid: process.pid,

@@ -73,9 +73,24 @@ export function defaultDataRoot(option?: string, env: NodeJS.ProcessEnv = proces
   return `/var/tmp/aurora-lab-${process.getuid?.() ?? 0}`;
 }
 
-/** mkdir -p; the directories we create are 0755 so the server user can pass through. */
+/**
+ * The mode of the directories we make for the local server: readable by their owner only. When the
+ * servers run as another user (we are root), others may pass through (0711) to reach the data
+ * directories that user owns, but not list or read what is there; otherwise 0700.
+ */
+export function privateDirMode(user: RunAsUser | undefined = serverUser()): number {
+  return user ? 0o711 : 0o700;
+}
+
+/** mkdir -p with privateDirMode (only the directories it creates). */
 export function ensureTraversableDir(path: string): void {
-  mkdirSync(path, { recursive: true, mode: 0o755 });
+  mkdirSync(path, { recursive: true, mode: privateDirMode() });
+}
+
+/** An existing directory of ours (the data root) narrowed to privateDirMode, whatever made it. */
+export function restrictDir(path: string): void {
+  ensureTraversableDir(path);
+  chmodSync(path, privateDirMode());
 }
 
 /** A directory owned by the server user with mode 0700 (what PostgreSQL demands of a data dir). */

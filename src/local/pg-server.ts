@@ -171,8 +171,9 @@ export class PgServer {
         chownTo(dest, this.opts.user);
       }
     }
-    if (this.socketDir !== this.dataDir) ensureOwnedDir(this.socketDir, this.opts.user, 0o755);
-    const log = openSync(this.logFile, 'a');
+    // 0700: local connections on the socket are trusted as the superuser.
+    if (this.socketDir !== this.dataDir) ensureOwnedDir(this.socketDir, this.opts.user, 0o700);
+    const log = openSync(this.logFile, 'a', 0o600);
     let child: ChildProcess;
     try {
       child = spawn(this.opts.binaries.postgres, this.args(), {

@@ -54,7 +54,7 @@ export function readRegistry(baseDir: string): RegistryFile | undefined {
 export function writeRegistry(baseDir: string, reg: RegistryFile): void {
   const file = join(baseDir, REGISTRY_NAME);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(reg, null, 2) + '\n', { mode: 0o644 });
+  writeFileSync(tmp, JSON.stringify(reg, null, 2) + '\n', { mode: 0o600 });
   renameSync(tmp, file);
 }
 

@@ -6,7 +6,7 @@
  * Its state file (server.json) and log (server.log) live in the control directory, $AURORA_LAB_HOME/local.
  * The log carries event codes, operation names and error codes only: never inputs, which hold passwords.
  */
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import type { LabEvent, Reporter } from '../events.js';
@@ -19,6 +19,7 @@ import { writeServerInfo, type ServerInfo, SERVER_INFO, SERVER_LOG } from './dae
 import { recordIamRefusals } from './iam-refusal-log.js';
 import { LocalDataPlane, type LocalDataPlaneOptions } from './local-data-plane.js';
 import type { LocalCredentials } from './local-credentials.js';
+import { ensureTraversableDir } from './os-user.js';
 import { localPiProvider } from './pi-provider.js';
 import { serverlessMetricsProvider } from './serverless-metrics.js';
 
@@ -76,7 +77,7 @@ class FileLog implements Reporter {
 
 /** Start the server; the caller decides how long it lives (signals are installed by `serve`). */
 export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
-  mkdirSync(opts.controlDir, { recursive: true, mode: 0o755 });
+  ensureTraversableDir(opts.controlDir);
   const log = new FileLog(join(opts.controlDir, SERVER_LOG));
   const delayMs = opts.delayMs ?? delayFromEnv();
   // IAM refusals go to server.log like every event, and to a summary for `local status`.

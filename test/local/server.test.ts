@@ -15,9 +15,11 @@ import {
   waitUntilDBInstanceDeleted,
 } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readServerInfo } from '../../src/local/daemon-files.js';
+import { serverUser } from '../../src/local/os-user.js';
 import { signedHeaders } from '../helpers/test-credentials.js';
 import { errorName, sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
 import { connect, eventually, PASSWORD } from './local-plane-helpers.js';
@@ -32,6 +34,14 @@ async function createCluster(id: string, instances: number): Promise<void> {
     await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: `${id}-${i}`, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.t4g.medium', PromotionTier: i }));
   }
   for (let i = 0; i < instances; i++) await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: `${id}-${i}` });
+}
+
+/** Every directory under `dir` (itself included) with its mode and owner. */
+function dirsUnder(dir: string): { path: string; mode: number; uid: number }[] {
+  const st = statSync(dir);
+  const out = [{ path: dir, mode: st.mode & 0o777, uid: st.uid }];
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(...dirsUnder(join(dir, e.name)));
+  return out;
 }
 
 async function dropCluster(id: string, instances: number): Promise<void> {
@@ -78,6 +88,13 @@ describe('the local server', () => {
       const [c] = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'wire' }))).DBClusters!;
       expect(c!.Status).toBe('available');
       expect(c!.DBClusterMembers).toEqual([expect.objectContaining({ DBInstanceIdentifier: 'wire-0', IsClusterWriter: true })]);
+      // Nobody but each directory's owner may list or read the server's data: the data dirs belong to
+      // the user PostgreSQL runs as, everything else to us.
+      const dirs = dirsUnder(local.daemon.dataPlane.baseDir);
+      expect(dirs.filter((d) => (d.mode & 0o044) !== 0)).toEqual([]);
+      const dataDirs = dirs.filter((d) => d.path.endsWith('/data'));
+      expect(dataDirs.length).toBeGreaterThan(0);
+      expect(dataDirs.every((d) => d.mode === 0o700 && d.uid === (serverUser()?.uid ?? process.getuid!()))).toBe(true);
       const db = await connect(local.daemon.dataPlane, { address: c!.Endpoint!, port: c!.Port! });
       const row = (await db.query('select aurora_db_instance_identifier() as id, pg_is_in_recovery() as ro')).rows[0];
       await db.end();
