@@ -116,6 +116,11 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .description('the local server, its clusters and instances')
     .action(run(async (g) => (await import('./commands/local.js')).localStatus(g)));
   local
+    .command('env')
+    .description('print shell exports that point the AWS CLI, SDKs and psql at the local server')
+    .addHelpText('after', '\nExample: eval "$(aurora-lab local env)"; aws rds describe-db-clusters --endpoint-url "$AWS_ENDPOINT_URL"')
+    .action(run(async (g) => (await import('./commands/local-env.js')).localEnv(g)));
+  local
     .command('serve', { hidden: true })
     .option('--port <n>', 'port', '4510')
     .action(run(async (g, o: { port: string }) => (await import('./commands/local.js')).localServe(g, o)));
