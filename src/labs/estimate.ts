@@ -10,6 +10,9 @@ export interface PriceTable {
   instanceHour: Record<string, number>;
   acuHour: number;
   minimumBilledMinutesPerInstance: number;
+  /** vCPUs of a class: RDS Extended Support is billed per vCPU-hour. */
+  vcpus?: Record<string, number>;
+  extendedSupport?: { source: string; date: string; vcpuHour: { 'year1-2': number; year3: number } };
 }
 
 let cached: PriceTable | undefined;

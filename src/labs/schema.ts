@@ -249,6 +249,8 @@ export const lab = z.strictObject({
     instanceClass: z.string().optional(),
     instances: z.number().int().nonnegative().default(0),
     acuHours: z.number().nonnegative().optional(),
+    /** The highest Serverless v2 capacity the estimate allows for; the cost guard stops a run whose range goes higher. */
+    maxAcu: z.number().nonnegative().optional(),
   }),
   /** Features a target must support (a target that lacks one stops the run before it creates anything). */
   requires: z.array(z.enum(['iam-auth', 'serverless-v2', 'performance-insights', 'global-database', 'snapshot-restore', 'failover'])).default([]),
