@@ -13,7 +13,7 @@ import type { Execution } from './execution.js';
 
 export async function passCostGuard(ex: Execution, allow: CostAllowance, confirm: (cost: RunCost) => Promise<boolean>): Promise<void> {
   const planned = plannedCreates(ex.lab, buildContext(ex.lab, ex.state, ex.target), guardIndex(ex.lab));
-  const cost = await priceRun(ex.lab, planned, priceTable(), lifecycleLookup(ex));
+  const cost = await priceRun(ex.lab, ex.state.engine, planned, priceTable(), lifecycleLookup(ex));
   const key = costKey(cost);
   const passed = ex.state.cost?.passedAt !== undefined && ex.state.cost.key === key;
   ex.reporter.emit({ code: 'run.cost', level: 'info', message: `${costSummary(cost)}${passed ? ' (allowed when the run started)' : ''}`, data: cost });

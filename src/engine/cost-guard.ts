@@ -6,7 +6,7 @@
  */
 import { CostGuardError } from '../errors.js';
 import type { Lab } from '../labs/schema.js';
-import type { PriceTable } from '../labs/estimate.js';
+import { estimateClass, type PriceTable } from '../labs/estimate.js';
 import type { PlannedCreates } from './cost-plan.js';
 
 /** One entry of DescribeDBMajorEngineVersions' SupportedEngineLifecycles. */
@@ -52,7 +52,7 @@ export interface CostAllowance {
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
-export async function priceRun(lab: Lab, planned: PlannedCreates, prices: PriceTable, lifecycles: LifecycleLookup, now = Date.now()): Promise<RunCost> {
+export async function priceRun(lab: Lab, engine: string, planned: PlannedCreates, prices: PriceTable, lifecycles: LifecycleLookup, now = Date.now()): Promise<RunCost> {
   const classes: ClassCost[] = [];
   let serverless = 0;
   for (const inst of planned.instances) {
@@ -87,7 +87,7 @@ export async function priceRun(lab: Lab, planned: PlannedCreates, prices: PriceT
   }
   const parts = classes.map((c) => (c.hourly === null ? null : c.hourly * c.count));
   const hourlyTotal = parts.includes(null) || planned.unresolved.length > 0 ? null : round(parts.reduce<number>((a, b) => a + b!, 0) + (acu?.hourlyAtMax ?? 0));
-  const estClass = lab.estimate.instanceClass ?? 'db.t4g.medium';
+  const estClass = estimateClass(lab, engine);
   return {
     classes,
     ...(acu ? { acu } : {}),

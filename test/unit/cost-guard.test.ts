@@ -72,7 +72,7 @@ describe('the cost guard', () => {
   it('lets a known cheap class through and prices the run', async () => {
     const l = lab('cluster-launch');
     const p = planned(l, { instanceClass: 'db.t4g.medium' });
-    const cost = await priceRun(l, p, prices, noLifecycles);
+    const cost = await priceRun(l, l.engines[0]!, p, prices, noLifecycles);
     expect(cost.classes).toEqual([{ class: 'db.t4g.medium', engine: 'aurora-postgresql', count: 3, hourly: 0.073 }]);
     expect(cost.hourlyTotal).toBe(0.219);
     expect(costProblems(cost, p, NONE)).toEqual([]);
@@ -81,7 +81,7 @@ describe('the cost guard', () => {
   it('stops on a class the price table does not know, naming it and --allow-class; --param and --max-hourly do not allow it', async () => {
     const l = lab('cluster-launch');
     const p = planned(l, { instanceClass: 'db.r5.12xlarge' });
-    const cost = await priceRun(l, p, prices, noLifecycles);
+    const cost = await priceRun(l, l.engines[0]!, p, prices, noLifecycles);
     expect(cost.classes[0]!.hourly).toBeNull();
     expect(cost.hourlyTotal).toBeNull();
     const [problem, ...rest] = costProblems(cost, p, NONE);
@@ -94,7 +94,7 @@ describe('the cost guard', () => {
   it('stops on a class dearer than the estimate assumed, naming its price and every way to allow it', async () => {
     const l = lab('cluster-launch');
     const p = planned(l, { instanceClass: 'db.r6g.large' });
-    const cost = await priceRun(l, p, prices, noLifecycles);
+    const cost = await priceRun(l, l.engines[0]!, p, prices, noLifecycles);
     const problems = costProblems(cost, p, NONE);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`db.r6g.large (aurora-postgresql) costs $${prices.instanceHour['db.r6g.large']}/h`);
@@ -105,7 +105,7 @@ describe('the cost guard', () => {
   it('naming the dearer class with --param, --allow-class or a high enough --max-hourly lets it through', async () => {
     const l = lab('cluster-launch');
     const p = planned(l, { instanceClass: 'db.r6g.large' });
-    const cost = await priceRun(l, p, prices, noLifecycles);
+    const cost = await priceRun(l, l.engines[0]!, p, prices, noLifecycles);
     expect(costProblems(cost, p, { classes: [], paramValues: ['db.r6g.large'] })).toEqual([]);
     expect(costProblems(cost, p, { classes: ['db.r6g.large'], paramValues: [] })).toEqual([]);
     expect(costProblems(cost, p, { classes: [], paramValues: [], maxHourly: cost.hourlyTotal! })).toEqual([]);
@@ -115,12 +115,20 @@ describe('the cost guard', () => {
     ]);
   });
 
+  it("an estimate that names a class per engine is judged with the run's engine", async () => {
+    const l = lab('performance-insights');
+    const p: PlannedCreates = { instances: [{ stepId: 'create-instances', instanceClass: 'db.r6g.large', engine: 'aurora-mysql' }], capacities: [], unresolved: [] };
+    expect(costProblems(await priceRun(l, 'aurora-mysql', p, prices, noLifecycles), p, NONE)).toEqual([]);
+    const pg: PlannedCreates = { ...p, instances: [{ ...p.instances[0]!, engine: 'aurora-postgresql' }] };
+    expect(costProblems(await priceRun(l, 'aurora-postgresql', pg, prices, noLifecycles), pg, NONE)).toEqual([expect.stringMatching(/db\.r6g\.large .*db\.t4g\.medium the lab's estimate assumes/)]);
+  });
+
   it('stops a Serverless v2 range above the ACU the estimate assumed unless --max-hourly covers it', async () => {
     const l = lab('serverless-v2');
     const ok = planned(l, {});
-    expect(costProblems(await priceRun(l, ok, prices, noLifecycles), ok, NONE)).toEqual([]);
+    expect(costProblems(await priceRun(l, l.engines[0]!, ok, prices, noLifecycles), ok, NONE)).toEqual([]);
     const big = planned(l, {}, { maxCapacity: 64 });
-    const cost = await priceRun(l, big, prices, noLifecycles);
+    const cost = await priceRun(l, l.engines[0]!, big, prices, noLifecycles);
     expect(cost.acu).toEqual({ min: 0, max: 64, instances: 1, acuHour: prices.acuHour, hourlyAtMax: Math.round(64 * prices.acuHour * 10_000) / 10_000 });
     expect(costProblems(cost, big, NONE)).toEqual([expect.stringMatching(/up to 64 ACU .*more than the 8 ACU/)]);
     expect(costProblems(cost, big, { classes: [], paramValues: ['64'], maxHourly: cost.hourlyTotal! })).toEqual([]);
@@ -141,14 +149,14 @@ describe('RDS Extended Support on the migration source', () => {
   const l = lab('snapshot-migration');
 
   it('adds nothing for a major version in standard support', async () => {
-    const cost = await priceRun(l, source(), prices, async () => cycles('2027-11-30T23:59:59Z', '2027-12-01T00:00:00Z'), NOW);
+    const cost = await priceRun(l, l.engines[0]!, source(), prices, async () => cycles('2027-11-30T23:59:59Z', '2027-12-01T00:00:00Z'), NOW);
     expect(cost.classes[0]).toEqual({ class: 'db.t4g.micro', engine: 'postgres', count: 1, hourly: prices.instanceHour['db.t4g.micro'] });
     expect(costProblems(cost, source(), NONE)).toEqual([]);
   });
 
   it('prices Extended Support per vCPU past standard support, and the guard stops on it', async () => {
     const asked: string[] = [];
-    const cost = await priceRun(l, source(), prices, async (engine, major) => (asked.push(`${engine} ${major}`), cycles('2025-02-28T23:59:59Z', '2025-03-01T00:00:00Z')), NOW);
+    const cost = await priceRun(l, l.engines[0]!, source(), prices, async (engine, major) => (asked.push(`${engine} ${major}`), cycles('2025-02-28T23:59:59Z', '2025-03-01T00:00:00Z')), NOW);
     expect(asked).toEqual(['postgres 12']);
     const es = prices.vcpus!['db.t4g.micro']! * prices.extendedSupport!.vcpuHour['year1-2'];
     expect(cost.classes[0]!.extendedSupport).toEqual({ majorVersion: '12', band: 'year1-2', hourly: es });
@@ -157,14 +165,14 @@ describe('RDS Extended Support on the migration source', () => {
   });
 
   it('uses the year-3 rate from the third year of Extended Support', async () => {
-    const cost = await priceRun(l, source(), prices, async () => cycles('2024-02-29T23:59:59Z', '2024-03-01T00:00:00Z'), NOW);
+    const cost = await priceRun(l, l.engines[0]!, source(), prices, async () => cycles('2024-02-29T23:59:59Z', '2024-03-01T00:00:00Z'), NOW);
     expect(cost.classes[0]!.extendedSupport).toEqual({ majorVersion: '12', band: 'year3', hourly: prices.vcpus!['db.t4g.micro']! * prices.extendedSupport!.vcpuHour.year3 });
   });
 
   it('adds nothing when the create opts out of Extended Support, and says so when the target cannot tell', async () => {
-    const optOut = await priceRun(l, source('open-source-rds-extended-support-disabled'), prices, async () => cycles('2025-02-28T23:59:59Z', '2025-03-01T00:00:00Z'), NOW);
+    const optOut = await priceRun(l, l.engines[0]!, source('open-source-rds-extended-support-disabled'), prices, async () => cycles('2025-02-28T23:59:59Z', '2025-03-01T00:00:00Z'), NOW);
     expect(optOut.classes[0]!.extendedSupport).toBeUndefined();
-    const unknown = await priceRun(l, source(), prices, noLifecycles, NOW);
+    const unknown = await priceRun(l, l.engines[0]!, source(), prices, noLifecycles, NOW);
     expect(unknown.classes[0]!.extendedSupportUnknown).toBe(true);
   });
 

@@ -47,7 +47,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
       allow,
       confirm: async (s) => {
         if (targetName !== 'aws') return true;
-        const est = estimateLab(s.lab, {});
+        const est = estimateLab(s.lab, {}, s.engine);
         process.stderr.write(
           `\n${s.resuming ? 'Resume' : 'Run'} lab ${s.lab.name} (${s.engine}) as run ${s.runId}\n` +
             `  account ${s.account}, region ${s.region}\n` +

@@ -7,7 +7,7 @@ import type { GlobalOptions } from '../settings.js';
 
 export async function showCommand(g: GlobalOptions, ref: string, _o: { engine?: string }): Promise<ExitCodeValue> {
   const { lab, file } = await loadLab(ref);
-  const estimate = estimateLab(lab);
+  const estimate = estimateLab(lab, {}, _o.engine);
   const resources = lab.steps.flatMap((s) => (s.kind === 'aws' && s.creates ? [{ type: s.creates.type, id: s.creates.id, step: s.id, perItem: s.forEach !== undefined }] : []));
   if (g.json) {
     printJson({ ...lab, file, estimate, resources });
