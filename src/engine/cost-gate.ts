@@ -19,7 +19,8 @@ export async function passCostGuard(ex: Execution, allow: CostAllowance, confirm
   ex.reporter.emit({ code: 'run.cost', level: 'info', message: `${costSummary(cost)}${passed ? ' (allowed when the run started)' : ''}`, data: cost });
   if (passed) return;
   ex.state.cost = { ...cost, key };
-  const problems = costProblems(cost, planned, allow);
+  // The lab's own class parameters are how a learner names a class (instanceClass, sourceClass ...).
+  const problems = costProblems(cost, planned, allow, Object.keys(ex.lab.params).filter((k) => /class$/i.test(k)));
   if (problems.length > 0) throw costGuardError(problems);
   if (!(await confirm(cost))) throw new UserAbort('not confirmed: nothing was created');
   ex.state.cost.passedAt = new Date().toISOString();

@@ -128,7 +128,7 @@ export function majorVersion(engine: string, version: string): string {
  * The guard's verdict: every reason the run may not go on, each naming the class, its price and the
  * allowance that lets it through. Empty means the run may ask for confirmation.
  */
-export function costProblems(cost: RunCost, planned: PlannedCreates, allow: CostAllowance): string[] {
+export function costProblems(cost: RunCost, planned: PlannedCreates, allow: CostAllowance, classParams: string[] = ['instanceClass']): string[] {
   const named = allow.paramValues.filter((v) => v.startsWith('db.'));
   const problems = planned.unresolved.map((p) => (named.length ? `${p} (--param named ${named.join(', ')})` : p));
   const within = allow.maxHourly !== undefined && cost.hourlyTotal !== null && cost.hourlyTotal <= allow.maxHourly + 1e-9;
@@ -145,7 +145,7 @@ export function costProblems(cost: RunCost, planned: PlannedCreates, allow: Cost
     const es = c.extendedSupport ? `, of which $${c.extendedSupport.hourly}/h is RDS Extended Support for ${c.engine} ${c.extendedSupport.majorVersion}` : '';
     problems.push(
       `${c.class} (${c.engine}) costs $${c.hourly}/h an instance${es}, more than the ${estimate === null ? 'unpriced' : `$${estimate}/h`} ${cost.estimate.instanceClass} the lab's estimate assumes. ` +
-        `Allow it by naming it (--param instanceClass=${c.class}, where that parameter sets it), with --allow-class ${c.class}, or with --max-hourly ${cost.hourlyTotal}`,
+        `Allow it by naming it (${classParams.length ? classParams.map((k) => `--param ${k}=${c.class}`).join(' or ') : 'with --param'}), with --allow-class ${c.class}, or with --max-hourly ${cost.hourlyTotal}`,
     );
   }
   if (cost.acu && cost.acu.instances > 0 && cost.acu.max > cost.estimate.maxAcu && !within) {

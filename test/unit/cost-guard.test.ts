@@ -161,7 +161,9 @@ describe('RDS Extended Support on the migration source', () => {
     const es = prices.vcpus!['db.t4g.micro']! * prices.extendedSupport!.vcpuHour['year1-2'];
     expect(cost.classes[0]!.extendedSupport).toEqual({ majorVersion: '12', band: 'year1-2', hourly: es });
     expect(cost.classes[0]!.hourly).toBeCloseTo(prices.instanceHour['db.t4g.micro']! + es, 6);
-    expect(costProblems(cost, source(), NONE)).toEqual([expect.stringMatching(/db\.t4g\.micro \(postgres\).*RDS Extended Support for postgres 12/)]);
+    expect(costProblems(cost, source(), NONE, ['sourceClass', 'instanceClass'])).toEqual([
+      expect.stringMatching(/db\.t4g\.micro \(postgres\).*RDS Extended Support for postgres 12.*--param sourceClass=db\.t4g\.micro or --param instanceClass=db\.t4g\.micro/),
+    ]);
   });
 
   it('uses the year-3 rate from the third year of Extended Support', async () => {
