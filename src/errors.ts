@@ -52,6 +52,16 @@ export class UsageError extends AuroraLabError {
   }
 }
 
+/**
+ * The cost guard stopped a run before its first create: a class the price table does not know, or
+ * one dearer than the lab's estimate assumed. Usage, because the way on is an option the learner
+ * passes (--allow-class, --max-hourly); only read-only lookups were called, nothing was created.
+ */
+export class CostGuardError extends AuroraLabError {
+  readonly code = 'COST_NOT_ALLOWED';
+  readonly exitCode = ExitCode.usage;
+}
+
 /** AWS said no, or could not be reached: credentials, region, quota, a fault from an API call. */
 export class AwsError extends AuroraLabError {
   readonly code: string;

@@ -59,6 +59,8 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .option('--run-id <id>', 'name the run, or resume an interrupted one')
     .option('-p, --param <key=value>', 'override a lab parameter (repeatable)', collect, [])
     .option('--ca-bundle <file>', 'RDS CA bundle (default: downloaded once and cached)')
+    .option('--allow-class <class>', 'let this instance class through the cost guard, priced or not (repeatable)', collect, [])
+    .option('--max-hourly <usd>', "let the cost guard allow a run of up to this many dollars an hour, above the lab's estimate")
     .action(run(async (g, lab: string, o: Record<string, unknown>) => (await import('./commands/run.js')).runCommand(g, lab, o)));
 
   program

@@ -1,6 +1,7 @@
 /** The one JSON document `run --json` prints (shape in shared/DESIGN.md), built from a run's state. */
 import type { Lab } from '../labs/schema.js';
 import type { RunState } from '../state/run-state.js';
+import type { RunCost } from './cost-guard.js';
 
 export interface RunDocument {
   runId: string;
@@ -14,7 +15,9 @@ export interface RunDocument {
   measurements: Record<string, unknown>;
   resources: { type: string; id: string; region: string; status: string }[];
   report: string[];
-  error?: { code: string; message: string; hint?: string };
+  /** What the cost guard priced before the first create: classes, ACU range, hourly total (and when it was let through). */
+  cost?: RunCost & { passedAt?: string };
+  error?: { code: string; message: string; hint?: string; details?: string[] };
 }
 
 export function runDocument(lab: Lab, state: RunState, report: string[], error?: RunDocument['error']): RunDocument {
@@ -54,6 +57,12 @@ export function runDocument(lab: Lab, state: RunState, report: string[], error?:
     measurements: state.measurements,
     resources: state.resources.map((r) => ({ type: r.type, id: r.id, region: r.region, status: r.status })),
     report,
+    ...(state.cost ? { cost: documentCost(state.cost) } : {}),
     ...(error ? { error } : {}),
   };
+}
+
+function documentCost(saved: NonNullable<RunState['cost']>): RunCost & { passedAt?: string } {
+  const { key: _, ...cost } = saved;
+  return cost as unknown as RunCost & { passedAt?: string };
 }

@@ -2,10 +2,10 @@
  * One run, start to finish: load (or resume) -> plan -> confirm -> execute -> teardown -> document.
  * Interrupted runs are left resumable; failed ones are torn down unless --keep.
  */
-import { mkdir, readFile, copyFile } from 'node:fs/promises';
+import { mkdir, readFile, copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { AuroraLabError, LabFileError, UsageError, UserAbort, StateError, errorMessage } from '../errors.js';
+import { AuroraLabError, CostGuardError, LabFileError, UsageError, UserAbort, StateError, errorMessage } from '../errors.js';
 import type { Reporter } from '../events.js';
 import { loadLab, parseLab, displayPath } from '../labs/loader.js';
 import type { Engine, Lab } from '../labs/schema.js';
@@ -13,6 +13,9 @@ import { acquireLock } from '../state/lock.js';
 import { runDir } from '../state/paths.js';
 import { readState, runExists, writeState, STATE_VERSION, type RunState } from '../state/run-state.js';
 import { buildContext, resolveParams, type RunContext } from './context.js';
+import { passCostGuard } from './cost-gate.js';
+import type { CostAllowance, RunCost } from './cost-guard.js';
+import { guardIndex } from './cost-plan.js';
 import { evaluate, truthy } from '../labs/template.js';
 import type { Execution } from './execution.js';
 import { planRun } from './planner.js';
@@ -35,8 +38,17 @@ export interface RunLabOptions {
   signal: AbortSignal;
   /** Builds the target once the run (and its directory and region) is known. */
   makeTarget(run: { runId: string; dir: string; state?: RunState }): Promise<Target>;
-  /** Asked before anything is created (AWS only); false stops the run. */
+  /** Asked once the lookups are done, before anything is created (every target; only AWS asks); false stops the run. */
   confirm(summary: ConfirmSummary): Promise<boolean>;
+  /** What lets a class through the cost guard (--allow-class, --max-hourly, values given with --param). */
+  allow?: CostAllowance;
+}
+
+const NO_ALLOWANCE: CostAllowance = { classes: [], paramValues: [] };
+
+/** The guard (or the confirmation it asks for) said no before the first create: the run leaves nothing. */
+function refusedAtGuard(failure: unknown, state: RunState): boolean {
+  return failure !== undefined && state.cost !== undefined && state.cost.passedAt === undefined;
 }
 
 export interface ConfirmSummary {
@@ -47,6 +59,8 @@ export interface ConfirmSummary {
   account?: string;
   creates: string[];
   resuming: boolean;
+  /** The classes, ACU range and hourly price of what the run is about to create. */
+  cost: RunCost;
 }
 
 export interface RunLabResult {
@@ -77,7 +91,7 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
   const resuming = await runExists(runId);
   let lab: Lab;
   let state: RunState;
-  // A new run's directory is made only once the run is confirmed: a refused or failed start leaves nothing.
+  // A refused or failed start leaves nothing: a new run that stops at the cost guard removes its directory.
   let labFileToCopy: string | undefined;
 
   if (resuming) {
@@ -145,10 +159,9 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
     }
     if (target.capabilities.network && !state.callerCidr && target.callerCidr) state.callerCidr = await target.callerCidr();
     const creates = lab.steps.flatMap((s) => (s.kind === 'aws' && s.creates ? [`${s.creates.type}${s.forEach ? ' (one per item)' : ''}`] : []));
-    if (!(await opts.confirm({ lab, runId, engine: state.engine, region: state.region, account: state.account, creates, resuming }))) {
-      throw new UserAbort('not confirmed: nothing was created');
-    }
+    const summary = { lab, runId, engine: state.engine, region: state.region, account: state.account, creates, resuming };
 
+    // The directory is made now, for the read-only lookups; a start refused at the guard removes it again.
     await mkdir(dir, { recursive: true, mode: 0o700 });
     if (labFileToCopy) await copyFile(labFileToCopy, path.join(dir, 'lab.yaml'));
     const lock = await acquireLock(dir, runId);
@@ -167,26 +180,38 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
       }),
     };
     let failure: unknown;
+    let refused = false;
     try {
       state.status = 'running';
       state.keep = opts.keep;
       await ex.persist();
       opts.reporter.emit({ code: 'run.start', level: 'info', message: `${resuming ? 'resuming' : 'starting'} run ${runId}: ${lab.title}`, data: { runId, lab: lab.name, engine: state.engine, target: target.name, region: state.region } });
+      const at = guardIndex(lab);
+      const guard = (i: number) => (i === at ? passCostGuard(ex, opts.allow ?? NO_ALLOWANCE, (cost) => opts.confirm({ ...summary, cost })) : Promise.resolve());
       try {
-        await runSteps(ex, plan);
+        await runSteps(ex, plan, guard);
       } catch (err) {
         failure = err;
       } finally {
         await stopProbes(ex);
       }
+      refused = !resuming && state.resources.length === 0 && refusedAtGuard(failure, state);
       const interrupted = failure instanceof UserAbort || opts.signal.aborted;
-      state.status = interrupted ? 'interrupted' : failure ? 'failed' : 'succeeded';
-      await ex.persist();
-      if (!interrupted && !opts.keep) {
-        await tearDownRun({ state, target, reporter: opts.reporter, signal: opts.signal, persist: ex.persist });
+      if (!refused) {
+        state.status = interrupted ? 'interrupted' : failure ? 'failed' : 'succeeded';
+        await ex.persist();
+        if (!interrupted && !opts.keep) {
+          await tearDownRun({ state, target, reporter: opts.reporter, signal: opts.signal, persist: ex.persist });
+        }
       }
     } finally {
       await lock.release();
+    }
+    if (refused) {
+      await rm(dir, { recursive: true, force: true });
+      if (!(failure instanceof CostGuardError)) throw failure;
+      state.status = 'failed';
+      return { document: runDocument(lab, state, [], errorInfo(failure, ex.secrets)), state, error: failure };
     }
     const error = failure ? errorInfo(failure, ex.secrets) : undefined;
     return { document: runDocument(lab, state, renderReport(ex), error), state, error: failure };
@@ -197,7 +222,7 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
 
 function errorInfo(err: unknown, secrets: Set<string>): RunDocument['error'] {
   const message = redact(errorMessage(err), [...secrets]);
-  if (err instanceof AuroraLabError) return { code: err.code, message, ...(err.hint ? { hint: err.hint } : {}) };
+  if (err instanceof AuroraLabError) return { code: err.code, message, ...(err.hint ? { hint: err.hint } : {}), ...(err.details.length ? { details: err.details.map((d) => redact(d, [...secrets])) } : {}) };
   return { code: 'INTERNAL', message };
 }
 

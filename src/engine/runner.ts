@@ -15,13 +15,15 @@ import { runSqlStep } from './steps/sql-step.js';
 import { runPollStep, runWaitStep } from './steps/wait-steps.js';
 import { redact } from '../sql/sql-error.js';
 
-export async function runSteps(ex: Execution, plan: Plan): Promise<void> {
+/** `before(i)` runs ahead of the i-th step (0-based), whatever the plan does with it: the cost guard's place. */
+export async function runSteps(ex: Execution, plan: Plan, before?: (i: number) => Promise<void>): Promise<void> {
   const total = plan.steps.length;
   let index = 0;
   for (const planned of plan.steps) {
     index++;
     const { step } = planned;
     if (ex.signal.aborted) throw new UserAbort('interrupted');
+    await before?.(index - 1);
     if (planned.action === 'skip') {
       if (planned.record) {
         ex.state.steps[step.id] = { status: 'skipped', startedAt: new Date().toISOString(), calls: [], reason: planned.reason };

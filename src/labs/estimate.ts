@@ -10,6 +10,9 @@ export interface PriceTable {
   instanceHour: Record<string, number>;
   acuHour: number;
   minimumBilledMinutesPerInstance: number;
+  /** vCPUs of a class: RDS Extended Support is billed per vCPU-hour. */
+  vcpus?: Record<string, number>;
+  extendedSupport?: { source: string; date: string; vcpuHour: { 'year1-2': number; year3: number } };
 }
 
 let cached: PriceTable | undefined;
@@ -25,10 +28,17 @@ export interface Estimate {
   basis: string;
 }
 
-export function estimateLab(lab: Lab, params: Record<string, unknown> = {}): Estimate {
+/** The class the estimate assumes for an engine (the lab's first engine when none is named). */
+export function estimateClass(lab: Lab, engine?: string): string {
+  const c = lab.estimate.instanceClass;
+  if (typeof c === 'string') return c;
+  return (c && (c[(engine ?? lab.engines[0]!) as keyof typeof c] ?? Object.values(c)[0])) || 'db.t4g.medium';
+}
+
+export function estimateLab(lab: Lab, params: Record<string, unknown> = {}, engine?: string): Estimate {
   const prices = priceTable();
   const e = lab.estimate;
-  const cls = String(params.instanceClass || e.instanceClass || 'db.t4g.medium');
+  const cls = String(params.instanceClass || estimateClass(lab, engine));
   const hourly = prices.instanceHour[cls] ?? prices.instanceHour['db.r6g.large']!;
   const billedMinutes = Math.max(e.minutes, prices.minimumBilledMinutesPerInstance);
   const dollars = (e.instances * hourly * billedMinutes) / 60 + (e.acuHours ?? 0) * prices.acuHour;

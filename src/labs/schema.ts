@@ -245,10 +245,12 @@ export const lab = z.strictObject({
   teaches: z.array(z.string()).optional(),
   estimate: z.strictObject({
     minutes: z.number().positive(),
-    /** Instance-hours are priced from the price table for this class (templated from params). */
-    instanceClass: z.string().optional(),
+    /** Instance-hours are priced from the price table for this class, or per engine where the engines need different classes. */
+    instanceClass: z.union([z.string(), z.partialRecord(z.enum(ENGINES), z.string())]).optional(),
     instances: z.number().int().nonnegative().default(0),
     acuHours: z.number().nonnegative().optional(),
+    /** The highest Serverless v2 capacity the estimate allows for; the cost guard stops a run whose range goes higher. */
+    maxAcu: z.number().nonnegative().optional(),
   }),
   /** Features a target must support (a target that lacks one stops the run before it creates anything). */
   requires: z.array(z.enum(['iam-auth', 'serverless-v2', 'performance-insights', 'global-database', 'snapshot-restore', 'failover'])).default([]),

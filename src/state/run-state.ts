@@ -71,6 +71,8 @@ export const runStateSchema = z.object({
     .optional(),
   endpointUrl: z.string().optional(),
   profile: z.string().optional(),
+  /** What the cost guard priced before the first create (engine/cost-guard.ts), and when the run was let through. */
+  cost: z.object({ key: z.string(), passedAt: z.string().optional() }).passthrough().optional(),
 });
 export type RunState = z.infer<typeof runStateSchema>;
 

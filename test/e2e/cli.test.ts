@@ -4,12 +4,13 @@
  * reaches beyond 127.0.0.1.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimCloud } from '../../src/sim/model/cloud.js';
+import { startSimServer, type SimServer } from '../../src/sim/server.js';
 import { validateInput } from '../../src/sim/shapes.js';
-import { FIXTURES, killAll, makeCliEnv, runCli, type CliEnv } from '../helpers/cli.js';
+import type { SimCall } from '../../src/sim/types.js';
+import { FIXTURES, ROOT, killAll, makeCliEnv, runCli, type CliEnv } from '../helpers/cli.js';
 
 let env: CliEnv;
 beforeAll(() => {
@@ -24,7 +25,11 @@ interface RunDoc {
   target: string;
   steps: { id: string; status: string; calls: { service: string; operation: string; input: Record<string, unknown> }[] }[];
   resources: { type: string; id: string; status: string }[];
+  cost?: { classes: { class: string; engine: string; count: number; hourly: number | null }[]; hourlyTotal: number | null };
+  error?: { code: string; message: string; details?: string[] };
 }
+
+const PRICES = JSON.parse(readFileSync(path.join(ROOT, 'labs', 'prices.json'), 'utf8')) as { instanceHour: Record<string, number> };
 
 const runsDir = (e: CliEnv) => path.join(e.home, 'runs');
 const runDirs = (e: CliEnv) => (existsSync(runsDir(e)) ? readdirSync(runsDir(e)) : []);
@@ -119,10 +124,50 @@ describe('aurora-lab CLI', () => {
       // Instances go before their cluster.
       expect(deletes.findIndex((c) => c.operation === 'DeleteDBCluster')).toBeGreaterThan(deletes.findLastIndex((c) => c.operation === 'DeleteDBInstance'));
       expect(doc.resources.every((r) => r.status === 'deleted')).toBe(true);
+      // The cost guard priced the classes the lookup resolved, before the first create.
+      const hourly = PRICES.instanceHour['db.t4g.medium']!;
+      expect(doc.cost).toMatchObject({ classes: [{ class: 'db.t4g.medium', engine, count: 3, hourly }], hourlyTotal: Math.round(3 * hourly * 10_000) / 10_000 });
       // Progress went to stderr, not stdout.
       expect(res.stderr).toMatch(/Create the cluster/);
     });
   }
+
+  for (const extra of [[], ['--yes']]) {
+    it(`a class forced with --param instanceClass=db.r5.12xlarge${extra.length ? ' and --yes' : ''} stops the dry run with exit 2 before any create, and leaves no run`, async () => {
+      const e = makeCliEnv();
+      const res = await runCli(e, ['run', 'cluster-launch', '--dry-run', '--json', '--param', 'instanceClass=db.r5.12xlarge', ...extra]);
+      expect(res.code, res.stderr).toBe(2);
+      const doc = JSON.parse(res.stdout) as RunDoc;
+      expect(doc.status).toBe('failed');
+      expect(doc.error?.code).toBe('COST_NOT_ALLOWED');
+      expect(doc.error?.details?.join('\n')).toMatch(/db\.r5\.12xlarge/);
+      const ops = doc.steps.flatMap((st) => st.calls.map((c) => c.operation));
+      expect(ops.length).toBeGreaterThan(0);
+      expect(ops.filter((op) => !op.startsWith('Describe'))).toEqual([]);
+      expect(doc.cost?.hourlyTotal).toBeNull();
+      expect(runDirs(e)).toEqual([]);
+    });
+  }
+
+  it('run --json shows the class named with --param and its hourly price, and the run goes on', async () => {
+    const e = makeCliEnv();
+    const res = await runCli(e, ['run', 'cluster-launch', '--dry-run', '--json', '--param', 'instanceClass=db.r7g.large']);
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as RunDoc;
+    const hourly = PRICES.instanceHour['db.r7g.large']!;
+    expect(doc.cost).toMatchObject({ classes: [{ class: 'db.r7g.large', count: 3, hourly }], hourlyTotal: Math.round(3 * hourly * 10_000) / 10_000 });
+    const created = doc.steps.flatMap((st) => st.calls).filter((c) => c.operation === 'CreateDBInstance');
+    expect(created.map((c) => c.input.DBInstanceClass)).toEqual(['db.r7g.large', 'db.r7g.large', 'db.r7g.large']);
+    expect(res.stderr).toMatch(/cost of what this run creates: 3 × db\.r7g\.large/);
+  });
+
+  it('a bad --max-hourly exits 2 before anything is called', async () => {
+    const e = makeCliEnv();
+    const res = await runCli(e, ['run', 'cluster-launch', '--dry-run', '--max-hourly', 'lots']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--max-hourly "lots" is not a number/);
+    expect(runDirs(e)).toEqual([]);
+  });
 
   it('a malformed lab file prints file:line:col lines on stderr, exits 2 and calls nothing', async () => {
     const e = makeCliEnv();
@@ -183,50 +228,36 @@ describe('aurora-lab CLI', () => {
   });
 
   describe('against AWS with credentials but no TTY', () => {
-    let server: http.Server;
-    const requests: string[] = [];
-    let endpoint = '';
+    // A simulated control plane over HTTP stands in for AWS: the run's read-only lookups are answered
+    // (they come before the confirmation now), and every call it receives is recorded.
+    let server: SimServer;
+    const calls: SimCall[] = [];
     beforeAll(async () => {
-      server = http.createServer((req, res) => {
-        let body = '';
-        req.on('data', (d: Buffer) => (body += d.toString()));
-        req.on('end', () => {
-          requests.push(body);
-          if (body.includes('Action=GetCallerIdentity')) {
-            res.writeHead(200, { 'content-type': 'text/xml' });
-            res.end(
-              '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
-                '<Arn>arn:aws:iam::111122223333:user/learner</Arn><UserId>AIDAEXAMPLE</UserId><Account>111122223333</Account>' +
-                '</GetCallerIdentityResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
-            );
-          } else {
-            res.writeHead(400, { 'content-type': 'text/xml' });
-            res.end('<ErrorResponse><Error><Code>UnexpectedCall</Code><Message>this test expects no other call</Message></Error></ErrorResponse>');
-          }
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const sim = new SimCloud({ accountId: '111122223333' });
+      server = await startSimServer({ handler: (call) => (calls.push(call), sim.call(call)) });
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(() => server.close());
 
-    it('run without --yes shows the account and refuses with exit 2; only STS was called and nothing was created', async () => {
+    it('run without --yes shows the account and the resolved classes with their price, and refuses with exit 2; only read-only calls were made and nothing was created', async () => {
       const e = makeCliEnv();
       const res = await runCli(e, ['run', 'cluster-launch'], {
         env: {
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
           AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
-          AWS_ENDPOINT_URL: endpoint,
+          AWS_ENDPOINT_URL: server.url,
           AURORA_LAB_CALLER_CIDR: '203.0.113.7/32',
         },
       });
-      expect(res.code).toBe(2);
+      expect(res.code, res.stderr).toBe(2);
       expect(res.stderr).toMatch(/account 111122223333, region us-east-1/);
+      expect(res.stderr).toContain(`3 × db.t4g.medium (aurora-postgresql) at $${PRICES.instanceHour['db.t4g.medium']!.toFixed(3)}/h`);
+      expect(res.stderr).toMatch(/the lab file's estimate: ~25 min/);
       expect(res.stderr).toMatch(/needs confirmation, and there is no terminal/);
       expect(res.stderr).toMatch(/--yes/);
-      expect(requests).toHaveLength(1);
-      expect(requests[0]).toContain('Action=GetCallerIdentity');
+      expect(calls[0]!.operation).toBe('GetCallerIdentity');
+      expect(calls.map((c) => c.operation)).toEqual(expect.arrayContaining(['DescribeDBEngineVersions', 'DescribeOrderableDBInstanceOptions']));
+      expect(calls.filter((c) => !/^(Describe|Get)/.test(c.operation))).toEqual([]);
       expect(runDirs(e)).toEqual([]);
     });
   });

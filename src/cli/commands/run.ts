@@ -1,4 +1,6 @@
-import { ExitCode, UserAbort, isAuroraLabError, type ExitCodeValue } from '../../errors.js';
+import { ExitCode, UsageError, UserAbort, isAuroraLabError, type ExitCodeValue } from '../../errors.js';
+import { costLines } from '../../engine/cost-gate.js';
+import type { CostAllowance } from '../../engine/cost-guard.js';
 import type { RunDocument } from '../../engine/result.js';
 import { estimateLab } from '../../labs/estimate.js';
 import { HumanReporter, formatMs } from '../../output/human-reporter.js';
@@ -18,12 +20,15 @@ interface RunOptions {
   runId?: string;
   param?: string[];
   caBundle?: string;
+  allowClass?: string[];
+  maxHourly?: string;
 }
 
 export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions): Promise<ExitCodeValue> {
   const settings = outputSettings(g);
   const targetName = targetNameFrom(o);
   const params = parseParams(o.param ?? []);
+  const allow = costAllowance(o, params);
   const reporter = new HumanReporter(settings);
   await reporter.init();
   const { runLab } = await import('../../engine/run-lab.js');
@@ -39,14 +44,16 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
       reporter,
       signal,
       makeTarget: ({ dir, state }) => makeTarget(targetName, { ...g, caBundle: o.caBundle }, { dir, region: state?.region }),
+      allow,
       confirm: async (s) => {
         if (targetName !== 'aws') return true;
-        const est = estimateLab(s.lab, {});
+        const est = estimateLab(s.lab, {}, s.engine);
         process.stderr.write(
           `\n${s.resuming ? 'Resume' : 'Run'} lab ${s.lab.name} (${s.engine}) as run ${s.runId}\n` +
             `  account ${s.account}, region ${s.region}\n` +
             `  creates: ${[...new Set(s.creates)].join(', ')}\n` +
-            `  estimate: ~${est.minutes} min, ~$${est.dollars.toFixed(2)} (${est.basis})\n` +
+            costLines(s.cost).map((l) => `  ${l}\n`).join('') +
+            `  the lab file's estimate: ~${est.minutes} min, ~$${est.dollars.toFixed(2)} (${est.basis})\n` +
             `  ${o.keep ? 'kept until `aurora-lab teardown`' : 'deleted when the checks are done'}\n`,
         );
         return confirm('Create these resources?', g.yes, 'Creating AWS resources');
@@ -67,6 +74,17 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
     return isAuroraLabError(result.error) ? result.error.exitCode : ExitCode.internal;
   }
   return doc.checks.some((c) => !c.passed) ? ExitCode.checksFailed : ExitCode.ok;
+}
+
+/** --allow-class (repeatable, or a comma list), --max-hourly, and the values named with --param. */
+function costAllowance(o: RunOptions, params: Record<string, string>): CostAllowance {
+  const classes = (o.allowClass ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  let maxHourly: number | undefined;
+  if (o.maxHourly !== undefined) {
+    maxHourly = Number(o.maxHourly);
+    if (!Number.isFinite(maxHourly) || maxHourly <= 0) throw new UsageError(`--max-hourly "${o.maxHourly}" is not a number of dollars above 0`, { code: 'BAD_MAX_HOURLY', hint: 'for example --max-hourly 1.50' });
+  }
+  return { classes, paramValues: Object.values(params), ...(maxHourly !== undefined ? { maxHourly } : {}) };
 }
 
 export function targetFlag(target: string): string {

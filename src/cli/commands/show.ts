@@ -7,7 +7,7 @@ import type { GlobalOptions } from '../settings.js';
 
 export async function showCommand(g: GlobalOptions, ref: string, _o: { engine?: string }): Promise<ExitCodeValue> {
   const { lab, file } = await loadLab(ref);
-  const estimate = estimateLab(lab);
+  const estimate = estimateLab(lab, {}, _o.engine);
   const resources = lab.steps.flatMap((s) => (s.kind === 'aws' && s.creates ? [{ type: s.creates.type, id: s.creates.id, step: s.id, perItem: s.forEach !== undefined }] : []));
   if (g.json) {
     printJson({ ...lab, file, estimate, resources });
@@ -17,7 +17,8 @@ export async function showCommand(g: GlobalOptions, ref: string, _o: { engine?: 
   const out: string[] = [];
   out.push(`${c.bold(lab.title)}  ${c.dim(`(${lab.name}, ${lab.level})`)}`);
   out.push(`engines: ${lab.engines.join(', ')}`);
-  out.push(`estimate: ~${estimate.minutes} min, ~$${estimate.dollars.toFixed(2)} on AWS (${estimate.basis}); free with --local or --dry-run`);
+  out.push(`estimate (the lab file's): ~${estimate.minutes} min, ~$${estimate.dollars.toFixed(2)} on AWS (${estimate.basis}); free with --local or --dry-run`);
+  out.push(`  a run prices the classes it resolves before it creates them, and stops on one dearer than this`);
   out.push('', lab.summary.trim());
   if (lab.teaches?.length) out.push('', c.bold('You will learn'), ...lab.teaches.map((t) => `  • ${t}`));
   if (Object.keys(lab.params).length) {
