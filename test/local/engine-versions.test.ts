@@ -102,7 +102,7 @@ describe('the local catalogue', () => {
       }
     } finally {
       for (const id of ['ver-0', 'src']) {
-        await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true })).catch(() => undefined);
+        await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, ...(id === 'src' ? { SkipFinalSnapshot: true } : {}) })).catch(() => undefined);
         await waitUntilDBInstanceDeleted(sdkWaiter(rds), { DBInstanceIdentifier: id }).catch(() => undefined);
       }
       await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: 'ver', SkipFinalSnapshot: true })).catch(() => undefined);
