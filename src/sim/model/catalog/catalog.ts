@@ -30,7 +30,11 @@ export class Catalog {
       requested === undefined
         ? this.defaultOf(engine)
         : (this.find(engine, requested) ?? this.of(engine).filter((x) => x.major === requested).pop());
-    if (!found) invalidCombination(`Cannot find version ${requested ?? '(default)'} for ${engine}`);
+    if (!found) {
+      // An engine without any version here (the local target runs no MySQL yet) says so.
+      const none = this.of(engine).length === 0 ? ` (no ${engine} version is offered here)` : '';
+      invalidCombination(`Cannot find version ${requested ?? '(default)'} for ${engine}${none}`);
+    }
     return found;
   }
 }
