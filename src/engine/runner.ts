@@ -2,7 +2,7 @@
  * The runner executes a plan: one step at a time, state written after every step, checks collected,
  * and teardown of what the run created unless --keep. It decides nothing the planner could.
  */
-import { AuroraLabError, UserAbort, errorMessage } from '../errors.js';
+import { AuroraLabError, UserAbort, VerificationError, errorMessage } from '../errors.js';
 import { render, evaluate, truthy, expressionsIn } from '../labs/template.js';
 import type { Step } from '../labs/schema.js';
 import type { StepRecord } from '../state/run-state.js';
@@ -84,7 +84,9 @@ async function execute(ex: Execution, step: Step, ctx: RunContext, rec: StepReco
       return runProbeStop(ex, step, ctx);
     case 'check': {
       const passed = truthy(evaluate(step.assert, ctx));
-      addCheck(ex, { name: step.name, passed, detail: step.detail ? String(render(step.detail, ctx)) : undefined, stepId: step.id });
+      const detail = step.detail ? String(render(step.detail, ctx)) : undefined;
+      addCheck(ex, { name: step.name, passed, detail, stepId: step.id });
+      if (!passed && step.stop) throw new VerificationError(`Check failed: ${step.name}${detail ? ` (${detail})` : ''}`, { hint: 'the run stopped before creating anything that depends on it' });
       return;
     }
     case 'measure':

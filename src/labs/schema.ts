@@ -187,6 +187,8 @@ export const checkStep = z.strictObject({
   assert: jmes,
   /** Templated text shown with the verdict. */
   detail: z.string().optional(),
+  /** A failed check stops the run at once (a lookup that found nothing): nothing after it is created. */
+  stop: z.boolean().optional(),
 });
 
 export const measureStep = z.strictObject({

@@ -7,7 +7,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
 import { silentReporter, type Reporter } from '../events.js';
-import type { ClusterSettings, ClusterSpec, DataPlane, Endpoint, GlobalSwitchRequest, InstanceSettings, InstanceSpec } from '../sim/data-plane.js';
+import type { ClusterSettings, ClusterSpec, DataPlane, EngineVersionOffer, Endpoint, GlobalSwitchRequest, InstanceSettings, InstanceSpec } from '../sim/data-plane.js';
 import { quoteIdent, setRolePassword, withAdminClient } from './admin-sql.js';
 import { switchWriter, type FailoverTimings } from './failover.js';
 import { ensureDataTemplate, TEMPLATE_SUPERUSER } from './data-template.js';
@@ -21,6 +21,7 @@ import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
 import type { LocalCredentials } from './local-credentials.js';
 import { defaultDataRoot, ensureTraversableDir, restrictDir, serverUser, type RunAsUser } from './os-user.js';
 import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
+import { localEngineVersions } from './engine-versions.js';
 import { baseBackup, PgServer } from './pg-server.js';
 import { PiCollector } from './pi-collector.js';
 import type { PiSampler } from './pi-sampler.js';
@@ -136,6 +137,11 @@ export class LocalDataPlane implements DataPlane {
       });
     })();
     return this.starting;
+  }
+
+  /** The versions the model may offer: those of the PostgreSQL binaries (found now if start() has not run yet). */
+  engineVersions(): EngineVersionOffer[] {
+    return localEngineVersions(this.binaries ?? findPgBinaries({ binDir: this.pgBinDir }));
   }
 
   /** PEM of the CA that signed every local server's certificate. */

@@ -17,6 +17,8 @@ export interface PgBinaries {
   pgRewind?: string;
   /** Major version, e.g. 15. */
   majorVersion: number;
+  /** Major and minor as `postgres --version` reports them, e.g. "15.18" (RDS spells versions so). */
+  version: string;
 }
 
 function isExecutable(path: string): boolean {
@@ -85,9 +87,13 @@ export function findPgBinaries(options: { binDir?: string; env?: NodeJS.ProcessE
   }
   const postgres = join(dir, 'postgres');
   let majorVersion = 0;
+  let version = '0.0';
   try {
     const out = execFileSync(postgres, ['--version'], { encoding: 'utf8' });
-    majorVersion = Number(/(\d+)(?:\.\d+)?/.exec(out)?.[1] ?? 0);
+    // "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"; a pre-release ("17beta1") has no minor yet.
+    const m = /\(PostgreSQL\) (\d+)(?:\.(\d+))?/.exec(out) ?? /(\d+)(?:\.(\d+))?/.exec(out);
+    majorVersion = Number(m?.[1] ?? 0);
+    version = `${majorVersion}.${m?.[2] ?? 0}`;
   } catch (cause) {
     throw new LocalTargetError(`${postgres} --version failed.`, { code: 'LOCAL_PG_BROKEN', cause });
   }
@@ -99,6 +105,7 @@ export function findPgBinaries(options: { binDir?: string; env?: NodeJS.ProcessE
     pgBasebackup,
     pgRewind: pick('pg_rewind'),
     majorVersion,
+    version,
   };
   if (!explicit && !options.env) cached = found;
   return found;

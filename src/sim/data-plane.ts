@@ -83,6 +83,22 @@ export interface GlobalSwitchRequest {
   allowDataLoss: boolean;
 }
 
+/**
+ * An engine version a data plane really runs, with what it implements of it: the model's catalogue
+ * then offers these and only these (DescribeDBEngineVersions, and the versions a create accepts).
+ */
+export interface EngineVersionOffer {
+  engine: string;
+  /** As RDS spells it: "15.18" for PostgreSQL 15.18. */
+  version: string;
+  isDefault: boolean;
+  /** Serverless v2 MinCapacity 0: the data plane pauses idle db.serverless instances. */
+  minCapacityZero: boolean;
+  supportsGlobalDatabases: boolean;
+  /** SupportedFeatureNames: only features the data plane implements. */
+  featureNames: string[];
+}
+
 export interface DataPlane {
   /** Allocate the cluster's endpoints (nothing runs until its first instance is created). */
   createCluster(spec: ClusterSpec): Promise<{ endpoint: Endpoint; readerEndpoint: Endpoint }>;
@@ -109,4 +125,9 @@ export interface DataPlane {
    * when it has no instance yet), a standalone writable cluster.
    */
   detachGlobalSecondary?(clusterId: string, newWriterId: string | undefined): Promise<void>;
+  /**
+   * The engine versions this data plane runs. Without it the model offers AWS's catalogue; with it,
+   * exactly these (an engine it does not run has no versions). Asked once, when the model first needs it.
+   */
+  engineVersions?(): EngineVersionOffer[];
 }

@@ -71,7 +71,6 @@ export async function createServerlessCluster(
   const out = await env.rds.send(new CreateDBClusterCommand({
     DBClusterIdentifier: id,
     Engine: 'aurora-postgresql',
-    EngineVersion: '16.6',
     MasterUsername: 'labadmin',
     MasterUserPassword: PASSWORD,
     DatabaseName: 'labdb',

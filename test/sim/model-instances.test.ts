@@ -77,7 +77,7 @@ describe('DB instances', () => {
     const base = { DBInstanceIdentifier: 'pg', Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', MasterUsername: 'admin_user' };
     expect(await code(rds('CreateDBInstance', { ...base, MasterUserPassword: 'secret-pass-1' }))).toBe('InvalidParameterValue');
     expect(await code(rds('CreateDBInstance', { ...base, AllocatedStorage: 20 }))).toBe('InvalidParameterValue');
-    expect(await code(rds('CreateDBInstance', { ...base, AllocatedStorage: 20, DBInstanceClass: 'db.r6g.large', MasterUserPassword: 'secret-pass-1' }))).toBe(
+    expect(await code(rds('CreateDBInstance', { ...base, AllocatedStorage: 20, DBInstanceClass: 'db.serverless', MasterUserPassword: 'secret-pass-1' }))).toBe(
       'InvalidParameterCombination',
     );
     expect(await code(rds('CreateDBInstance', { ...base, Engine: 'aurora-postgresql', AllocatedStorage: 20, MasterUserPassword: 'secret-pass-1' }))).toBe(

@@ -163,32 +163,10 @@ describe('tags and the tagging API', () => {
   });
 });
 
-describe('STS, engine catalogue, CloudWatch and Performance Insights', () => {
+describe('STS, CloudWatch and Performance Insights', () => {
   it('names the simulated caller', async () => {
     const { call } = simCloud({ accountId: '111122223333' });
     expect(await call('sts', 'GetCallerIdentity')).toEqual({ Account: '111122223333', Arn: 'arn:aws:iam::111122223333:user/aurora-lab-sim', UserId: expect.stringMatching(/^AIDA/) });
-  });
-
-  it('lists engine versions by engine, default and filters', async () => {
-    const { rds } = simCloud();
-    const all = (await rds('DescribeDBEngineVersions', { Engine: 'aurora-postgresql' })).DBEngineVersions;
-    expect(all.length).toBeGreaterThan(2);
-    expect(all.every((v: any) => v.Engine === 'aurora-postgresql' && v.SupportsGlobalDatabases === true)).toBe(true);
-    const def = (await rds('DescribeDBEngineVersions', { Engine: 'aurora-postgresql', DefaultOnly: true })).DBEngineVersions;
-    expect(def).toHaveLength(1);
-    const major = (await rds('DescribeDBEngineVersions', { Engine: 'aurora-postgresql', EngineVersion: '15', DefaultOnly: true })).DBEngineVersions;
-    expect(major.map((v: any) => v.EngineVersion)).toEqual(['15.10']);
-    const filtered = (await rds('DescribeDBEngineVersions', { Filters: [{ Name: 'engine', Values: ['mysql'] }] })).DBEngineVersions;
-    expect(new Set(filtered.map((v: any) => v.Engine))).toEqual(new Set(['mysql']));
-  });
-
-  it('lists orderable instance classes per engine', async () => {
-    const { rds } = simCloud();
-    const aurora = (await rds('DescribeOrderableDBInstanceOptions', { Engine: 'aurora-postgresql', EngineVersion: '16.6' })).OrderableDBInstanceOptions;
-    expect(aurora.map((o: any) => o.DBInstanceClass).sort()).toEqual(['db.r6g.large', 'db.r7g.large', 'db.serverless', 'db.t4g.medium']);
-    const micro = (await rds('DescribeOrderableDBInstanceOptions', { Engine: 'postgres', DBInstanceClass: 'db.t4g.micro' })).OrderableDBInstanceOptions;
-    expect(micro.length).toBeGreaterThan(0);
-    expect((await rds('DescribeOrderableDBInstanceOptions', { Engine: 'aurora-mysql', DBInstanceClass: 'db.t4g.micro' })).OrderableDBInstanceOptions).toEqual([]);
   });
 
   it('synthesizes ServerlessDatabaseCapacity within the scaling range, and uses a metrics provider when given', async () => {

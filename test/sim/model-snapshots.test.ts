@@ -4,7 +4,7 @@ import { code, simCloud } from './sim-fixture.js';
 const REGION = 'us-east-1';
 
 const CLUSTER = { DBClusterIdentifier: 'lab', Engine: 'aurora-postgresql', MasterUsername: 'admin_user', MasterUserPassword: 'secret-pass-1', DatabaseName: 'app' };
-const PG = { DBInstanceIdentifier: 'pg', Engine: 'postgres', EngineVersion: '16.6', DBInstanceClass: 'db.t4g.micro', MasterUsername: 'pgadmin', MasterUserPassword: 'secret-pass-2', AllocatedStorage: 20 };
+const PG = { DBInstanceIdentifier: 'pg', Engine: 'postgres', EngineVersion: '16.8', DBInstanceClass: 'db.t4g.micro', MasterUsername: 'pgadmin', MasterUserPassword: 'secret-pass-2', AllocatedStorage: 20 };
 
 describe('snapshots', () => {
   it('creates a cluster snapshot through "creating" to "available" on the snapshot delay', async () => {
@@ -83,7 +83,7 @@ describe('RestoreDBClusterFromSnapshot', () => {
     await rds('CreateDBClusterSnapshot', { DBClusterSnapshotIdentifier: 's1', DBClusterIdentifier: 'lab' });
     await rds('DescribeDBClusters');
     const out = await rds('RestoreDBClusterFromSnapshot', { DBClusterIdentifier: 'copy', SnapshotIdentifier: 's1', Engine: 'aurora-postgresql' });
-    expect(out.DBCluster).toMatchObject({ Status: 'creating', MasterUsername: 'admin_user', DatabaseName: 'app', EngineVersion: '16.6', DBClusterMembers: [] });
+    expect(out.DBCluster).toMatchObject({ Status: 'creating', MasterUsername: 'admin_user', DatabaseName: 'app', EngineVersion: '16.9', DBClusterMembers: [] });
     expect((await rds('DescribeDBClusters', { DBClusterIdentifier: 'copy' })).DBClusters[0].Status).toBe('available');
   });
 
@@ -106,7 +106,7 @@ describe('RestoreDBClusterFromSnapshot', () => {
       'DBClusterSnapshotNotFoundFault',
     );
     const out = await rds('RestoreDBClusterFromSnapshot', { DBClusterIdentifier: 'migrated', SnapshotIdentifier: snap.DBSnapshot.DBSnapshotArn, Engine: 'aurora-postgresql' });
-    expect(out.DBCluster).toMatchObject({ Engine: 'aurora-postgresql', EngineVersion: '16.6', MasterUsername: 'pgadmin' });
+    expect(out.DBCluster).toMatchObject({ Engine: 'aurora-postgresql', EngineVersion: '16.8', MasterUsername: 'pgadmin' });
   });
 
   it('refuses an incompatible engine, an ARN from another region, and a name already taken', async () => {

@@ -20,7 +20,9 @@ export async function runAwsStep(ex: Execution, step: AwsStep, ctx: RunContext, 
   const items = forEachItems(step.forEach, ctx);
   const results = await Promise.all(items.map((item) => callOnce(ex, step, item === NO_ITEM ? ctx : { ...ctx, item }, rec)));
   for (const [name, expr] of Object.entries(step.capture ?? {})) {
-    const values = results.map((out, i) => evaluate(String(render(expr, items[i] === NO_ITEM ? ctx : { ...ctx, item: items[i] })), out));
+    // Captures read the output as JSON (timestamps as ISO 8601 text): the form a captured value has once
+    // state is saved, so a resumed run sees the same value, and ISO dates compare in order as text.
+    const values = results.map((out, i) => evaluate(String(render(expr, items[i] === NO_ITEM ? ctx : { ...ctx, item: items[i] })), JSON.parse(JSON.stringify(out)) as unknown));
     ex.state.vars[name] = items[0] === NO_ITEM ? values[0] : values;
   }
 }

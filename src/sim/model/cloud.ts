@@ -7,7 +7,7 @@ import { SimError, type SimCall, type SimService } from '../types.js';
 import { cloudwatchHandlers } from './cloudwatch.js';
 import { ec2Handlers, ensureRegionDefaults } from './ec2.js';
 import { piHandlers } from './pi.js';
-import { describeDBEngineVersions, describeOrderableDBInstanceOptions } from './rds-catalog.js';
+import { describeDBEngineVersions, describeDBMajorEngineVersions, describeOrderableDBInstanceOptions } from './rds-catalog.js';
 import { clusterHandlers } from './rds-clusters.js';
 import { globalHandlers } from './rds-global.js';
 import { groupHandlers } from './rds-groups.js';
@@ -38,6 +38,7 @@ const HANDLERS: Record<SimService, Record<string, Handler>> = {
     ...groupHandlers,
     ...tagHandlers,
     DescribeDBEngineVersions: describeDBEngineVersions,
+    DescribeDBMajorEngineVersions: describeDBMajorEngineVersions,
     DescribeOrderableDBInstanceOptions: describeOrderableDBInstanceOptions,
   },
   ec2: ec2Handlers,

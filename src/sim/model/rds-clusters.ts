@@ -17,7 +17,7 @@ export function defaultKmsKey(rt: Runtime, region: string): string {
   return `arn:aws:kms:${region}:${rt.accountId}:key/aws-rds-${endpointHash(rt.accountId, region)}`;
 }
 
-export function checkScaling(input: Input, engine: string, version: string): ClusterRec['serverlessV2'] {
+export function checkScaling(rt: Runtime, input: Input, engine: string, version: string): ClusterRec['serverlessV2'] {
   const cfg = input['ServerlessV2ScalingConfiguration'] as Input | undefined;
   if (!cfg) return undefined;
   const min = optNum(cfg, 'MinCapacity');
@@ -26,7 +26,7 @@ export function checkScaling(input: Input, engine: string, version: string): Clu
   if (min === undefined || max === undefined) invalidValue('ServerlessV2ScalingConfiguration needs both MinCapacity and MaxCapacity.');
   if (min * 2 !== Math.round(min * 2) || max * 2 !== Math.round(max * 2)) invalidValue('Capacity must be set in increments of 0.5 ACU.');
   if (min < 0 || max > 256 || max < 1 || max < min) invalidValue(`Invalid Serverless v2 capacity range: MinCapacity ${min}, MaxCapacity ${max}.`);
-  if (min === 0 && !findVersion(engine, version)?.minCapacityZero) {
+  if (min === 0 && !findVersion(rt, engine, version)?.minCapacityZero) {
     invalidValue(`MinCapacity 0 isn't supported for ${engine} ${version}. Upgrade to a version that supports automatic pause.`);
   }
   if (pause !== undefined && (pause < 300 || pause > 86400)) invalidValue('SecondsUntilAutoPause must be between 300 and 86400.');
@@ -113,7 +113,7 @@ const createDBCluster: Handler = (rt, input, region) => {
   const primaryMember = global?.members.find((m) => m.isWriter);
   const primary = primaryMember ? Object.values(rt.state.clusters).find((x) => x.arn === primaryMember.clusterArn) : undefined;
   if (global && engine !== global.engine) invalidCombination(`The engine ${engine} doesn't match the global cluster's engine ${global.engine}.`);
-  const version = resolveVersion(engine, optStr(input, 'EngineVersion') ?? global?.engineVersion);
+  const version = resolveVersion(rt, engine, optStr(input, 'EngineVersion') ?? global?.engineVersion);
   if (global && version.version !== global.engineVersion) invalidCombination(`The engine version must be ${global.engineVersion} to join global cluster ${global.id}.`);
   if (global?.members.some((m) => m.clusterArn.split(':')[3] === region)) {
     invalidValue(`Global cluster ${global.id} already has a member in ${region}.`);
@@ -138,7 +138,7 @@ const createDBCluster: Handler = (rt, input, region) => {
   const clusterParameterGroup = resolveParameterGroup(rt, region, 'cluster', optStr(input, 'DBClusterParameterGroupName'), version.family);
   const sgIds = strList(input, 'VpcSecurityGroupIds');
   checkSecurityGroups(rt, region, sgIds);
-  const serverlessV2 = checkScaling(input, engine, version.version);
+  const serverlessV2 = checkScaling(rt, input, engine, version.version);
   const encrypted = optBool(input, 'StorageEncrypted') ?? Boolean(global?.storageEncrypted);
   const arn = rdsArn(region, rt.accountId, 'cluster', id);
   const c: ClusterRec = {
@@ -229,14 +229,14 @@ const modifyDBCluster: Handler = (rt, input, region) => {
   if (optStr(input, 'NewDBClusterIdentifier') !== undefined) invalidValue('Renaming a DB cluster is not supported by the simulated control plane.');
   const version = optStr(input, 'EngineVersion');
   if (version !== undefined && version !== c.engineVersion) {
-    const target = resolveVersion(c.engine, version);
-    if (target.major !== findVersion(c.engine, c.engineVersion)?.major && optBool(input, 'AllowMajorVersionUpgrade') !== true) {
+    const target = resolveVersion(rt, c.engine, version);
+    if (target.major !== findVersion(rt, c.engine, c.engineVersion)?.major && optBool(input, 'AllowMajorVersionUpgrade') !== true) {
       invalidCombination('The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.');
     }
     c.engineVersion = target.version;
     for (const i of clusterInstances(rt, c)) i.engineVersion = target.version;
   }
-  const scaling = checkScaling(input, c.engine, c.engineVersion);
+  const scaling = checkScaling(rt, input, c.engine, c.engineVersion);
   const newPassword = changePassword(rt, c, input);
   const settingsBefore = JSON.stringify(clusterSettings(c));
   if (scaling) c.serverlessV2 = scaling;

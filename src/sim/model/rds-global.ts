@@ -96,7 +96,7 @@ export const globalHandlers: Record<string, Handler> = {
       if (source.globalClusterId) fail('InvalidDBClusterStateFault', `DB cluster ${source.id} is already a member of global cluster ${source.globalClusterId}.`);
       if (source.secret) invalidCombination(GLOBAL_MANAGED_PASSWORD);
     }
-    const version = source?.engineVersion ?? resolveVersion(engine, optStr(input, 'EngineVersion')).version;
+    const version = source?.engineVersion ?? resolveVersion(rt, engine, optStr(input, 'EngineVersion')).version;
     const g: GlobalClusterRec = {
       id,
       arn: globalClusterArn(rt.accountId, id),

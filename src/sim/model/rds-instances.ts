@@ -115,7 +115,7 @@ const createDBInstance: Handler = (rt, input, region) => {
       port: c.port,
       securityGroupIds: [],
       subnetGroup: c.subnetGroup,
-      parameterGroup: resolveParameterGroup(rt, region, 'instance', optStr(input, 'DBParameterGroupName'), resolveVersion(engine, c.engineVersion).family),
+      parameterGroup: resolveParameterGroup(rt, region, 'instance', optStr(input, 'DBParameterGroupName'), resolveVersion(rt, engine, c.engineVersion).family),
       iamAuth: c.iamAuth,
       storageEncrypted: c.storageEncrypted,
     };
@@ -129,7 +129,7 @@ const createDBInstance: Handler = (rt, input, region) => {
   if (storage < 20 || storage > 65536) invalidValue('Invalid storage size for engine name ' + engine + ' and storage type gp3: ' + storage);
   const masterUsername = reqStr(input, 'MasterUsername');
   const choice = passwordChoice(input);
-  const version = resolveVersion(engine, optStr(input, 'EngineVersion'));
+  const version = resolveVersion(rt, engine, optStr(input, 'EngineVersion'));
   checkOrderable(engine, version.version, instanceClass);
   const sgIds = strList(input, 'VpcSecurityGroupIds');
   checkSecurityGroups(rt, region, sgIds);

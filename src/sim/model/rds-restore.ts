@@ -5,7 +5,7 @@
 import { fail, invalidCombination } from './errors.js';
 import { clusterResourceId, isArn, parseArn, rdsArn } from './ids.js';
 import { optBool, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
-import { resolveVersion, VERSIONS } from './rds-catalog.js';
+import { catalogOf, resolveVersion } from './rds-catalog.js';
 import { checkScaling, defaultKmsKey, launchCluster } from './rds-clusters.js';
 import { checkIdentifier, countInRegion } from './rds-common.js';
 import { clusterOut } from './rds-format.js';
@@ -55,16 +55,16 @@ export const restoreHandlers: Record<string, Handler> = {
     if (version === undefined) {
       if (source.kind === 'cluster') version = snap.engineVersion;
       else {
-        const major = resolveVersion(snap.engine, snap.engineVersion).major;
-        const same = VERSIONS.filter((v) => v.engine === engine && (v.version === snap.engineVersion || v.major === major));
+        const major = resolveVersion(rt, snap.engine, snap.engineVersion).major;
+        const same = catalogOf(rt).of(engine).filter((v) => (v.version === snap.engineVersion || v.major === major));
         if (same.length === 0) invalidCombination(`No ${engine} version is compatible with the snapshot's ${snap.engine} ${snap.engineVersion}.`);
         version = (same.find((v) => v.version === snap.engineVersion) ?? same[same.length - 1]!).version;
       }
     }
-    const info = resolveVersion(engine, version);
+    const info = resolveVersion(rt, engine, version);
     const sgIds = strList(input, 'VpcSecurityGroupIds');
     checkSecurityGroups(rt, region, sgIds);
-    const serverlessV2 = checkScaling(input, engine, info.version);
+    const serverlessV2 = checkScaling(rt, input, engine, info.version);
     const encrypted = snap.storageEncrypted;
     const databaseName = optStr(input, 'DatabaseName') ?? (source.kind === 'cluster' ? source.snap.databaseName : source.snap.dbName);
     const c: ClusterRec = {
