@@ -24,7 +24,7 @@ export interface TestPostgres {
 
 /** Shared by every test process: the initdb result new servers copy (made once, race-safe). */
 const TEMPLATE_DIR = join(tmpdir(), 'aurora-lab-test-template');
-const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls');
+const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls-v2');
 
 export async function startTestPostgres(options: { tls?: boolean } = {}): Promise<TestPostgres> {
   const baseDir = mkdtempSync(join(tmpdir(), 'alab-fx-'));
