@@ -14,6 +14,9 @@ import { TOPOLOGY_ROLE, TOPOLOGY_ROLE_SQL } from './aurora-functions.js';
 import type { PgServer } from './pg-server.js';
 
 export const REFRESH_MS = 30_000;
+/** A reader not streaming yet when its cluster was written is looked at again this soon, a few times. */
+const RETRY_MS = 1000;
+const RETRIES = 5;
 
 /** One cluster's entry: who is the writer (none for a global secondary), and its members. */
 export interface ClusterTopology {
@@ -45,13 +48,16 @@ const MEASURE_SQL = `SELECT application_name, reply_time, backend_xmin::text AS 
 
 export class TopologyPublisher {
   private readonly pending = new Set<string>();
+  private readonly retries = new Map<string, number>();
   private running?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(private readonly source: TopologySource, private readonly reporter: Reporter) {}
 
   /** Refresh every cluster every REFRESH_MS until close(). */
   start(): void {
+    this.closed = false;
     this.timer ??= setInterval(() => {
       for (const id of this.source.clusterIds()) this.changed(id);
     }, REFRESH_MS).unref();
@@ -59,6 +65,7 @@ export class TopologyPublisher {
 
   /** The cluster's shape changed: write it soon (changes close together are written once). */
   changed(clusterId: string): void {
+    if (this.closed) return;
     this.pending.add(clusterId);
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
@@ -71,6 +78,7 @@ export class TopologyPublisher {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.closed = true;
     this.pending.clear();
     await this.settled();
   }
@@ -83,15 +91,29 @@ export class TopologyPublisher {
       const target = this.source.topologyFor(clusterId!);
       if (!target || !target.writer.isRunning()) continue;
       for (const c of target.clusters) this.pending.delete(c.clusterId);
-      await this.write(target.writer, target.clusters).catch((err: Error) =>
-        this.reporter.emit({ code: 'local.topology.failed', level: 'debug', message: `Topology of ${clusterId} not written: ${err.message}`, data: { clusterId } }),
-      );
+      const unseen = await this.write(target.writer, target.clusters).catch((err: Error) => {
+        this.reporter.emit({ code: 'local.topology.failed', level: 'debug', message: `Topology of ${clusterId} not written: ${err.message}`, data: { clusterId } });
+        return false;
+      });
+      this.retryIfUnseen(clusterId!, unseen);
     }
   }
 
-  private async write(writer: PgServer, clusters: ClusterTopology[]): Promise<void> {
-    await withAdminClient(writer.socket, async (c) => {
+  private retryIfUnseen(clusterId: string, unseen: boolean): void {
+    const n = this.retries.get(clusterId) ?? 0;
+    if (!unseen || n >= RETRIES) {
+      this.retries.delete(clusterId);
+      return;
+    }
+    this.retries.set(clusterId, n + 1);
+    setTimeout(() => this.changed(clusterId), RETRY_MS).unref();
+  }
+
+  /** Write the entries; true when a reader was not streaming (so had nothing to measure). */
+  private async write(writer: PgServer, clusters: ClusterTopology[]): Promise<boolean> {
+    return withAdminClient(writer.socket, async (c) => {
       const measured = new Map((await c.query<Measured>(MEASURE_SQL)).rows.map((r) => [r.application_name, r]));
+      const unseen = clusters.some((cl) => cl.members.some((m) => m.id !== cl.writerId && !measured.has(m.id)));
       const now = new Date().toISOString();
       const doc = Object.fromEntries(
         clusters.map((cl) => [
@@ -107,6 +129,7 @@ export class TopologyPublisher {
       );
       await c.query(TOPOLOGY_ROLE_SQL);
       await c.query(`COMMENT ON ROLE ${TOPOLOGY_ROLE} IS ${quoteLiteral(JSON.stringify(doc))}`);
+      return unseen;
     });
   }
 }
