@@ -12,7 +12,7 @@ import { LocalDataPlane } from '../../src/local/local-data-plane.js';
 import { randomBasePort } from '../../src/local/ports.js';
 
 export interface TestPostgres {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   user: string;
   password: string;
@@ -50,7 +50,7 @@ export async function startTestPostgres(options: { tls?: boolean } = {}): Promis
       databaseName: database,
     });
     return {
-      host: '127.0.0.1',
+      host: endpoint.address,
       port: endpoint.port,
       user,
       password,
