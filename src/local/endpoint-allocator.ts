@@ -66,8 +66,11 @@ export class EndpointAllocator {
 
   private async clusterPlan(clusterId: string, wanted: number): Promise<{ hosts: [string, string]; port: number; readerPort: number; moved?: MovedPort }> {
     if (this.singleAddress) {
-      const port = (await isPortFree(wanted, SINGLE_ADDRESS)) ? wanted : await this.ports.allocate();
-      return { hosts: [SINGLE_ADDRESS, SINGLE_ADDRESS], port, readerPort: await this.ports.allocate() };
+      const free = await isPortFree(wanted, SINGLE_ADDRESS);
+      const port = free ? wanted : await this.ports.allocate();
+      const hosts: [string, string] = [SINGLE_ADDRESS, SINGLE_ADDRESS];
+      const readerPort = await this.ports.allocate();
+      return free ? { hosts, port, readerPort } : { hosts, port, readerPort, moved: { clusterId, wanted, port, reason: `port ${wanted} is in use on ${SINGLE_ADDRESS}` } };
     }
     const free = (h: string) => isPortFree(wanted, h);
     const first = await this.pool.take(free);
