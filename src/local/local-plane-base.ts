@@ -199,6 +199,8 @@ export abstract class LocalPlaneBase {
     await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
     this.instances.clear();
     this.clusters.clear();
+    this.sessionIds.clear();
+    this.movedPorts.clear();
     rmSync(join(this.baseDir, 'processes.json'), { force: true });
     if (options.purge) rmSync(this.baseDir, { recursive: true, force: true });
     this.starting = undefined;
