@@ -18,7 +18,7 @@ export async function resolveConnection(ex: Execution, name: string, override: R
   let host = String(c.host ?? '');
   let port = Number(c.port);
   // The DBCluster shape has one Port for both endpoints; where the reader endpoint listens elsewhere
-  // (the local target), its ReaderEndpoint carries the port as host:port.
+  // (the local target on a system that routes only 127.0.0.1), its ReaderEndpoint carries the port as host:port.
   const hostPort = /^(.+):(\d{1,5})$/.exec(host);
   if (hostPort) {
     host = hostPort[1]!;

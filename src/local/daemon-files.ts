@@ -23,6 +23,13 @@ export interface ServerInfo {
   timeScale?: number;
   /** Regions the server has been asked about (for `local status`). */
   regions: string[];
+  /**
+   * The endpoints' loopback block ("127.A.B.0/24"); absent where the system routes only 127.0.0.1 and
+   * every endpoint shares it, each on a port of its own.
+   */
+  addressBlock?: string;
+  /** Clusters whose endpoints are not on the port asked for, because it was taken (for `local status`). */
+  movedPorts?: { region: string; clusterId: string; wanted: number; port: number; reason: string }[];
 }
 
 export function readServerInfo(controlDir: string): ServerInfo | undefined {

@@ -3,12 +3,12 @@
  * initdb costs 0.6-4 s (more on a busy machine); copying its result costs about 0.1 s. The template's
  * bootstrap superuser is `aurora_lab_admin` (local trust only, no password); each cluster's master
  * user is then created as a password-authenticated superuser role, much as Aurora's master user is a
- * role distinct from rdsadmin. aurora_db_instance_identifier() is already in template1 and postgres.
+ * role distinct from rdsadmin. Aurora's SQL functions (aurora-functions.ts) are already in template1 and postgres.
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reporter } from '../events.js';
-import { installIdentifierFunction } from './instance-setup.js';
+import { installAuroraFunctions } from './aurora-functions.js';
 import { ensureTraversableDir, type RunAsUser } from './os-user.js';
 import type { PgBinaries } from './pg-binaries.js';
 import { PgServer } from './pg-server.js';
@@ -17,7 +17,7 @@ import type { PortAllocator } from './ports.js';
 export const TEMPLATE_SUPERUSER = 'aurora_lab_admin';
 const READY_MARK = 'aurora-lab-template-ready';
 /** Bump when what the template contains changes, so old templates are not reused. */
-const TEMPLATE_VERSION = 2;
+const TEMPLATE_VERSION = 3;
 
 /** The template's data dir under `root` (made on first use; safe when several processes race to make it). */
 export async function ensureDataTemplate(
@@ -37,7 +37,7 @@ export async function ensureDataTemplate(
   try {
     await server.initdb(undefined);
     await server.start();
-    await installIdentifierFunction(server);
+    await installAuroraFunctions(server);
     await server.stop('fast');
     const mark = join(server.dataDir, READY_MARK);
     writeFileSync(mark, '');

@@ -24,9 +24,16 @@ export type BackendLogin =
 /** How long a login keeps retrying while a replica catches up with a new password. */
 const RETRY_MS = 5000;
 
-/** A connection to an instance on 127.0.0.1; with a CA, upgraded to TLS verified against it. */
-export async function connectInstance(port: number, caPem: string | undefined): Promise<Duplex> {
-  const socket = connect({ host: '127.0.0.1', port });
+/** Where an instance listens: its own loopback address and port. */
+export interface InstanceAddress {
+  host: string;
+  port: number;
+}
+
+/** A connection to an instance; with a CA, upgraded to TLS verified against it (for the instance's address). */
+export async function connectInstance(at: InstanceAddress, caPem: string | undefined): Promise<Duplex> {
+  const { host, port } = at;
+  const socket = connect({ host, port });
   socket.setNoDelay(true);
   await once(socket, 'connect');
   if (caPem === undefined) return socket;
@@ -35,9 +42,9 @@ export async function connectInstance(port: number, caPem: string | undefined): 
   const answer = await reader.read(1).finally(() => reader.release());
   if (answer[0] !== 'S'.charCodeAt(0)) {
     socket.destroy();
-    throw new Error(`instance on port ${port} declined TLS`);
+    throw new Error(`instance on ${host}:${port} declined TLS`);
   }
-  const secure = tlsConnect({ socket, ca: caPem, host: '127.0.0.1' });
+  const secure = tlsConnect({ socket, ca: caPem, host });
   await once(secure, 'secureConnect');
   return secure;
 }
@@ -47,13 +54,13 @@ export class IamBackend {
 
   constructor(private readonly opts: { caPem: string; writer: () => PgServer | undefined }) {}
 
-  /** Open a session as the user of `startup` on the instance at `port`, authenticated up to AuthenticationOk. */
-  async login(port: number, startup: Buffer, user: string): Promise<BackendLogin> {
+  /** Open a session as the user of `startup` on the instance at `at`, authenticated up to AuthenticationOk. */
+  async login(at: InstanceAddress, startup: Buffer, user: string): Promise<BackendLogin> {
     let password = await this.password(user, false);
     let renewed = false;
     const deadline = Date.now() + RETRY_MS;
     for (;;) {
-      const result = await this.loginOnce(port, startup, password);
+      const result = await this.loginOnce(at, startup, password);
       if (result.ok || result.code !== '28P01' || Date.now() > deadline) return result;
       password = await this.password(user, !renewed);
       renewed = true;
@@ -61,8 +68,8 @@ export class IamBackend {
     }
   }
 
-  private async loginOnce(port: number, startup: Buffer, password: string): Promise<BackendLogin> {
-    const socket = await connectInstance(port, this.opts.caPem);
+  private async loginOnce(at: InstanceAddress, startup: Buffer, password: string): Promise<BackendLogin> {
+    const socket = await connectInstance(at, this.opts.caPem);
     socket.on('error', () => socket.destroy());
     const reader = new WireReader(socket);
     const scram = new ScramClient(password);

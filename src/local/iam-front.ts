@@ -27,8 +27,13 @@ import {
 import type { ProxySession, ProxyTarget, TcpProxy } from './tcp-proxy.js';
 import type { TlsFiles } from './tls.js';
 
-/** The names a client may use for a local endpoint (both are in the server certificate). */
-export const ENDPOINT_HOSTS = ['127.0.0.1', 'localhost'];
+/**
+ * The names a client may use for a local endpoint, which its token is signed for: the endpoint's own
+ * address, and on 127.0.0.1 (the single-address fallback) localhost too; all are in the certificate.
+ */
+export function endpointHosts(address: string): string[] {
+  return address === '127.0.0.1' ? ['127.0.0.1', 'localhost'] : [address];
+}
 /** PostgreSQL's authentication_timeout: a client that does not finish logging in by then is cut off. */
 const AUTH_TIMEOUT_MS = 60_000;
 
@@ -48,6 +53,7 @@ export interface IamRefusal {
   region: string;
   clusterId: string;
   endpoint: string;
+  host: string;
   port: number;
   user: string;
   reason: string;
@@ -57,8 +63,8 @@ export class IamFront {
   private readonly secureContext: SecureContext;
   private readonly backend: IamBackend;
   private readonly membership = new IamMembership();
-  /** BackendKeyData (pid + secret, hex) -> port of the instance that issued it, for CancelRequests. */
-  private readonly cancelKeys = new Map<string, number>();
+  /** BackendKeyData (pid + secret, hex) -> the instance that issued it, for CancelRequests. */
+  private readonly cancelKeys = new Map<string, ProxyTarget>();
 
   constructor(private readonly opts: IamFrontOptions) {
     this.secureContext = createSecureContext({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) });
@@ -114,7 +120,7 @@ export class IamFront {
       const server = this.opts.instance(target.id);
       const iam = server !== undefined && user !== '' && (await this.membership.isIamUser(server, user));
       if (!iam) {
-        const upstream = await connectInstance(target.port, secure ? this.opts.tls.caPem : undefined);
+        const upstream = await connectInstance(target, secure ? this.opts.tls.caPem : undefined);
         session.track(upstream);
         upstream.write(startup);
         this.relay(stream, reader.release(), upstream, Buffer.alloc(0), target);
@@ -130,14 +136,14 @@ export class IamFront {
         return;
       }
       const verdict = await verifyIamToken(passwordText(answer.body), {
-        hosts: ENDPOINT_HOSTS,
+        hosts: endpointHosts(proxy.host),
         port: proxy.port,
         user,
         region: this.opts.region,
         credentials: this.opts.credentials,
       });
       if (!verdict.ok) return this.refuse(stream, user, proxy, verdict.reason);
-      const login = await this.backend.login(target.port, startup, user);
+      const login = await this.backend.login(target, startup, user);
       if (!login.ok) {
         stream.end(login.error);
         return;
@@ -161,18 +167,18 @@ export class IamFront {
 
   private refuse(stream: Duplex, user: string, proxy: TcpProxy, reason: string): void {
     stream.end(fatalError('28P01', `password authentication failed for user "${user}"`));
-    const refusal: IamRefusal = { region: this.opts.region, clusterId: this.opts.clusterId, endpoint: proxy.name, port: proxy.port, user, reason };
+    const refusal: IamRefusal = { region: this.opts.region, clusterId: this.opts.clusterId, endpoint: proxy.name, host: proxy.host, port: proxy.port, user, reason };
     this.opts.reporter.emit({
       code: 'local.iam.refused',
       level: 'warn',
-      message: `IAM login of "${user}" at ${proxy.name} (127.0.0.1:${proxy.port}) refused: ${reason}`,
+      message: `IAM login of "${user}" at ${proxy.name} (${proxy.host}:${proxy.port}) refused: ${reason}`,
       data: refusal,
     });
   }
 
   private forwardCancel(packet: Buffer, target: ProxyTarget): void {
-    const port = this.cancelKeys.get(packet.subarray(8, 16).toString('hex')) ?? target.port;
-    const socket = connect({ host: '127.0.0.1', port });
+    const to = this.cancelKeys.get(packet.subarray(8, 16).toString('hex')) ?? target;
+    const socket = connect({ host: to.host, port: to.port });
     socket.on('error', () => socket.destroy());
     socket.end(packet);
   }
@@ -185,7 +191,7 @@ export class IamFront {
     let key: string | undefined;
     const watch = new StartupWatcher((k) => {
       key = k;
-      this.cancelKeys.set(k, target.port);
+      this.cancelKeys.set(k, target);
     });
     const close = () => {
       client.destroy();

@@ -1,26 +1,9 @@
 /**
- * What a new writer gets once, which its replicas then receive by replication: Aurora's
- * aurora_db_instance_identifier() (labs use it to learn which instance answered) and the database
- * named in the cluster spec.
+ * What a new writer gets once, which its replicas then receive by replication: the database named in
+ * the cluster spec (Aurora's own functions are in aurora-functions.ts).
  */
 import { quoteIdent, withAdminClient } from './admin-sql.js';
 import type { PgServer } from './pg-server.js';
-
-const IDENTIFIER_FN = `
-CREATE OR REPLACE FUNCTION public.aurora_db_instance_identifier() RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT current_setting('aurora_lab.instance_id', true) $$`;
-
-/** Install the identifier function in template1 (so later databases have it) and in every existing one. */
-export async function installIdentifierFunction(server: PgServer): Promise<void> {
-  const dbs = await withAdminClient(server.socket, async (c) => {
-    const r = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datallowconn');
-    return r.rows.map((row) => row.datname);
-  });
-  for (const database of dbs) {
-    await withAdminClient({ ...server.socket, database }, (c) => c.query(IDENTIFIER_FN));
-  }
-}
 
 /**
  * PostgreSQL 15's default WAL_LOG strategy writes the whole template database into WAL; copying the

@@ -1,171 +1,37 @@
 /**
- * The local target's data plane: each instance is a real PostgreSQL process on 127.0.0.1, a cluster's
- * readers are streaming hot standbys of its writer, and the cluster and reader endpoints are TCP
- * proxies. Implements the DataPlane contract the simulated control plane drives.
+ * The local target's data plane: each instance is a real PostgreSQL process on a loopback address of
+ * its own, a cluster's readers are streaming hot standbys of its writer, and the cluster and reader
+ * endpoints are TCP proxies on addresses of their own, all on the cluster's one port
+ * (endpoint-addresses.ts). Implements the DataPlane contract the simulated control plane drives; its
+ * state and bookkeeping are in local-plane-base.ts.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetError } from '../errors.js';
-import { silentReporter, type Reporter } from '../events.js';
-import type { ClusterSettings, ClusterSpec, DataPlane, EngineVersionOffer, Endpoint, GlobalSwitchRequest, InstanceSettings, InstanceSpec } from '../sim/data-plane.js';
-import { quoteIdent, setRolePassword, withAdminClient } from './admin-sql.js';
+import type { ClusterSettings, ClusterSpec, DataPlane, Endpoint, GlobalSwitchRequest, InstanceSettings, InstanceSpec } from '../sim/data-plane.js';
+import { installAuroraFunctions } from './aurora-functions.js';
+import { targetOf, withClusterLock, type ClusterState, type InstanceState } from './cluster-state.js';
 import { switchWriter, type FailoverTimings } from './failover.js';
 import { ensureDataTemplate, TEMPLATE_SUPERUSER } from './data-template.js';
 import {
-  detachGlobalSecondary, globalFollowers, globalSource, measureGlobalLag, secondaryWriterTargets, switchGlobalPrimary,
-  type GlobalClusterState, type GlobalHost, type GlobalLag, type GlobalSwitchTimings,
+  detachGlobalSecondary, globalFollowers, globalSource, measureGlobalLag, switchGlobalPrimary,
+  type GlobalLag, type GlobalSwitchTimings,
 } from './global-replication.js';
-import { IamFront } from './iam-front.js';
 import { ensureIamSupport } from './iam-setup.js';
-import { ensureDatabase, installIdentifierFunction } from './instance-setup.js';
-import type { LocalCredentials } from './local-credentials.js';
-import { defaultDataRoot, ensureTraversableDir, restrictDir, serverUser, type RunAsUser } from './os-user.js';
-import { findPgBinaries, type PgBinaries } from './pg-binaries.js';
-import { localEngineVersions } from './engine-versions.js';
-import { baseBackup, PgServer } from './pg-server.js';
-import { PiCollector } from './pi-collector.js';
-import type { PiSampler } from './pi-sampler.js';
-import { PortAllocator } from './ports.js';
-import { reapLeftovers, writeRegistry, type RegistryFile } from './process-registry.js';
-import { ServerlessScaler, timeScaleFromEnv } from './serverless-scaler.js';
-import { SnapshotStore } from './snapshot-store.js';
+import { ensureDatabase } from './instance-setup.js';
+import { ensureMasterUser, launchInstance } from './instance-launch.js';
+import { DEFAULT_PG_PORT, LocalPlaneBase } from './local-plane-base.js';
+import { baseBackup } from './pg-server.js';
 import { TcpProxy } from './tcp-proxy.js';
-import { ensureLocalTls, type TlsFiles } from './tls.js';
 
-export interface LocalDataPlaneOptions {
-  /** Where data dirs, snapshots and the process record live (default: see defaultDataRoot). */
-  baseDir?: string;
-  /** Where the local CA and server certificate are kept (default: <baseDir>/tls). */
-  tlsDir?: string;
-  reporter?: Reporter;
-  /** First port to hand out (default AURORA_LAB_LOCAL_PORT_BASE or 15432). */
-  basePort?: number;
-  /** PostgreSQL bin directory (default AURORA_LAB_PG_BIN or discovery). */
-  pgBinDir?: string;
-  /**
-   * Where the initdb template that new writers copy is kept (default <baseDir>/template); share one
-   * between data planes to pay initdb once. false: run initdb for every writer instead.
-   */
-  templateDir?: string | false;
-  /** Shrinks SecondsUntilAutoPause and the Serverless v2 scale-down pace (default AURORA_LAB_LOCAL_TIME_SCALE or 0.02). */
-  timeScale?: number;
-  /** The local key pair IAM database tokens must be signed with (the server's); without it IAM auth cannot be turned on. */
-  credentials?: LocalCredentials;
-}
+export type { LocalDataPlaneOptions } from './local-plane-base.js';
 
-/** A cluster: its spec, endpoint proxies, writer, members and the members being deleted. */
-interface ClusterState extends GlobalClusterState {
-  /** Changes of the cluster's shape (who is the writer, who is a member) run one at a time on this. */
-  lock: Promise<unknown>;
-  /** The endpoints' authenticating front, made the first time IAM authentication is turned on. */
-  iamFront?: IamFront;
-}
-
-interface InstanceState {
-  spec: InstanceSpec;
-  server: PgServer;
-  /** The master user whose password the control plane manages. */
-  masterUsername: string;
-}
-
-export class LocalDataPlane implements DataPlane {
-  readonly baseDir: string;
-  readonly tlsDir: string;
-  private readonly reporter: Reporter;
-  private readonly ports: PortAllocator;
-  private readonly user: RunAsUser | undefined;
-  private readonly clusters = new Map<string, ClusterState>();
-  private readonly instances = new Map<string, InstanceState>();
-  private binaries?: PgBinaries;
-  private tls?: TlsFiles;
-  private starting?: Promise<void>;
-  private readonly pgBinDir?: string;
-  private readonly templateRoot?: string;
-  private readonly snapshots: SnapshotStore;
-  /** Performance Insights' samplers, by instance. */
-  private readonly pi: PiCollector;
-  /** Capacity, CloudWatch history and auto-pause of the db.serverless instances. */
-  readonly serverless: ServerlessScaler;
+export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
   /** The last failover's timings, for measurements and tests. */
   lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
   /** The last global switchover or failover's timings, likewise. */
   lastGlobalSwitch?: GlobalSwitchTimings;
-
-  private readonly credentials: LocalCredentials | undefined;
-
-  constructor(options: LocalDataPlaneOptions = {}) {
-    this.baseDir = defaultDataRoot(options.baseDir);
-    this.snapshots = new SnapshotStore(join(this.baseDir, 'snapshots'));
-    this.tlsDir = options.tlsDir ?? join(this.baseDir, 'tls');
-    this.reporter = options.reporter ?? silentReporter;
-    this.ports = new PortAllocator(options.basePort ?? (Number(process.env.AURORA_LAB_LOCAL_PORT_BASE) || 15432));
-    this.user = serverUser();
-    this.pgBinDir = options.pgBinDir;
-    this.credentials = options.credentials;
-    this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
-    this.pi = new PiCollector({ reporter: this.reporter });
-    this.serverless = new ServerlessScaler({
-      server: (id) => this.instances.get(id)?.server,
-      proxiedConnections: (id) => {
-        const c = this.clusterOf(id);
-        return c ? c.writerProxy.connectionsTo(id) + c.readerProxy.connectionsTo(id) : 0;
-      },
-      hasStandbys: (id) => {
-        const c = this.clusterOf(id);
-        return c?.writerId === id && c.members.size > 1;
-      },
-      processesChanged: () => this.record(),
-    }, { timeScale: options.timeScale ?? timeScaleFromEnv(), reporter: this.reporter });
-  }
-
-  /** Find PostgreSQL, stop leftovers of a crashed run, make the TLS files. Called lazily by every operation. */
-  start(): Promise<void> {
-    this.starting ??= (async () => {
-      this.binaries = findPgBinaries({ binDir: this.pgBinDir });
-      restrictDir(this.baseDir);
-      const reaped = await reapLeftovers(this.baseDir);
-      if (reaped.length > 0) {
-        this.emit('local.leftovers.stopped', 'warn', `Stopped ${reaped.length} PostgreSQL process(es) left by an earlier run`, {
-          pids: reaped.map((r) => r.pid),
-        });
-      }
-      this.tls = await ensureLocalTls(this.tlsDir);
-      this.record();
-      this.emit('local.ready', 'debug', `Local data plane in ${this.baseDir} (PostgreSQL ${this.binaries.majorVersion})`, {
-        baseDir: this.baseDir,
-        pgMajorVersion: this.binaries.majorVersion,
-      });
-    })();
-    return this.starting;
-  }
-
-  /** The versions the model may offer: those of the PostgreSQL binaries (found now if start() has not run yet). */
-  engineVersions(): EngineVersionOffer[] {
-    return localEngineVersions(this.binaries ?? findPgBinaries({ binDir: this.pgBinDir }));
-  }
-
-  /** PEM of the CA that signed every local server's certificate. */
-  get caPem(): string {
-    if (!this.tls) throw new LocalTargetError('The local data plane has not started.', { code: 'LOCAL_NOT_STARTED' });
-    return this.tls.caPem;
-  }
-
-  get caFile(): string {
-    return join(this.tlsDir, 'ca.crt');
-  }
-
-  instanceEndpoint(instanceId: string): Endpoint {
-    return { address: '127.0.0.1', port: this.instance(instanceId).server.port };
-  }
-
-  writerOf(clusterId: string): string | undefined {
-    return this.cluster(clusterId).writerId;
-  }
-
-  /** Pids of the running postgres servers, by instance. */
-  serverPids(): Record<string, number | undefined> {
-    return Object.fromEntries([...this.instances].map(([id, s]) => [id, s.server.pid]));
-  }
 
   async createCluster(spec: ClusterSpec): Promise<{ endpoint: Endpoint; readerEndpoint: Endpoint }> {
     await this.start();
@@ -182,8 +48,8 @@ export class LocalDataPlane implements DataPlane {
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
     // A connection to a paused Serverless v2 instance waits here while it resumes.
     writerProxy.beforeConnect = readerProxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
-    const endpoint = await writerProxy.listen(await this.ports.allocate());
-    const readerEndpoint = await readerProxy.listen(await this.ports.allocate());
+    const { endpoint, readerEndpoint, moved } = await this.endpoints!.openCluster(spec.clusterId, writerProxy, readerProxy, spec.port ?? DEFAULT_PG_PORT);
+    if (moved) this.movedPorts.set(spec.clusterId, moved);
     const cluster: ClusterState = { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() };
     this.clusters.set(spec.clusterId, cluster);
     if (spec.iamAuth) this.setIamAuth(cluster, true);
@@ -198,7 +64,7 @@ export class LocalDataPlane implements DataPlane {
   async createInstance(spec: InstanceSpec): Promise<{ endpoint: Endpoint }> {
     await this.start();
     const cluster = spec.clusterId ? this.cluster(spec.clusterId) : undefined;
-    if (cluster && !cluster.writerId && !cluster.spec.globalPrimary) return this.withClusterLock(cluster, () => this.buildInstance(spec, cluster));
+    if (cluster && !cluster.writerId && !cluster.spec.globalPrimary) return withClusterLock(cluster, () => this.buildInstance(spec, cluster));
     // A new reader clones the writer, which must be running for that.
     return this.serverless.whileAwake([cluster?.writerId], 'a new reader clones it', () => this.buildInstance(spec, cluster));
   }
@@ -216,7 +82,18 @@ export class LocalDataPlane implements DataPlane {
       ? await ensureDataTemplate(this.templateRoot, this.binaries!, this.user, this.ports, this.reporter)
       : undefined;
     const superuser = writer?.superuser ?? snapshot?.superuser ?? (template ? TEMPLATE_SUPERUSER : masterUsername);
-    const server = await this.launch(spec.instanceId, superuser, async (s) => {
+    const launched = await launchInstance(this.endpoints!, {
+      instanceId: spec.instanceId,
+      ...(spec.clusterId ? { clusterId: spec.clusterId } : {}),
+      baseDir: this.baseDir,
+      superuser,
+      ...(cluster ? { clusterPort: cluster.writerProxy.port } : {}),
+      wantedPort: spec.port ?? DEFAULT_PG_PORT,
+      binaries: this.binaries!,
+      user: this.user,
+      tls: this.tls,
+      reporter: this.reporter,
+    }, async (s) => {
       if (writer) {
         await s.cloneFrom(writer, { standby: true });
       } else if (snapshot || template) {
@@ -227,13 +104,16 @@ export class LocalDataPlane implements DataPlane {
         await s.initdb(masterPassword);
       }
     });
-    const state: InstanceState = { spec, server, masterUsername };
+    const { server } = launched;
+    const state: InstanceState = { spec, server, endpoint: launched.endpoint, masterUsername };
     this.instances.set(spec.instanceId, state);
+    this.sessionIds.set(spec.instanceId, randomUUID());
     this.record();
     try {
       if (!writer) {
-        if (snapshot || template) await this.ensureMasterUser(server, masterUsername, masterPassword);
-        if (!snapshot && !template) await installIdentifierFunction(server);
+        if (snapshot || template) await ensureMasterUser(server, masterUsername, masterPassword);
+        // A template has them already; a snapshot of an older local cluster may not.
+        if (!template) await installAuroraFunctions(server);
         await ensureDatabase(server, cluster?.spec.databaseName ?? spec.databaseName, masterUsername);
         await ensureIamSupport(server, this.user);
       }
@@ -249,12 +129,13 @@ export class LocalDataPlane implements DataPlane {
     }
     await this.applyPerformanceInsights(spec.instanceId);
     await this.serverless.configure(spec, cluster?.spec.serverless);
-    this.emit('local.instance.created', 'info', `Instance ${spec.instanceId} runs on 127.0.0.1:${server.port}`, {
+    this.emit('local.instance.created', 'info', `Instance ${spec.instanceId} runs on ${server.host}:${server.port}`, {
       instanceId: spec.instanceId,
       role: writer ? 'reader' : 'writer',
+      host: server.host,
       port: server.port,
     });
-    return { endpoint: { address: '127.0.0.1', port: server.port } };
+    return { endpoint: this.instanceEndpoint(spec.instanceId) };
   }
 
   /**
@@ -270,7 +151,7 @@ export class LocalDataPlane implements DataPlane {
     if (!cluster) return this.removeInstance(state, undefined);
     cluster.deleting.add(instanceId);
     try {
-      await this.withClusterLock(cluster, async () => {
+      await withClusterLock(cluster, async () => {
         const current = this.instances.get(instanceId);
         if (!current) return;
         if (cluster.writerId === instanceId) {
@@ -298,7 +179,8 @@ export class LocalDataPlane implements DataPlane {
     if (cluster) this.routeCluster(cluster, { dropWriterConnections: false });
     await this.pi.off(instanceId);
     await state.server.stop('fast');
-    this.ports.release(state.server.port);
+    this.endpoints!.release(state.endpoint);
+    this.sessionIds.delete(instanceId);
     rmSync(state.server.dir, { recursive: true, force: true });
     this.record();
   }
@@ -310,15 +192,15 @@ export class LocalDataPlane implements DataPlane {
     if (cluster.writerId) await this.deleteInstance(cluster.writerId);
     cluster.iamFront?.detach(cluster.writerProxy, cluster.readerProxy);
     await Promise.all([cluster.writerProxy.close(), cluster.readerProxy.close()]);
-    this.ports.release(cluster.writerProxy.port);
-    this.ports.release(cluster.readerProxy.port);
+    this.endpoints!.releaseCluster([cluster.writerProxy, cluster.readerProxy].map((p) => ({ address: p.host, port: p.port })));
     this.clusters.delete(clusterId);
+    this.movedPorts.delete(clusterId);
     this.record();
   }
 
   async failover(clusterId: string, newWriterId: string): Promise<void> {
     const cluster = this.cluster(clusterId);
-    await this.withClusterLock(cluster, () => this.switchTo(cluster, newWriterId, { rejoinOldWriter: true }));
+    await withClusterLock(cluster, () => this.switchTo(cluster, newWriterId, { rejoinOldWriter: true }));
   }
 
   /** Move the writer (the caller holds the cluster's lock). Without rejoinOldWriter the old writer stays stopped. */
@@ -347,7 +229,8 @@ export class LocalDataPlane implements DataPlane {
       closeWriterEndpoint: () => cluster.writerProxy.setTargets([], { dropExisting: true }),
       openWriterEndpoint: () => {
         cluster.writerId = newWriterId;
-        cluster.writerProxy.setTargets([{ id: newWriterId, port: newWriter.port }]);
+        cluster.writerProxy.setTargets([targetOf(newWriter)]);
+        this.topology.changed(clusterId);
       },
       readersChanged: () => this.routeCluster(cluster, { dropWriterConnections: false }),
       recloneAsStandby: async (server, writer) => {
@@ -445,185 +328,4 @@ export class LocalDataPlane implements DataPlane {
   globalLag(clusterId: string): Promise<GlobalLag[]> {
     return measureGlobalLag(this.globalHost, this.cluster(clusterId));
   }
-
-  /**
-   * Clusters and instances are keyed by identifier alone (the DataPlane calls name no region), so the
-   * same identifier in two local regions, legal on AWS, is refused with a message that says why.
-   * Returns that message, or undefined when the identifier is free or taken in `region` itself.
-   */
-  identifierClash(kind: 'cluster' | 'instance', id: string, region: string): string | undefined {
-    const existing = kind === 'cluster' ? this.clusters.get(id)?.spec : this.instances.get(id)?.spec;
-    if (!existing || existing.region === region) return undefined;
-    return `The local target needs ${kind} identifiers unique across regions: ${id} already exists in ${existing.region}, so it cannot be created in ${region} too. Use another identifier.`;
-  }
-
-  /** The Performance Insights sampler of the instance with this DbiResourceId, while PI is on. */
-  piSampler(resourceId: string): PiSampler | undefined {
-    return this.pi.sampler(resourceId);
-  }
-
-  /** Stop every server and proxy; with purge, delete data, snapshots and TLS files too. */
-  async shutdown(options: { purge?: boolean } = {}): Promise<void> {
-    await this.pi.stopAll();
-    // Data about to be purged needs no shutdown checkpoint.
-    const mode = options.purge ? 'immediate' : 'fast';
-    await this.serverless.close();
-    await Promise.all([...this.instances.values()].map((s) => s.server.stop(mode)));
-    for (const c of this.clusters.values()) c.iamFront?.detach(c.writerProxy, c.readerProxy);
-    await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
-    this.instances.clear();
-    this.clusters.clear();
-    rmSync(join(this.baseDir, 'processes.json'), { force: true });
-    if (options.purge) rmSync(this.baseDir, { recursive: true, force: true });
-    this.starting = undefined;
-  }
-
-  // ---- internals ----
-
-  private async launch(instanceId: string, superuser: string, prepare: (s: PgServer) => Promise<void>): Promise<PgServer> {
-    // Another program may bind the port between our check and postgres's bind: retry on a fresh port.
-    for (let attempt = 0; ; attempt++) {
-      const server = new PgServer({
-        instanceId,
-        dir: join(this.baseDir, 'instances', instanceId),
-        port: await this.ports.allocate(),
-        binaries: this.binaries!,
-        user: this.user,
-        superuser,
-        tls: this.tls,
-        reporter: this.reporter,
-      });
-      try {
-        await prepare(server);
-        await server.start();
-        return server;
-      } catch (err) {
-        this.ports.release(server.port);
-        const portClash = server.logTail().some((l) => /could not bind|already in use/i.test(l));
-        if (!portClash || attempt >= 2) {
-          rmSync(server.dir, { recursive: true, force: true });
-          throw err;
-        }
-      }
-    }
-  }
-
-  /** PI is on for an instance when it is on for the instance or for its cluster. */
-  private async applyPerformanceInsights(instanceId: string): Promise<void> {
-    const state = this.instance(instanceId);
-    const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
-    const on = state.spec.performanceInsights || (cluster?.spec.performanceInsights ?? false);
-    const writerId = cluster ? cluster.writerId : instanceId;
-    const writer = writerId ? this.instances.get(writerId)?.server : undefined;
-    await this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server: state.server }, writer, this.binaries!);
-  }
-
-  /** After a restore: the cluster's master user exists and has the new cluster's password. */
-  private async ensureMasterUser(server: PgServer, username: string, password: string): Promise<void> {
-    await withAdminClient(server.socket, async (c) => {
-      const r = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username]);
-      if (r.rowCount === 0) await c.query(`CREATE ROLE ${quoteIdent(username)} SUPERUSER LOGIN`);
-      await setRolePassword(c, username, password);
-    });
-  }
-
-  /** IAM database authentication on: the endpoints get the authenticating front (iam-front.ts); off: plain proxies again. */
-  private setIamAuth(cluster: ClusterState, on: boolean): void {
-    cluster.spec.iamAuth = on;
-    if (!on) return cluster.iamFront?.detach(cluster.writerProxy, cluster.readerProxy);
-    cluster.iamFront ??= new IamFront({
-      clusterId: cluster.spec.clusterId,
-      region: cluster.spec.region,
-      tls: this.tls!,
-      credentials: this.iamCredentials(),
-      instance: (id) => this.instances.get(id)?.server,
-      writer: () => (cluster.writerId ? this.instances.get(cluster.writerId)?.server : undefined),
-      reporter: this.reporter,
-    });
-    cluster.iamFront.attach(cluster.writerProxy, cluster.readerProxy);
-  }
-
-  private iamCredentials(): LocalCredentials {
-    if (!this.credentials) throw new LocalTargetError('IAM database authentication needs the local credentials; this data plane was made without them.', { code: 'LOCAL_NO_CREDENTIALS' });
-    return this.credentials;
-  }
-
-  /** Run `fn` after every earlier locked change of the cluster has settled. */
-  private withClusterLock<T>(cluster: ClusterState, fn: () => Promise<T>): Promise<T> {
-    const run = cluster.lock.then(fn);
-    cluster.lock = run.catch(() => undefined);
-    return run;
-  }
-
-  private readersOf(cluster: ClusterState): InstanceState[] {
-    return [...cluster.members].filter((id) => id !== cluster.writerId).map((id) => this.instance(id));
-  }
-
-  private routeCluster(cluster: ClusterState, options: { dropWriterConnections: boolean }): void {
-    const writer = cluster.writerId ? this.instance(cluster.writerId).server : undefined;
-    const readers = this.readersOf(cluster)
-      // A paused Serverless v2 reader still takes connections: the first one resumes it.
-      .filter((r) => r.server.isRunning() || this.serverless.isPaused(r.spec.instanceId))
-      .map((r) => ({ id: r.spec.instanceId, port: r.server.port }));
-    const writerTargets = writer ? [{ id: writer.instanceId, port: writer.port }] : (secondaryWriterTargets(cluster, readers) ?? []);
-    const current = cluster.writerProxy.getTargets();
-    if (current.map((t) => `${t.id}:${t.port}`).join() !== writerTargets.map((t) => `${t.id}:${t.port}`).join()) {
-      cluster.writerProxy.setTargets(writerTargets, { dropExisting: options.dropWriterConnections });
-    }
-    cluster.readerProxy.setTargets(readers.length > 0 ? readers : writerTargets);
-  }
-
-  private clusterOf(instanceId: string): ClusterState | undefined {
-    const clusterId = this.instances.get(instanceId)?.spec.clusterId;
-    return clusterId ? this.clusters.get(clusterId) : undefined;
-  }
-
-  private cluster(id: string): ClusterState {
-    const c = this.clusters.get(id);
-    if (!c) throw new LocalTargetError(`No local cluster ${id}.`, { code: 'LOCAL_NOT_FOUND' });
-    return c;
-  }
-
-  private instance(id: string): InstanceState {
-    const s = this.instances.get(id);
-    if (!s) throw new LocalTargetError(`No local instance ${id}.`, { code: 'LOCAL_NOT_FOUND' });
-    return s;
-  }
-
-  private record(): void {
-    if (!existsSync(this.baseDir)) ensureTraversableDir(this.baseDir);
-    const reg: RegistryFile = {
-      version: 1,
-      ownerPid: process.pid,
-      servers: [...this.instances.values()]
-        .filter((s) => s.server.pid !== undefined)
-        .map((s) => ({ instanceId: s.spec.instanceId, pid: s.server.pid!, port: s.server.port, dataDir: s.server.dataDir })),
-      proxies: [...this.clusters.values()].flatMap((c) => [
-        { name: c.writerProxy.name, port: c.writerProxy.port },
-        { name: c.readerProxy.name, port: c.readerProxy.port },
-      ]),
-    };
-    writeRegistry(this.baseDir, reg);
-  }
-
-  /** What global-replication.ts may touch (its cluster states are this plane's own). */
-  private get globalHost(): GlobalHost {
-    return {
-      clusters: () => this.clusters.values(),
-      cluster: (id) => this.cluster(id),
-      server: (id) => this.instance(id).server,
-      withClusterLock: (cluster, fn) => this.withClusterLock(cluster as ClusterState, fn),
-      route: (cluster) => this.routeCluster(cluster as ClusterState, { dropWriterConnections: false }),
-      reclone: async (server, writer) => {
-        await server.cloneFrom(writer, { standby: true });
-        await server.start();
-      },
-      emit: (code, level, message, data) => this.emit(code, level, message, data),
-    };
-  }
-
-  private emit(code: string, level: 'debug' | 'info' | 'warn', message: string, data?: unknown): void {
-    this.reporter.emit({ code, level, message, data });
-  }
 }
-

@@ -21,8 +21,12 @@ import type { TlsFiles } from './tls.js';
 
 export interface PgServerOptions {
   instanceId: string;
+  /** The cluster it belongs to (aurora_replica_status() answers for it). */
+  clusterId?: string;
   /** The instance's own directory: data/ and postgres.log live in it. */
   dir: string;
+  /** The loopback address it listens on (its instance endpoint; default 127.0.0.1). */
+  host?: string;
   port: number;
   binaries: PgBinaries;
   user: RunAsUser | undefined;
@@ -35,9 +39,12 @@ export interface PgServerOptions {
 export type StopMode = 'smart' | 'fast' | 'immediate';
 const SIGNAL: Record<StopMode, NodeJS.Signals> = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT' };
 
-/** Unix socket paths are limited to 107 bytes; a deep data dir falls back to a short directory. */
-function socketDirFor(dataDir: string, port: number): string {
-  return `${dataDir}/.s.PGSQL.${port}`.length <= 100 ? dataDir : `/tmp/aurora-lab-sock-${port}`;
+/**
+ * Unix socket paths are limited to 107 bytes; a deep data dir falls back to a short directory, named by
+ * address and port (instances of a cluster share the port, each on its own address).
+ */
+function socketDirFor(dataDir: string, host: string, port: number): string {
+  return `${dataDir}/.s.PGSQL.${port}`.length <= 100 ? dataDir : `/tmp/aurora-lab-sock-${host}-${port}`;
 }
 
 export class PgServer {
@@ -45,6 +52,7 @@ export class PgServer {
   readonly dir: string;
   readonly dataDir: string;
   readonly logFile: string;
+  readonly host: string;
   port: number;
   superuser: string;
   private child?: ChildProcess;
@@ -57,13 +65,14 @@ export class PgServer {
     this.dir = opts.dir;
     this.dataDir = join(opts.dir, 'data');
     this.logFile = join(opts.dir, 'postgres.log');
+    this.host = opts.host ?? '127.0.0.1';
     this.port = opts.port;
     this.superuser = opts.superuser;
     this.reporter = opts.reporter ?? silentReporter;
   }
 
   get socketDir(): string {
-    return socketDirFor(this.dataDir, this.port);
+    return socketDirFor(this.dataDir, this.host, this.port);
   }
 
   /** Where a client of this server's own unix socket connects (trust auth, superuser). */
@@ -126,9 +135,10 @@ export class PgServer {
     return [
       '-D', this.dataDir,
       ...c('port', this.port),
-      ...c('listen_addresses', '127.0.0.1'),
+      ...c('listen_addresses', this.host),
       ...c('unix_socket_directories', this.socketDir),
       ...c('aurora_lab.instance_id', this.instanceId),
+      ...(this.opts.clusterId ? c('aurora_lab.cluster_id', this.opts.clusterId) : []),
       ...c('cluster_name', this.instanceId),
       // Throwaway lab databases: durability across an OS crash does not matter, speed does.
       ...c('fsync', 'off'),
@@ -171,8 +181,12 @@ export class PgServer {
         chownTo(dest, this.opts.user);
       }
     }
-    // 0700: local connections on the socket are trusted as the superuser.
-    if (this.socketDir !== this.dataDir) ensureOwnedDir(this.socketDir, this.opts.user, 0o700);
+    if (this.socketDir !== this.dataDir) ensureOwnedDir(this.socketDir, this.opts.user, 0o700); // local socket connections are trusted as the superuser
+    else {
+      // A clone's data came from a server on the same port (a cluster's instances share it), socket lock
+      // file and all; postmaster.pid (which base backups leave out) is what guards the data directory.
+      for (const f of [`.s.PGSQL.${this.port}.lock`, `.s.PGSQL.${this.port}`]) rmSync(join(this.dataDir, f), { force: true });
+    }
     const log = openSync(this.logFile, 'a', 0o600);
     let child: ChildProcess;
     try {
@@ -225,8 +239,8 @@ export class PgServer {
     this.reporter.emit({
       code: 'local.instance.started',
       level: 'debug',
-      message: `PostgreSQL ${this.instanceId} is up on 127.0.0.1:${this.port}`,
-      data: { instanceId: this.instanceId, port: this.port, pid: this.pid },
+      message: `PostgreSQL ${this.instanceId} is up on ${this.host}:${this.port}`,
+      data: { instanceId: this.instanceId, host: this.host, port: this.port, pid: this.pid },
     });
   }
 

@@ -1,11 +1,16 @@
-/** Free TCP ports on 127.0.0.1, handed out upwards from a base so a cluster's ports sit together. */
+/**
+ * Free TCP ports on loopback, handed out upwards from a base so a plane's ports sit together. Used
+ * where an endpoint cannot have the engine's default port: the single-address mode, a port another
+ * program holds, the initdb template's short-lived server.
+ */
 import { createServer } from 'node:net';
 
-export function isPortFree(port: number): Promise<boolean> {
+/** Is `port` free on `host` now (nothing bound to it there, nor to the wildcard address)? */
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once('error', () => resolve(false));
-    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
   });
 }
 
@@ -17,13 +22,15 @@ export class PortAllocator {
     this.next = base;
   }
 
-  /** The next port at or above the cursor that is free now and not handed out before. */
-  async allocate(): Promise<number> {
+  /** The next port at or above the cursor that is free now on every one of `hosts` and not handed out before. */
+  async allocate(hosts: string[] = ['127.0.0.1']): Promise<number> {
     for (let tries = 0; tries < 2000; tries++) {
       const port = this.next++;
       if (this.next > 65535) this.next = 1024;
       if (this.taken.has(port)) continue;
-      if (await isPortFree(port)) {
+      let free = true;
+      for (const host of hosts) if (free) free = await isPortFree(port, host);
+      if (free) {
         this.taken.add(port);
         return port;
       }

@@ -1,5 +1,5 @@
 /**
- * A record of the processes a local data plane started (pids, ports, data dirs) in its base directory,
+ * A record of the processes a local data plane started (pids, addresses and ports, data dirs) in its base directory,
  * so that the next start after a crash can find and stop what is still running.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,8 @@ import { LocalTargetError } from '../errors.js';
 export interface RecordedServer {
   instanceId: string;
   pid: number;
+  /** The instance endpoint's address (absent in records found on disk). */
+  host?: string;
   port: number;
   dataDir: string;
 }
@@ -19,7 +21,7 @@ export interface RegistryFile {
   /** The process that owns this base dir while it runs. */
   ownerPid: number;
   servers: RecordedServer[];
-  proxies: { name: string; port: number }[];
+  proxies: { name: string; host: string; port: number }[];
 }
 
 export const REGISTRY_NAME = 'processes.json';

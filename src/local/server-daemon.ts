@@ -87,7 +87,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   await dataPlane.start();
   const regions = new Set<string>();
   let info: ServerInfo | undefined;
-  const tracked = trackClusterCreation(dataPlane);
+  const tracked = trackClusterCreation(dataPlane, (spec) => {
+    // A cluster that could not have the port it asked for is listed by `local status`.
+    const moved = dataPlane.movedPorts.get(spec.clusterId);
+    if (!moved || !info) return;
+    info.movedPorts = [...(info.movedPorts ?? []).filter((m) => m.clusterId !== spec.clusterId), { region: spec.region, ...moved }];
+    writeServerInfo(opts.controlDir, info);
+  });
   const sim = new SimCloud({
     accountId: LOCAL_ACCOUNT_ID,
     delays: delaysFrom(delayMs),
@@ -141,9 +147,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     delayMs,
     timeScale: dataPlane.serverless.timeScale,
     regions: [],
+    ...(dataPlane.addressBlock ? { addressBlock: dataPlane.addressBlock } : {}),
   };
   writeServerInfo(opts.controlDir, info);
   log.line(`listening on ${server.url} (data in ${dataPlane.baseDir}, delays ${delayMs} ms)`);
+  log.line(dataPlane.addressBlock ? `endpoints on ${dataPlane.addressBlock}` : 'endpoints all on 127.0.0.1, each on a port of its own (no other loopback address can be bound here)');
   log.line(`serverless v2: time scale ${info.timeScale} (SecondsUntilAutoPause 300 pauses after ${Math.round(300 * info.timeScale! * 10) / 10} s; AURORA_LAB_LOCAL_TIME_SCALE)`);
 
   let resolveStopped!: () => void;
@@ -204,10 +212,14 @@ function refuseIdentifierClash(dataPlane: LocalDataPlane, c: SimCall): void {
  * they are known at once): the answer waits for the local ports. Every other method (the optional
  * ones included) reaches the data plane unchanged.
  */
-function trackClusterCreation(inner: LocalDataPlane): { dataPlane: DataPlane; created: (region: string, id: string) => Promise<unknown> | undefined } {
+function trackClusterCreation(
+  inner: LocalDataPlane,
+  onCreated: (spec: ClusterSpec) => void,
+): { dataPlane: DataPlane; created: (region: string, id: string) => Promise<unknown> | undefined } {
   const creations = new Map<string, Promise<unknown>>();
   const createCluster = (spec: ClusterSpec) => {
     const p = inner.createCluster(spec);
+    p.then(() => onCreated(spec), () => undefined);
     creations.set(`${spec.region}/${spec.clusterId}`, p.catch(() => undefined));
     return p;
   };

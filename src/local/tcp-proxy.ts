@@ -10,6 +10,8 @@ import type { Endpoint } from '../sim/data-plane.js';
 
 export interface ProxyTarget {
   id: string;
+  /** The instance's own loopback address and port. */
+  host: string;
   port: number;
 }
 
@@ -40,22 +42,25 @@ export class TcpProxy {
   private cursor = 0;
   /** Open client<->server pairs, keyed by the target they went to. */
   private readonly pairs = new Set<{ client: Socket; upstream?: Duplex; others?: Duplex[]; target: ProxyTarget }>();
+  host = '';
   port = 0;
 
   constructor(readonly name: string) {}
 
-  async listen(port: number): Promise<Endpoint> {
+  /** Listen on `host` (a loopback address) and `port`; rejects with EADDRINUSE where either is taken. */
+  async listen(host: string, port: number): Promise<Endpoint> {
     const server = createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
+      server.listen({ port, host, exclusive: true }, () => {
         server.off('error', reject);
         resolve();
       });
     });
     this.server = server;
+    this.host = host;
     this.port = (server.address() as { port: number }).port;
-    return { address: '127.0.0.1', port: this.port };
+    return { address: this.host, port: this.port };
   }
 
   /**
@@ -133,7 +138,7 @@ export class TcpProxy {
   }
 
   private forward(client: Socket, target: ProxyTarget): void {
-    const upstream = connect({ host: '127.0.0.1', port: target.port });
+    const upstream = connect({ host: target.host, port: target.port });
     upstream.setNoDelay(true);
     const pair = { client, upstream, target };
     this.pairs.add(pair);

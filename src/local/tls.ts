@@ -1,7 +1,12 @@
 /**
- * A local certificate authority and a server certificate for 127.0.0.1/localhost, made once with the
- * openssl CLI. Clients verify PostgreSQL's certificate against this CA exactly as they verify Aurora's
- * against the RDS bundle: never with rejectUnauthorized:false.
+ * A local certificate authority, made once with the openssl CLI, and the servers' certificate for a
+ * data plane's endpoint addresses (127.0.0.1, localhost and every address of its /24 block, as IP
+ * SANs), so `sslmode=verify-full` works at every local endpoint. Clients verify PostgreSQL's
+ * certificate against this CA exactly as they verify Aurora's against the RDS bundle: never with
+ * rejectUnauthorized:false.
+ *
+ * The CA key stays beside the CA (mode 0600, its owner's alone) because each data plane picks its own
+ * address block, and so needs a certificate of its own, after the CA was made.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,71 +45,83 @@ async function openssl(args: string[], cwd: string): Promise<void> {
   }
 }
 
-function filesIn(dir: string) {
-  return { dir, caFile: join(dir, 'ca.crt'), certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** Make `dir` by building it in a scratch directory renamed into place: sharers never see half-written files. */
+async function buildOnce(dir: string, complete: () => boolean, build: (work: string) => Promise<void>): Promise<void> {
+  if (complete()) return;
+  ensureTraversableDir(dirname(dir));
+  const work = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  ensureTraversableDir(work);
+  try {
+    await build(work);
+    try {
+      renameSync(work, dir);
+    } catch {
+      // Someone else finished first, or an empty/partial (or older, keyless) directory is in the way.
+      if (!complete()) {
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(work, dir);
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
-function complete(dir: string): boolean {
-  const f = filesIn(dir);
-  return existsSync(f.caFile) && existsSync(f.certFile) && existsSync(f.keyFile);
-}
+const caFiles = (dir: string) => ({ caFile: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key') });
+const certFiles = (dir: string) => ({ certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') });
 
 /**
- * Create (or reuse) the CA and server certificate in `dir`. They are made in a scratch directory and
- * renamed into place, so processes sharing a TLS dir never see half-written files.
+ * The CA in `caDir` (made on first use) and a server certificate in `certDir` for 127.0.0.1, localhost
+ * and, given `blockPrefix` ("127.A.B"), every address of 127.A.B.0/24.
  */
-export async function ensureLocalTls(dir: string): Promise<TlsFiles> {
-  if (!complete(dir)) {
-    ensureTraversableDir(dirname(dir));
-    const work = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    ensureTraversableDir(work);
-    try {
-      await makeCertificates(work);
-      try {
-        renameSync(work, dir);
-      } catch {
-        // Someone else finished first, or an empty/partial directory is in the way.
-        if (!complete(dir)) {
-          rmSync(dir, { recursive: true, force: true });
-          renameSync(work, dir);
-        }
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
-  const files = filesIn(dir);
-  return { ...files, caPem: readFileSync(files.caFile, 'utf8') };
+export async function ensureLocalTls(caDir: string, options: { certDir?: string; blockPrefix?: string } = {}): Promise<TlsFiles> {
+  const ca = caFiles(caDir);
+  await buildOnce(caDir, () => existsSync(ca.caFile) && existsSync(ca.caKey), (work) => makeCa(work));
+  const certDir = options.certDir ?? join(caDir, 'server');
+  const cert = certFiles(certDir);
+  const sans = subjectAltNames(options.blockPrefix);
+  const caPem = readFileSync(ca.caFile, 'utf8');
+  const current = () =>
+    existsSync(cert.keyFile) && existsSync(cert.certFile) && textOf(join(certDir, 'sans.txt')) === sans && textOf(join(certDir, 'ca.crt')) === caPem;
+  await buildOnce(certDir, current, (work) => makeServerCert(work, ca, sans, caPem));
+  return { dir: certDir, caFile: ca.caFile, ...cert, caPem };
 }
 
-async function makeCertificates(dir: string): Promise<void> {
-  const files = filesIn(dir);
-  const caKey = join(dir, 'ca.key');
+function textOf(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+function subjectAltNames(blockPrefix: string | undefined): string {
+  const block = blockPrefix ? Array.from({ length: 256 }, (_, i) => `IP:${blockPrefix}.${i}`) : [];
+  return ['IP:127.0.0.1', 'DNS:localhost', ...block].join(',');
+}
+
+async function makeCa(dir: string): Promise<void> {
+  const { caFile, caKey } = caFiles(dir);
   await openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650', '-sha256',
-      '-subj', '/CN=aurora-lab local CA', '-keyout', caKey, '-out', files.caFile,
+    ['req', '-x509', ...EC, '-days', '3650', '-sha256', '-subj', '/CN=aurora-lab local CA', '-keyout', caKey, '-out', caFile,
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
     dir,
   );
+  chmodSync(caKey, 0o600);
+}
+
+async function makeServerCert(dir: string, ca: { caFile: string; caKey: string }, sans: string, caPem: string): Promise<void> {
+  const { certFile, keyFile } = certFiles(dir);
   const csr = join(dir, 'server.csr');
   const ext = join(dir, 'server.ext');
+  await openssl(['req', ...EC, '-subj', '/CN=127.0.0.1', '-keyout', keyFile, '-out', csr], dir);
+  writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans}\n`);
   await openssl(
-    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1',
-      '-keyout', files.keyFile, '-out', csr],
+    ['x509', '-req', '-in', csr, '-CA', ca.caFile, '-CAkey', ca.caKey, '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'),
+      '-days', '3650', '-sha256', '-extfile', ext, '-out', certFile],
     dir,
   );
-  writeFileSync(
-    ext,
-    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n' +
-      'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
-  );
-  await openssl(
-    ['x509', '-req', '-in', csr, '-CA', files.caFile, '-CAkey', caKey, '-CAcreateserial',
-      '-days', '3650', '-sha256', '-extfile', ext, '-out', files.certFile],
-    dir,
-  );
-  // The CA key is only needed to sign, which is done; keeping it would let anything that reads this
-  // directory mint certificates the lab's clients trust.
-  for (const f of [csr, ext, caKey, join(dir, 'ca.srl')]) rmSync(f, { force: true });
-  chmodSync(files.keyFile, 0o600);
+  for (const f of [csr, ext, join(dir, 'ca.srl')]) rmSync(f, { force: true });
+  // What it was made for, to know when it must be made again (another block, a new CA).
+  writeFileSync(join(dir, 'sans.txt'), sans);
+  writeFileSync(join(dir, 'ca.crt'), caPem);
+  chmodSync(keyFile, 0o600);
 }

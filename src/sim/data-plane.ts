@@ -5,6 +5,7 @@
  * resource in a failed state ("failed" / "incompatible-parameters") as AWS does.
  */
 
+/** Where a cluster, reader or instance endpoint listens: a host (name or IP literal) and its port. */
 export interface Endpoint {
   address: string;
   port: number;
@@ -15,6 +16,8 @@ export interface ClusterSpec {
   region: string;
   engine: string;
   engineVersion: string;
+  /** The Port asked for (or the engine's default): every endpoint of the cluster listens on it where it is free. */
+  port?: number;
   masterUsername: string;
   /** Plain text, from MasterUserPassword or the generated managed secret. Never logged. */
   masterPassword: string;
@@ -55,6 +58,8 @@ export interface InstanceSpec {
   region: string;
   engine: string;
   instanceClass: string;
+  /** The Port asked for, for a standalone instance (cluster instances listen on their cluster's). */
+  port?: number;
   /** Absent for a standalone (non-Aurora) RDS instance. */
   clusterId?: string;
   /** The first instance of a cluster is its writer; later ones are readers. */

@@ -11,6 +11,7 @@ import { startSimServer, type SimServer } from '../../src/sim/server.js';
 import { validateInput } from '../../src/sim/shapes.js';
 import type { SimCall } from '../../src/sim/types.js';
 import { FIXTURES, ROOT, killAll, makeCliEnv, runCli, type CliEnv } from '../helpers/cli.js';
+import { TEST_CREDENTIALS } from '../helpers/test-credentials.js';
 
 let env: CliEnv;
 beforeAll(() => {
@@ -234,7 +235,7 @@ describe('aurora-lab CLI', () => {
     const calls: SimCall[] = [];
     beforeAll(async () => {
       const sim = new SimCloud({ accountId: '111122223333' });
-      server = await startSimServer({ handler: (call) => (calls.push(call), sim.call(call)) });
+      server = await startSimServer({ credentials: TEST_CREDENTIALS, handler: (call) => (calls.push(call), sim.call(call)) });
     });
     afterAll(() => server.close());
 
@@ -243,8 +244,8 @@ describe('aurora-lab CLI', () => {
       const res = await runCli(e, ['run', 'cluster-launch'], {
         env: {
           AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-          AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+          AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
           AWS_ENDPOINT_URL: server.url,
           AURORA_LAB_CALLER_CIDR: '203.0.113.7/32',
         },

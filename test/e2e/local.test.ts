@@ -99,7 +99,8 @@ describe('the labs on the local target', () => {
       const c = await cli(['connect', doc.runId, '--print']);
       expect(c.code, c.stderr).toBe(0);
       const uri = c.stdout.trim();
-      expect(uri).toMatch(/^postgresql:\/\/labadmin@127\.0\.0\.1:\d+\/lab\?/);
+      // The cluster endpoint: a loopback address of its own on the cluster's port.
+      expect(uri).toMatch(/^postgresql:\/\/labadmin@127\.\d+\.\d+\.\d+:\d+\/lab\?/);
       expect(uri).not.toContain('password');
       const out = execFileSync(psqlBinary(), [uri, '-Atc', 'select aurora_db_instance_identifier() || \',\' || pg_is_in_recovery()'], {
         encoding: 'utf8',

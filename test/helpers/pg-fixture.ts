@@ -12,7 +12,7 @@ import { LocalDataPlane } from '../../src/local/local-data-plane.js';
 import { randomBasePort } from '../../src/local/ports.js';
 
 export interface TestPostgres {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   user: string;
   password: string;
@@ -24,7 +24,7 @@ export interface TestPostgres {
 
 /** Shared by every test process: the initdb result new servers copy (made once, race-safe). */
 const TEMPLATE_DIR = join(tmpdir(), 'aurora-lab-test-template');
-const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls');
+const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls-v2');
 
 export async function startTestPostgres(options: { tls?: boolean } = {}): Promise<TestPostgres> {
   const baseDir = mkdtempSync(join(tmpdir(), 'alab-fx-'));
@@ -50,7 +50,7 @@ export async function startTestPostgres(options: { tls?: boolean } = {}): Promis
       databaseName: database,
     });
     return {
-      host: '127.0.0.1',
+      host: endpoint.address,
       port: endpoint.port,
       user,
       password,

@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Endpoint } from '../../src/sim/data-plane.js';
@@ -66,7 +65,17 @@ describe('a local cluster with a writer and two readers', () => {
     expect(seen.filter((id) => id === 'repl-3')).toHaveLength(2);
   });
 
-  test('TLS verified against the local CA works, and the server certificate is for 127.0.0.1', async () => {
+  test('the cluster, reader and instance endpoints are distinct loopback hosts on the one cluster port', async () => {
+    const instances = ['repl-1', 'repl-2', 'repl-3'].map((id) => plane.instanceEndpoint(id));
+    const all = [endpoint, readerEndpoint, ...instances];
+    for (const e of all) {
+      expect(e.address).toMatch(/^127\.\d+\.\d+\.\d+$/);
+      expect(e.port).toBe(endpoint.port);
+    }
+    expect(new Set(all.map((e) => e.address)).size).toBe(5);
+  });
+
+  test('TLS verified against the local CA works, and the server certificate names every endpoint address', async () => {
     const c = await connect(plane, endpoint);
     try {
       const { rows } = await c.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
@@ -74,14 +83,16 @@ describe('a local cluster with a writer and two readers', () => {
     } finally {
       await c.end();
     }
-    const cert = new X509Certificate(readFileSync(join(plane.tlsDir, 'server.crt')));
-    expect(cert.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    const cert = new X509Certificate(readFileSync(plane.serverCertFile!));
+    const addresses = [endpoint, readerEndpoint, ...['repl-1', 'repl-2', 'repl-3'].map((id) => plane.instanceEndpoint(id))].map((e) => e.address);
+    for (const a of ['127.0.0.1', ...addresses]) expect(cert.checkIP(a)).toBe(a);
+    expect(cert.checkIP('127.0.0.1'.replace(/1$/, '2'))).toBeUndefined();
     expect(cert.checkHost('localhost')).toBe('localhost');
     expect(cert.verify(new X509Certificate(plane.caPem).publicKey)).toBe(true);
   });
 
   test('a client that trusts another CA is refused during the TLS handshake', async () => {
-    const foreign = new X509Certificate(readFileSync(join(plane.tlsDir, 'server.crt'))).toString();
+    const foreign = new X509Certificate(readFileSync(plane.serverCertFile!)).toString();
     const c = new pg.Client({
       host: endpoint.address, port: endpoint.port, user: 'labadmin', password: PASSWORD, database: 'labdb',
       ssl: { ca: foreign }, connectionTimeoutMillis: 5000,

@@ -63,11 +63,10 @@ async function cluster(region: string, id: string): Promise<DBCluster> {
   return (await rds[region]!.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters![0]!;
 }
 
-/** Both endpoints of a cluster (the local reader endpoint carries its own port). */
+/** Both endpoints of a cluster: hosts on its one Port, as on AWS. */
 async function endpoints(region: string, id: string): Promise<{ writer: Endpoint; reader: Endpoint }> {
   const c = await cluster(region, id);
-  const [host, port] = c.ReaderEndpoint!.split(':');
-  return { writer: { address: c.Endpoint!, port: c.Port! }, reader: { address: host!, port: Number(port ?? c.Port) } };
+  return { writer: { address: c.Endpoint!, port: c.Port! }, reader: { address: c.ReaderEndpoint!, port: c.Port! } };
 }
 
 async function sql<T = Record<string, unknown>>(endpoint: Endpoint, text: string, params: unknown[] = []): Promise<T[]> {

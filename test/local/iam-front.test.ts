@@ -120,7 +120,9 @@ describe('an IAM-enabled cluster endpoint', () => {
       ['expired', await old()],
       ['bad-signature', fresh.replace(/X-Amz-Signature=(.)/, (_m, c: string) => `X-Amz-Signature=${c === 'a' ? 'b' : 'a'}`)],
       ['wrong-user', await token(writer, { user: 'labadmin' })],
-      ['wrong-host', await token(writer, { port: reader.port })],
+      // The reader endpoint's address on the same port: a token is for one endpoint only.
+      ['wrong-host', await token(writer, { host: reader.address })],
+      ['wrong-host', await token(writer, { port: writer.port + 1 })],
       ['wrong-host', await token(writer, { host: 'db.example.com' })],
       ['wrong-region', await token(writer, { region: 'eu-west-1' })],
       ['unknown-key', await token(writer, { credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' } })],

@@ -61,8 +61,8 @@ describe('rds_iam on local instances', () => {
 describe('a TcpProxy handler', () => {
   it('gets a connection only after beforeConnect resolves', async () => {
     const proxy = new TcpProxy('gate-test');
-    const { port } = await proxy.listen(0);
-    proxy.setTargets([{ id: 'x', port: 1 }]);
+    const { port } = await proxy.listen('127.0.0.1', 0);
+    proxy.setTargets([{ id: 'x', host: '127.0.0.1', port: 1 }]);
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     proxy.beforeConnect = () => gate;
@@ -82,7 +82,7 @@ describe('a TcpProxy handler', () => {
     expect(handled).toEqual([]);
     open();
     expect(await reply).toBe('ok');
-    expect(handled).toEqual([{ id: 'x', port: 1 }]);
+    expect(handled).toEqual([{ id: 'x', host: '127.0.0.1', port: 1 }]);
     await proxy.close();
   });
 });

@@ -38,16 +38,16 @@ describe('the life of a local data plane', () => {
       await plane.createInstance(instanceSpec('life-1', 'life', 'writer'));
       await plane.createInstance(instanceSpec('life-2', 'life', 'reader'));
       const solo = await plane.createInstance(standalone('solo-1'));
-      const ports = [endpoint.port, readerEndpoint.port, solo.endpoint.port, plane.instanceEndpoint('life-1').port];
+      const bound = [endpoint, readerEndpoint, solo.endpoint, plane.instanceEndpoint('life-1'), plane.instanceEndpoint('life-2')];
       const pids = Object.values(plane.serverPids()) as number[];
       expect(pids).toHaveLength(3);
       expect(processesUnder(baseDir).length).toBeGreaterThanOrEqual(3);
-      for (const port of ports) expect(await isPortFree(port)).toBe(false);
+      for (const e of bound) expect(await isPortFree(e.port, e.address)).toBe(false);
 
       await plane.shutdown({ purge: true });
       for (const pid of pids) expect(isAlive(pid)).toBe(false);
       expect(processesUnder(baseDir)).toEqual([]);
-      for (const port of ports) expect(await isPortFree(port)).toBe(true);
+      for (const e of bound) expect(await isPortFree(e.port, e.address)).toBe(true);
       expect(existsSync(baseDir)).toBe(false);
     } finally {
       await plane.shutdown({ purge: true });

@@ -14,7 +14,7 @@ export const PASSWORD = 'lab-Secret-1';
 /** One initdb template for every test file (made once, race-safe), instead of initdb per cluster. */
 export const TEMPLATE_DIR = join(tmpdir(), 'aurora-lab-test-template');
 /** One local CA for every test file, likewise. */
-export const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls');
+export const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls-v2');
 
 export function tempBaseDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'alab-plane-'));

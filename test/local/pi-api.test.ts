@@ -14,6 +14,7 @@ import {
 import { DescribeDimensionKeysCommand, GetResourceMetricsCommand, PIClient, type DimensionKeyDescription } from '@aws-sdk/client-pi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorName, sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
+import type { Endpoint } from '../../src/sim/data-plane.js';
 import { connect, eventually, PASSWORD } from './local-plane-helpers.js';
 
 const REGION = 'us-east-1';
@@ -23,13 +24,14 @@ let pi: PIClient;
 const SLOW = 'select pg_sleep($1) is not null as slept';
 const FAST = 'select count(*)::int as n from generate_series(1, $1::int) g';
 
-async function cluster(id: string, instances: { id: string; pi: boolean }[], clusterPi = false): Promise<{ port: number; readerPort: number }> {
+async function cluster(id: string, instances: { id: string; pi: boolean }[], clusterPi = false): Promise<{ writer: Endpoint; reader: Endpoint }> {
   const out = await rds.send(new CreateDBClusterCommand({ DBClusterIdentifier: id, Engine: 'aurora-postgresql', MasterUsername: 'labadmin', MasterUserPassword: PASSWORD, DatabaseName: 'labdb', EnablePerformanceInsights: clusterPi || undefined }));
   for (const [n, i] of instances.entries()) {
     await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: i.id, DBClusterIdentifier: id, Engine: 'aurora-postgresql', DBInstanceClass: 'db.r6g.large', PromotionTier: n, EnablePerformanceInsights: i.pi }));
     await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: i.id });
   }
-  return { port: out.DBCluster!.Port!, readerPort: Number(out.DBCluster!.ReaderEndpoint!.split(':')[1]) };
+  const port = out.DBCluster!.Port!;
+  return { writer: { address: out.DBCluster!.Endpoint!, port }, reader: { address: out.DBCluster!.ReaderEndpoint!, port } };
 }
 
 async function resourceId(instanceId: string): Promise<string> {
@@ -38,8 +40,7 @@ async function resourceId(instanceId: string): Promise<string> {
 }
 
 /** One session sleeps `slowSeconds` while another runs `fastCount` quick statements. */
-async function workload(port: number, slowSeconds: number, fastCount: number): Promise<void> {
-  const endpoint = { address: '127.0.0.1', port };
+async function workload(endpoint: Endpoint, slowSeconds: number, fastCount: number): Promise<void> {
   const [slow, fast] = await Promise.all([connect(local.daemon.dataPlane, endpoint), connect(local.daemon.dataPlane, endpoint)]);
   try {
     await Promise.all([
@@ -74,9 +75,9 @@ afterAll(() => local?.close(), 60_000);
 
 describe('Performance Insights on the local target', () => {
   it('ranks one slow statement above many fast ones, and gives db.load.avg over time and per statement', async () => {
-    const { port } = await cluster('pi-top', [{ id: 'pi-top-0', pi: true }]);
+    const { writer } = await cluster('pi-top', [{ id: 'pi-top-0', pi: true }]);
     const id = await resourceId('pi-top-0');
-    await workload(port, 2, 300);
+    await workload(writer, 2, 300);
 
     const keys = await eventually(async () => {
       const k = await topKeys(id);
@@ -117,17 +118,17 @@ describe('Performance Insights on the local target', () => {
   }, 60_000);
 
   it('refuses an instance without Performance Insights, and starts collecting once ModifyDBInstance switches it on', async () => {
-    const { port } = await cluster('pi-late', [{ id: 'pi-late-0', pi: false }]);
+    const { writer } = await cluster('pi-late', [{ id: 'pi-late-0', pi: false }]);
     const id = await resourceId('pi-late-0');
     expect(await errorName(topKeys(id))).toBe('InvalidArgumentException');
     expect(await errorName(pi.send(new GetResourceMetricsCommand({ ...window(id), MetricQueries: [{ Metric: 'db.load.avg' }] })))).toBe('InvalidArgumentException');
     // Load from before PI was on is not counted.
-    await workload(port, 2, 10);
+    await workload(writer, 2, 10);
 
     await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'pi-late-0', EnablePerformanceInsights: true, ApplyImmediately: true }));
     await waitUntilDBInstanceAvailable(sdkWaiter(rds), { DBInstanceIdentifier: 'pi-late-0' });
     expect(await topKeys(id)).toEqual([]);
-    await workload(port, 1, 20);
+    await workload(writer, 1, 20);
     const keys = await eventually(async () => {
       const k = await topKeys(id);
       return statementOf(k[0]).includes('pg_sleep') ? k : undefined;
@@ -150,11 +151,11 @@ describe('Performance Insights on the local target', () => {
   }, 60_000);
 
   it('switched on for a cluster, samples each instance on its own: a reader shows the statements run on it', async () => {
-    const { readerPort } = await cluster('pi-cl', [{ id: 'pi-cl-0', pi: false }, { id: 'pi-cl-1', pi: false }]);
+    const { reader } = await cluster('pi-cl', [{ id: 'pi-cl-0', pi: false }, { id: 'pi-cl-1', pi: false }]);
     await rds.send(new ModifyDBClusterCommand({ DBClusterIdentifier: 'pi-cl', EnablePerformanceInsights: true, ApplyImmediately: true }));
     const [writerId, readerId] = [await resourceId('pi-cl-0'), await resourceId('pi-cl-1')];
     await eventually(async () => local.daemon.dataPlane.piSampler(writerId) && local.daemon.dataPlane.piSampler(readerId), 10_000);
-    await workload(readerPort, 1, 20);
+    await workload(reader, 1, 20);
     const keys = await eventually(async () => {
       const k = await topKeys(readerId);
       return statementOf(k[0]).includes('pg_sleep') ? k : undefined;

@@ -96,16 +96,24 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
   const { readIamRefusals } = await import('../../local/iam-refusal-log.js');
   const iamRefusals = readIamRefusals(localControlDir());
   if (g.json) {
-    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, clusters, instances, iamRefusals });
+    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, addressBlock: info.addressBlock ?? null, movedPorts: info.movedPorts ?? [], clusters, instances, iamRefusals });
     return ExitCode.ok;
   }
   const out = [`Local server on ${info.url} (pid ${info.pid}, since ${info.startedAt.replace('T', ' ').slice(0, 19)}, data in ${info.dataDir})`];
   if (info.timeScale !== undefined) {
     out.push(`Serverless v2 time scale ${info.timeScale}: SecondsUntilAutoPause 300 pauses after ${Math.round(300 * info.timeScale * 10) / 10} s (AURORA_LAB_LOCAL_TIME_SCALE)`);
   }
+  out.push(info.addressBlock
+    ? `Endpoints on ${info.addressBlock}: each endpoint has an address of its own, a cluster one port`
+    : 'Endpoints all on 127.0.0.1, each on a port of its own: this system routes no other loopback address (see README, "Local endpoints")');
+  for (const m of info.movedPorts ?? []) {
+    if (clusters.some((c) => c.id === m.clusterId && c.region === m.region)) out.push(`Cluster ${m.clusterId} (${m.region}) listens on port ${m.port}, not ${m.wanted}: ${m.reason}`);
+  }
   if (clusters.length === 0 && instances.length === 0) out.push('No clusters or instances.');
   if (clusters.length > 0) {
-    out.push('', table([['CLUSTER', 'REGION', 'STATUS', 'ENDPOINT', 'READER ENDPOINT'], ...clusters.map((c) => [c.id, c.region, c.status, c.endpoint ? `${c.endpoint}:${c.port}` : '-', c.readerEndpoint ?? '-'])]));
+    // Single-address mode: the reader endpoint carries its own port (host:port).
+    const at = (host: string | undefined, port: number | undefined) => (!host ? '-' : host.includes(':') ? host : `${host}:${port}`);
+    out.push('', table([['CLUSTER', 'REGION', 'STATUS', 'ENDPOINT', 'READER ENDPOINT'], ...clusters.map((c) => [c.id, c.region, c.status, at(c.endpoint, c.port), at(c.readerEndpoint, c.port)])]));
   }
   if (instances.length > 0) {
     out.push('', table([['INSTANCE', 'CLUSTER', 'ROLE', 'STATUS', 'ENDPOINT'], ...instances.map((i) => [i.id, i.cluster ?? '-', i.role, i.status, i.endpoint ?? '-'])]));

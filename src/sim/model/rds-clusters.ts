@@ -61,6 +61,7 @@ export function launchCluster(rt: Runtime, c: ClusterRec): void {
     region: c.region,
     engine: c.engine,
     engineVersion: c.engineVersion,
+    port: c.port,
     masterUsername: c.masterUsername,
     masterPassword: c.masterPassword,
     ...(c.databaseName ? { databaseName: c.databaseName } : {}),

@@ -17,6 +17,8 @@ function sgs(ids: string[]): Output[] {
 export function clusterOut(rt: Runtime, c: ClusterRec): Output {
   const members = clusterInstances(rt, c);
   const azs = [...new Set(members.map((i) => i.availabilityZone))];
+  // One Port for every endpoint, as on AWS; only a local target that must put all endpoints on 127.0.0.1
+  // gives the reader endpoint a port of its own, which then has to travel in the address.
   const readerEndpoint =
     c.readerEndpoint && c.readerPort !== undefined && c.readerPort !== c.port ? `${c.readerEndpoint}:${c.readerPort}` : c.readerEndpoint;
   return {

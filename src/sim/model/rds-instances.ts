@@ -157,6 +157,7 @@ const createDBInstance: Handler = (rt, input, region) => {
     region,
     engine,
     instanceClass,
+    port: i.port,
     role: 'writer',
     promotionTier: tier,
     resourceId: i.resourceId,
