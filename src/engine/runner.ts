@@ -10,6 +10,7 @@ import { buildContext, type RunContext } from './context.js';
 import { addCheck, addMeasurement, type Execution } from './execution.js';
 import type { Plan } from './planner.js';
 import { runAwsStep } from './steps/aws-step.js';
+import { runCheckStep } from './steps/check-step.js';
 import { runProbeStart, runProbeStop } from './steps/probe-steps.js';
 import { runSqlStep } from './steps/sql-step.js';
 import { runPollStep, runWaitStep } from './steps/wait-steps.js';
@@ -37,6 +38,7 @@ export async function runSteps(ex: Execution, plan: Plan): Promise<void> {
       ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${step.title} (not needed on this target)`, data: { id: step.id, index, total } });
       continue;
     }
+    if (planned.reason) ex.reporter.emit({ code: 'step.repeat', level: 'info', message: `${step.title}: again (${planned.reason})`, data: { id: step.id, reason: planned.reason } });
     await runOne(ex, step, ctx, index, total);
   }
 }
@@ -45,6 +47,8 @@ async function runOne(ex: Execution, step: Step, ctx: RunContext, index: number,
   const previous = ex.state.steps[step.id];
   const rec: StepRecord = { status: 'running', startedAt: new Date().toISOString(), calls: previous?.calls ?? [] };
   ex.state.steps[step.id] = rec;
+  // A step run again (a resumed run) judges afresh: the verdicts of its earlier attempt go.
+  if (previous) ex.state.checks = ex.state.checks.filter((c) => c.stepId !== step.id);
   await ex.persist();
   ex.reporter.emit({ code: 'step.start', level: 'info', message: step.title, data: { id: step.id, kind: step.kind, index, total, explain: step.explain } });
   const started = Date.now();
@@ -80,11 +84,8 @@ async function execute(ex: Execution, step: Step, ctx: RunContext, rec: StepReco
       return runProbeStart(ex, step, ctx);
     case 'probe-stop':
       return runProbeStop(ex, step, ctx);
-    case 'check': {
-      const passed = truthy(evaluate(step.assert, ctx));
-      addCheck(ex, { name: step.name, passed, detail: step.detail ? String(render(step.detail, ctx)) : undefined, stepId: step.id });
-      return;
-    }
+    case 'check':
+      return runCheckStep(ex, step, ctx);
     case 'measure':
       addMeasurement(ex, step.name, render(step.value, ctx), step.unit);
       return;

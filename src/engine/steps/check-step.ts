@@ -1,0 +1,38 @@
+/**
+ * A check step judges what the run measured. Nothing holds vacuously: a check whose inputs were never
+ * measured fails as "not measured" instead of being evaluated (null == null is true in JMESPath, and
+ * "0 of 0 writes lost" proves nothing). Its inputs are every vars.x / measurements.x its assert names,
+ * each of which must exist, and the lab's own `measured` conditions (each must hold).
+ */
+import type { CheckStep } from '../../labs/schema.js';
+import { evaluate, render, truthy } from '../../labs/template.js';
+import type { RunContext } from '../context.js';
+import { addCheck, type Execution } from '../execution.js';
+
+/** The dotted paths into vars and measurements an expression reads, outside its string literals. */
+export function measuredInputs(expression: string): string[] {
+  const code = expression.replace(/'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*"/g, ' ');
+  const paths = new Set<string>();
+  for (const m of code.matchAll(/(?<![\w.])(vars|measurements)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g)) paths.add(`${m[1]}${m[2]}`);
+  return [...paths];
+}
+
+/** What keeps the check from being judged: inputs that are absent, and `measured` conditions that do not hold. */
+export function unmeasured(step: Pick<CheckStep, 'assert' | 'measured'>, ctx: RunContext): string[] {
+  const absent = measuredInputs(step.assert).filter((p) => {
+    const v = evaluate(p, ctx);
+    return v === null || v === undefined;
+  });
+  const unmet = (step.measured ?? []).filter((cond) => !truthy(evaluate(cond, ctx)));
+  return [...absent.map((p) => `${p} is absent`), ...unmet.map((c) => `${c} does not hold`)];
+}
+
+export function runCheckStep(ex: Execution, step: CheckStep, ctx: RunContext): void {
+  const missing = unmeasured(step, ctx);
+  if (missing.length > 0) {
+    addCheck(ex, { name: step.name, passed: false, notMeasured: true, detail: `not measured: ${missing.join('; ')}`, stepId: step.id });
+    return;
+  }
+  const passed = truthy(evaluate(step.assert, ctx));
+  addCheck(ex, { name: step.name, passed, detail: step.detail ? String(render(step.detail, ctx)) : undefined, stepId: step.id });
+}
