@@ -101,7 +101,7 @@ export function referencedVars(step: Step): string[] {
       add(step.until);
       break;
     case 'check':
-      exprs.push(step.assert);
+      exprs.push(step.assert, ...(step.measured ?? []));
       add(step.detail);
       break;
     case 'measure':

@@ -124,7 +124,8 @@ export function checkRules(lab: Lab): RuleProblem[] {
         // The window is repeated when a run resumes after losing its probe: repeating a create would make a second resource.
         const start = lab.steps.findIndex((s) => s.kind === 'probe-start' && s.probe === step.probe);
         const startStep = lab.steps[start];
-        const from = startStep?.kind === 'probe-start' && startStep.resumeFrom ? lab.steps.findIndex((s) => s.id === startStep.resumeFrom) : start;
+        const named = startStep?.kind === 'probe-start' && startStep.resumeFrom ? lab.steps.findIndex((s) => s.id === startStep.resumeFrom) : -1;
+        const from = named >= 0 && named < start ? named : start;
         for (const inner of from >= 0 ? lab.steps.slice(from, i) : []) {
           if (inner.kind === 'aws' && inner.creates) {
             problems.push({ path: at('probe'), message: `step "${inner.id}" creates a resource inside probe "${step.probe}"'s window, which a resumed run repeats` });

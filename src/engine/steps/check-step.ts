@@ -19,7 +19,8 @@ export function measuredInputs(expression: string): string[] {
 
 /** What keeps the check from being judged: inputs that are absent, and `measured` conditions that do not hold. */
 export function unmeasured(step: Pick<CheckStep, 'assert' | 'measured'>, ctx: RunContext): string[] {
-  const absent = measuredInputs(step.assert).filter((p) => {
+  const existence = measuredInputs(step.assert).includes(step.assert.trim());
+  const absent = (existence ? [] : measuredInputs(step.assert)).filter((p) => {
     const v = evaluate(p, ctx);
     return v === null || v === undefined;
   });
@@ -29,10 +30,11 @@ export function unmeasured(step: Pick<CheckStep, 'assert' | 'measured'>, ctx: Ru
 
 export function runCheckStep(ex: Execution, step: CheckStep, ctx: RunContext): void {
   const missing = unmeasured(step, ctx);
+  const detail = step.detail ? String(render(step.detail, ctx)) : undefined;
   if (missing.length > 0) {
-    addCheck(ex, { name: step.name, passed: false, notMeasured: true, detail: `not measured: ${missing.join('; ')}`, stepId: step.id });
+    addCheck(ex, { name: step.name, passed: false, notMeasured: true, detail: `not measured: ${missing.join('; ')}${detail ? ` (${detail})` : ''}`, stepId: step.id });
     return;
   }
   const passed = truthy(evaluate(step.assert, ctx));
-  addCheck(ex, { name: step.name, passed, detail: step.detail ? String(render(step.detail, ctx)) : undefined, stepId: step.id });
+  addCheck(ex, { name: step.name, passed, detail, stepId: step.id });
 }
