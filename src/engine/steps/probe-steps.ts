@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { ProbeStartStep, ProbeStopStep } from '../../labs/schema.js';
 import { render } from '../../labs/template.js';
-import { StateError } from '../../errors.js';
+import { StateError, UserAbort } from '../../errors.js';
 import type { Recovery, RecoveryOptions } from '../../sql/probe.js';
 import type { ProbeTimelineData } from '../../sql/probe-progress.js';
 import type { ProbeReport, Timeline } from '../../sql/timeline.js';
@@ -53,6 +53,9 @@ export async function runProbeStop(ex: Execution, step: ProbeStopStep, ctx: RunC
     });
   }
   const recovery = step.recovery ? await awaitRecovery(ex, step, probe, ctx) : undefined;
+  // Ctrl-C while waiting: not a measurement of an open outage. The step stays undone, so a resumed
+  // run repeats the probe's window (the run stops the probe on its way out).
+  if (ex.signal.aborted) throw new UserAbort(`interrupted while probe ${step.probe} waited for the writes to come back`);
   const { analyzeTimeline } = await import('../../sql/timeline.js');
   const timeline = await probe.stop();
   ex.probes.delete(step.probe);
