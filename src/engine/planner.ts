@@ -58,7 +58,9 @@ export function planRun(lab: Lab, state: Pick<RunState, 'steps'>, capabilities: 
 export function lostProbeWindows(lab: Lab, state: Pick<RunState, 'steps'>): Map<string, string> {
   const again = new Map<string, string>();
   lab.steps.forEach((start, startIdx) => {
-    if (start.kind !== 'probe-start' || state.steps[start.id] === undefined) return;
+    // Skipped (a dry run) is not started: there was no probe to lose.
+    const started = start.kind === 'probe-start' ? state.steps[start.id]?.status : undefined;
+    if (start.kind !== 'probe-start' || started === undefined || started === 'skipped') return;
     const stopIdx = lab.steps.findIndex((s) => s.kind === 'probe-stop' && s.probe === start.probe);
     if (stopIdx < 0 || state.steps[lab.steps[stopIdx]!.id]?.status === 'done') return;
     const fromIdx = start.resumeFrom ? lab.steps.findIndex((s) => s.id === start.resumeFrom) : startIdx;

@@ -107,6 +107,9 @@ steps:
     expect(actions(lost)).toEqual({ create: 'skip: done in an earlier attempt', who: 'run', 'probe-start': 'run', failover: 'run', 'probe-stop': 'run' });
     const notStarted = planRun(withFrom, { steps: { create: done(), who: done() } }, full);
     expect(actions(notStarted).who).toBe('skip: done in an earlier attempt');
+    // A dry run skips the probe: there was none to lose, so nothing is repeated.
+    const dryRun = planRun(withFrom, { steps: { create: done(), who: done(), 'probe-start': { ...done(), status: 'skipped' }, failover: done() } }, dry);
+    expect(actions(dryRun)).toMatchObject({ who: 'skip: done in an earlier attempt', failover: 'skip: done in an earlier attempt' });
     const finished = planRun(withFrom, { steps: { create: done(), who: done(), 'probe-start': done(), failover: done(), 'probe-stop': done() } }, full);
     expect(finished.steps.every((p) => p.action === 'skip')).toBe(true);
   });
