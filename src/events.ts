@@ -6,7 +6,10 @@
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'result';
 
 export interface LabEvent<D = unknown> {
-  /** Stable, dotted: 'step.start', 'step.done', 'aws.call', 'check', 'measure', 'teardown.delete' ... */
+  /**
+   * Stable, dotted: 'step.start', 'step.done', 'aws.call', 'check', 'measure', 'teardown.delete' ...;
+   * a probe sends 'probe.progress' (ProbeProgress, per attempt) and 'probe.timeline' (ProbeTimelineData, at stop).
+   */
   code: string;
   level: Level;
   message: string;

@@ -7,7 +7,9 @@ import { expressionsIn } from '../labs/template.js';
 import type { RunState } from '../state/run-state.js';
 import type { TargetCapabilities } from './target.js';
 
-export type PlannedAction = { step: Step; action: 'run' } | { step: Step; action: 'skip'; reason: string; record: boolean };
+export type PlannedAction =
+  | { step: Step; action: 'run'; /** Why a step done before runs again. */ reason?: string }
+  | { step: Step; action: 'skip'; reason: string; record: boolean };
 
 export interface Plan {
   steps: PlannedAction[];
@@ -21,10 +23,12 @@ export function planRun(lab: Lab, state: Pick<RunState, 'steps'>, capabilities: 
   const unsupported = lab.requires.filter((f) => capabilities.unsupported.includes(f));
   const unavailable = new Set<string>(); // vars that will not exist because their step cannot run
   const out: PlannedAction[] = [];
+  const repeat = lostProbeWindows(lab, state);
 
   for (const step of lab.steps) {
     const record = state.steps[step.id];
-    if (record?.status === 'done' && !(step.kind === 'probe-start' && probeStillNeeded(lab, state, step.probe))) {
+    const again = repeat.get(step.id);
+    if (record?.status === 'done' && again === undefined) {
       out.push({ step, action: 'skip', reason: 'done in an earlier attempt', record: false });
       continue;
     }
@@ -40,15 +44,30 @@ export function planRun(lab: Lab, state: Pick<RunState, 'steps'>, capabilities: 
       out.push({ step, action: 'skip', reason: `needs ${missing.map((m) => `vars.${m}`).join(', ')} from a step that did not run`, record: true });
       continue;
     }
-    out.push({ step, action: 'run' });
+    out.push(again !== undefined && record?.status === 'done' ? { step, action: 'run', reason: again } : { step, action: 'run' });
   }
   return { steps: out, unsupported };
 }
 
-/** A probe lives in the process that started it: after a crash it must be started again. */
-function probeStillNeeded(lab: Lab, state: Pick<RunState, 'steps'>, probe: string): boolean {
-  const stop = lab.steps.find((s) => s.kind === 'probe-stop' && s.probe === probe);
-  return stop !== undefined && state.steps[stop.id]?.status !== 'done';
+/**
+ * A probe lives in the process that started it. When an earlier attempt started a probe and did not
+ * reach its stop, what the probe should have seen is lost: every step of its window (from its
+ * `resumeFrom`, or the probe-start, through the probe-stop) runs again, so the drill is measured anew
+ * instead of stopping a fresh probe that saw nothing. Step id -> why it runs again.
+ */
+export function lostProbeWindows(lab: Lab, state: Pick<RunState, 'steps'>): Map<string, string> {
+  const again = new Map<string, string>();
+  lab.steps.forEach((start, startIdx) => {
+    // Skipped (a dry run) is not started: there was no probe to lose.
+    const started = start.kind === 'probe-start' ? state.steps[start.id]?.status : undefined;
+    if (start.kind !== 'probe-start' || started === undefined || started === 'skipped') return;
+    const stopIdx = lab.steps.findIndex((s) => s.kind === 'probe-stop' && s.probe === start.probe);
+    if (stopIdx < 0 || state.steps[lab.steps[stopIdx]!.id]?.status === 'done') return;
+    const fromIdx = start.resumeFrom ? lab.steps.findIndex((s) => s.id === start.resumeFrom) : startIdx;
+    const reason = `probe ${start.probe} was lost with the interrupted process: its window runs again`;
+    for (const s of lab.steps.slice(fromIdx >= 0 ? fromIdx : startIdx, stopIdx + 1)) again.set(s.id, reason);
+  });
+  return again;
 }
 
 export function capturesOf(step: Step): string[] {
@@ -84,7 +103,7 @@ export function referencedVars(step: Step): string[] {
       add(step.until);
       break;
     case 'check':
-      exprs.push(step.assert);
+      exprs.push(step.assert, ...(step.measured ?? []));
       add(step.detail);
       break;
     case 'measure':

@@ -11,7 +11,7 @@ export interface RunDocument {
   region: string;
   status: 'succeeded' | 'failed' | 'interrupted';
   steps: { id: string; title: string; status: 'done' | 'skipped' | 'failed'; durationMs: number; reason?: string; calls: { service: string; operation: string; input: unknown }[] }[];
-  checks: { name: string; passed: boolean; detail?: string }[];
+  checks: { name: string; passed: boolean; detail?: string; notMeasured?: true }[];
   measurements: Record<string, unknown>;
   resources: { type: string; id: string; region: string; status: string }[];
   report: string[];
@@ -53,7 +53,7 @@ export function runDocument(lab: Lab, state: RunState, report: string[], error?:
     region: state.region,
     status,
     steps,
-    checks: state.checks.map(({ name, passed, detail }) => ({ name, passed, ...(detail ? { detail } : {}) })),
+    checks: state.checks.map(({ name, passed, detail, notMeasured }) => ({ name, passed, ...(detail ? { detail } : {}), ...(notMeasured ? { notMeasured } : {}) })),
     measurements: state.measurements,
     resources: state.resources.map((r) => ({ type: r.type, id: r.id, region: r.region, status: r.status })),
     report,

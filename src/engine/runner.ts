@@ -10,6 +10,7 @@ import { buildContext, type RunContext } from './context.js';
 import { addCheck, addMeasurement, type Execution } from './execution.js';
 import type { Plan } from './planner.js';
 import { runAwsStep } from './steps/aws-step.js';
+import { runCheckStep } from './steps/check-step.js';
 import { runProbeStart, runProbeStop } from './steps/probe-steps.js';
 import { runSqlStep } from './steps/sql-step.js';
 import { runPollStep, runWaitStep } from './steps/wait-steps.js';
@@ -39,6 +40,7 @@ export async function runSteps(ex: Execution, plan: Plan, before?: (i: number) =
       ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${step.title} (not needed on this target)`, data: { id: step.id, index, total } });
       continue;
     }
+    if (planned.reason) ex.reporter.emit({ code: 'step.repeat', level: 'info', message: `${step.title}: again (${planned.reason})`, data: { id: step.id, reason: planned.reason } });
     await runOne(ex, step, ctx, index, total);
   }
 }
@@ -47,6 +49,8 @@ async function runOne(ex: Execution, step: Step, ctx: RunContext, index: number,
   const previous = ex.state.steps[step.id];
   const rec: StepRecord = { status: 'running', startedAt: new Date().toISOString(), calls: previous?.calls ?? [] };
   ex.state.steps[step.id] = rec;
+  // A step run again (a resumed run) judges afresh: the verdicts of its earlier attempt go.
+  if (previous) ex.state.checks = ex.state.checks.filter((c) => c.stepId !== step.id);
   await ex.persist();
   ex.reporter.emit({ code: 'step.start', level: 'info', message: step.title, data: { id: step.id, kind: step.kind, index, total, explain: step.explain } });
   const started = Date.now();
@@ -82,13 +86,8 @@ async function execute(ex: Execution, step: Step, ctx: RunContext, rec: StepReco
       return runProbeStart(ex, step, ctx);
     case 'probe-stop':
       return runProbeStop(ex, step, ctx);
-    case 'check': {
-      const passed = truthy(evaluate(step.assert, ctx));
-      const detail = step.detail ? String(render(step.detail, ctx)) : undefined;
-      addCheck(ex, { name: step.name, passed, detail, stepId: step.id });
-      if (!passed && step.stop) throw new VerificationError(`Check failed: ${step.name}${detail ? ` (${detail})` : ''}`, { hint: 'the run stopped before creating anything that depends on it' });
-      return;
-    }
+    case 'check':
+      return runCheckStep(ex, step, ctx);
     case 'measure':
       addMeasurement(ex, step.name, render(step.value, ctx), step.unit);
       return;

@@ -20,6 +20,8 @@ export const PROBE_MEASUREMENTS = [
   'lostWrites',
   'probeResolutionMs',
   'writersSeen',
+  'writeOutageOpen',
+  'readOutageOpen',
 ] as const;
 
 export function checkRules(lab: Lab): RuleProblem[] {
@@ -113,15 +115,32 @@ export function checkRules(lab: Lab): RuleProblem[] {
         if (step.readConnection) refConnection(step.readConnection, at('readConnection'));
         if (probes.has(step.probe)) problems.push({ path: at('probe'), message: `probe "${step.probe}" is already started` });
         probes.add(step.probe);
+        if (step.resumeFrom) refStep(step.resumeFrom, at('resumeFrom'));
         break;
-      case 'probe-stop':
+      case 'probe-stop': {
         if (!probes.has(step.probe)) problems.push({ path: at('probe'), message: `probe "${step.probe}" is not started by an earlier step` });
         if (step.verifyConnection) refConnection(step.verifyConnection, at('verifyConnection'));
+        if (step.recovery?.writer) checkExpressions(step.recovery.writer, at('recovery', 'writer'), none);
+        // The window is repeated when a run resumes after losing its probe: repeating a create would make a second resource.
+        const start = lab.steps.findIndex((s) => s.kind === 'probe-start' && s.probe === step.probe);
+        const startStep = lab.steps[start];
+        const named = startStep?.kind === 'probe-start' && startStep.resumeFrom ? lab.steps.findIndex((s) => s.id === startStep.resumeFrom) : -1;
+        const from = named >= 0 && named < start ? named : start;
+        for (const inner of from >= 0 ? lab.steps.slice(from, i) : []) {
+          if (inner.kind === 'aws' && inner.creates) {
+            problems.push({ path: at('probe'), message: `step "${inner.id}" creates a resource inside probe "${step.probe}"'s window, which a resumed run repeats` });
+          }
+        }
         for (const m of PROBE_MEASUREMENTS) measurements.add(m);
         break;
+      }
       case 'check':
         compileOr(step.assert, at('assert'));
         checkExpressionsVars(step.assert, at('assert'));
+        (step.measured ?? []).forEach((m, k) => {
+          compileOr(m, at('measured', k));
+          checkExpressionsVars(m, at('measured', k));
+        });
         if (step.detail) checkExpressions(step.detail, at('detail'), none);
         break;
       case 'measure':

@@ -169,6 +169,11 @@ export const probeStartStep = z.strictObject({
   /** Connection the probe reads through (the reader endpoint). */
   readConnection: varName.optional(),
   intervalMs: z.number().int().min(10).max(1000).default(100),
+  /**
+   * A probe dies with the process that started it. A run resumed before the probe's stop repeats the
+   * probe's window: from this earlier step (default: the probe-start itself) through the probe-stop.
+   */
+  resumeFrom: id.optional(),
 });
 
 export const probeStopStep = z.strictObject({
@@ -177,6 +182,18 @@ export const probeStopStep = z.strictObject({
   probe: varName,
   /** Checks that no acknowledged write was lost, reading back through this connection. */
   verifyConnection: varName.optional(),
+  /**
+   * Do not stop before the outage is over: wait until the newest write was acknowledged (by `writer`,
+   * templated, when given), then record `settleMs` more. After `maxWaitSeconds` the probe stops with
+   * the outage open, and the check that writes came back fails.
+   */
+  recovery: z
+    .strictObject({
+      writer: z.string().optional(),
+      maxWaitSeconds: z.number().positive().max(600).default(60),
+      settleMs: z.number().int().min(0).max(60_000).default(1000),
+    })
+    .optional(),
 });
 
 export const checkStep = z.strictObject({
@@ -185,6 +202,12 @@ export const checkStep = z.strictObject({
   name: z.string().min(1),
   /** JMESPath over the run context that must be truthy. */
   assert: jmes,
+  /**
+   * When the inputs count as measured (each must be truthy), beyond the rule that every vars.x and
+   * measurements.x the assert names must exist: "measurements.acknowledgedWrites > `0`". Otherwise the
+   * check fails as not measured instead of holding vacuously.
+   */
+  measured: z.array(jmes).optional(),
   /** Templated text shown with the verdict. */
   detail: z.string().optional(),
   /** A failed check stops the run at once (a lookup that found nothing): nothing after it is created. */

@@ -5,6 +5,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { LabEvent, Reporter } from '../events.js';
 import { makeChalk, type OutputSettings } from './style.js';
+import { probeProgressLine, probeStripLine } from './probe-lines.js';
+import type { ProbeProgress, ProbeTimelineData } from '../sql/probe-progress.js';
 
 interface Spinner {
   text: string;
@@ -14,12 +16,16 @@ interface Spinner {
   stop(): void;
   clear(): Spinner;
   render(): Spinner;
+  suffixText: string;
 }
 
 export class HumanReporter implements Reporter {
   private readonly c: ChalkInstance;
   private spinner?: Spinner;
   private ora?: (opts: { text: string; stream: NodeJS.WriteStream }) => Spinner;
+  /** The probe's live line while one runs (TTY only), shown under the step's spinner. */
+  private probeLive?: string;
+  private readonly summary: string[] = [];
 
   constructor(private readonly settings: OutputSettings, private readonly stream: NodeJS.WriteStream = process.stderr) {
     this.c = makeChalk(settings);
@@ -38,6 +44,7 @@ export class HumanReporter implements Reporter {
         const counter = c.dim(`[${String(data.index)}/${String(data.total)}]`);
         if (this.ora) {
           this.spinner = this.ora({ text: `${counter} ${e.message}`, stream: this.stream }).start();
+          this.showProbeLine();
         } else {
           this.line(`${counter} ${c.bold(e.message)}`);
         }
@@ -47,6 +54,7 @@ export class HumanReporter implements Reporter {
       case 'step.done': {
         const took = typeof data.durationMs === 'number' ? c.dim(` ${formatMs(data.durationMs)}`) : '';
         if (this.spinner) {
+          this.hideProbeLine();
           this.spinner.succeed(`${this.spinner.text}${took}`);
           this.spinner = undefined;
         } else {
@@ -57,6 +65,7 @@ export class HumanReporter implements Reporter {
       }
       case 'step.failed':
         if (this.spinner) {
+          this.hideProbeLine();
           this.spinner.fail(`${this.spinner.text}`);
           this.spinner = undefined;
         }
@@ -80,10 +89,44 @@ export class HumanReporter implements Reporter {
       case 'measure':
         this.indent(`${c.cyan('measured')} ${e.message}`);
         return;
+      case 'probe.progress':
+        this.probeProgress(data as unknown as ProbeProgress & { probe: string });
+        return;
+      case 'probe.timeline':
+        this.probeEnded(data as unknown as ProbeTimelineData);
+        return;
       default:
         if (e.level === 'debug' && !this.settings.debug) return;
         this.line(e.level === 'error' ? c.red(e.message) : e.level === 'warn' ? c.yellow(e.message) : e.message);
     }
+  }
+
+  /** Lines for the run's summary (the probe's timeline), collected while the run went on. */
+  summaryLines(): string[] {
+    return [...this.summary];
+  }
+
+  /** Without spinners (no TTY, CI, --json) a probe shows nothing while it runs. */
+  private probeProgress(p: ProbeProgress & { probe: string }) {
+    if (!this.settings.spinners) return;
+    this.probeLive = probeProgressLine(p, this.c);
+    this.showProbeLine();
+  }
+
+  private probeEnded(d: ProbeTimelineData) {
+    this.probeLive = undefined;
+    this.hideProbeLine();
+    this.summary.push(probeStripLine(d, this.c));
+  }
+
+  private showProbeLine() {
+    if (!this.spinner || this.probeLive === undefined) return;
+    this.spinner.suffixText = `\n    ${this.probeLive}`;
+    this.spinner.render();
+  }
+
+  private hideProbeLine() {
+    if (this.spinner) this.spinner.suffixText = '';
   }
 
   /** A line in the middle of a step prints above the spinner, which then goes on. */

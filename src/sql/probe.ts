@@ -33,9 +33,29 @@ export interface Probe {
   readonly table: string;
   /** The events so far (a copy). */
   events(): TimelineEvent[];
+  /**
+   * Resolves once the newest write attempt was acknowledged (by `writer`, when given), then keeps the
+   * probe recording for `settleMs` so the timeline shows the return to steady state. Gives up after
+   * `maxWaitMs` (or on `signal`) with recovered: false: the outage is then still open.
+   */
+  waitForRecovery(opts: RecoveryOptions): Promise<Recovery>;
   /** Stops both loops, waits for the attempts in flight, closes the connections. */
   stop(): Promise<Timeline>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface RecoveryOptions {
+  /** The instance that must acknowledge (the new writer); any instance when absent. */
+  writer?: string;
+  maxWaitMs: number;
+  settleMs: number;
+  signal?: AbortSignal;
+}
+
+export interface Recovery {
+  recovered: boolean;
+  /** How long it waited for the acknowledgement (the settle period not included). */
+  waitedMs: number;
 }
 
 type Target = 'write' | 'read';
@@ -82,8 +102,15 @@ export async function startProbe(opts: ProbeOptions): Promise<Probe> {
   const t0 = now();
   const rel = (): number => now() - t0;
   const events: TimelineEvent[] = [];
+  let lastWrite: OpEvent | undefined;
+  const writeWatchers = new Set<() => void>();
   const record = (e: TimelineEvent): void => {
     events.push(e);
+    if (e.op === 'write') {
+      // Write attempts are sequential on their one channel, so the last recorded is the newest.
+      lastWrite = e;
+      for (const watch of writeWatchers) watch();
+    }
     try {
       opts.onEvent?.(e);
     } catch {
@@ -186,10 +213,36 @@ export async function startProbe(opts: ProbeOptions): Promise<Probe> {
     return stopped;
   };
 
+  const waitForRecovery = async (r: RecoveryOptions): Promise<Recovery> => {
+    const began = performance.now();
+    const met = (): boolean => lastWrite?.ok === true && (r.writer === undefined || lastWrite.instanceId === r.writer);
+    const recovered = await new Promise<boolean>((resolve) => {
+      if (met()) return resolve(true);
+      if (stopSignal.signal.aborted || r.signal?.aborted) return resolve(false);
+      const done = (value: boolean): void => {
+        clearTimeout(timer);
+        writeWatchers.delete(watch);
+        r.signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const watch = (): void => {
+        if (met()) done(true);
+      };
+      const onAbort = (): void => done(false);
+      const timer = setTimeout(() => done(false), Math.max(0, r.maxWaitMs));
+      writeWatchers.add(watch);
+      r.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const waitedMs = performance.now() - began;
+    if (recovered) await sleep(r.settleMs, r.signal);
+    return { recovered, waitedMs };
+  };
+
   return {
     runId: opts.runId,
     table,
     events: () => [...events],
+    waitForRecovery,
     stop,
     async [Symbol.asyncDispose]() {
       await stop();

@@ -52,16 +52,38 @@ export interface OutageWindow {
   failures: number;
 }
 
+/** An outage still going on when the probe stopped: it has a start and a length so far, no end. */
+export interface OpenOutage {
+  /** When the last acknowledgement before the failures came (0: nothing was ever acknowledged). */
+  from: number;
+  /** How long it had lasted when the probe stopped. */
+  soFarMs: number;
+  failures: number;
+}
+
+/** The writer changing, as the probe saw it: the first write acknowledged by another instance. */
+export interface WriterChange {
+  /** Acknowledgement time of that first write. */
+  at: number;
+  from: string;
+  to: string;
+}
+
 export interface ProbeReport {
   /** How the outage figures are defined (it travels with the numbers into --json output). */
   definition: string;
+  /** The longest outage; when the outage is still open at stop, at least its length so far. */
   writeOutageMs: number;
   readOutageMs: number;
   writeWindows: OutageWindow[];
   readWindows: OutageWindow[];
-  /** True when the last write (or read) attempt failed: an outage still open at stop is not measured. */
+  /** True when the last write (or read) attempt failed: the outage had not ended when the probe stopped. */
   writeOutageOpen: boolean;
   readOutageOpen: boolean;
+  /** The outage still open at stop, when there is one. */
+  writeOpenWindow?: OpenOutage;
+  readOpenWindow?: OpenOutage;
+  writerChanges: WriterChange[];
   /** `t` of the first failed or unknown operation (write or read); absent when none failed. */
   firstFailureAt?: number;
   /**
@@ -88,7 +110,9 @@ export const OUTAGE_DEFINITION =
   'writeOutageMs is the longest time between two consecutive acknowledged writes that have at least one ' +
   'failed or unknown write between them, measured from acknowledgement to acknowledgement ' +
   '(attempt start + latency); 0 when no write failed. readOutageMs is the same for reads. Failures ' +
-  'before the first or after the last acknowledgement are not part of any window (see *OutageOpen).';
+  'before the first acknowledgement are start-up, not outage. Failures after the last acknowledgement are ' +
+  'an outage still open when the probe stopped: writeOutageOpen is then true and writeOutageMs is at least ' +
+  'its length so far (from the last acknowledgement, or the probe start, to the stop).';
 
 function isOp(e: TimelineEvent, op: 'write' | 'read'): e is OpEvent {
   return e.op === op;
@@ -112,6 +136,35 @@ export function outageWindows(ops: OpEvent[]): OutageWindow[] {
     }
   }
   return windows;
+}
+
+/** The outage still going on at `stoppedAt`: the last attempt failed. */
+export function openOutage(ops: OpEvent[], stoppedAt: number): OpenOutage | undefined {
+  const sorted = [...ops].sort((a, b) => a.t - b.t);
+  const last = sorted[sorted.length - 1];
+  if (!last || last.ok) return undefined;
+  let lastAckIdx = -1;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    if (sorted[i]!.ok) {
+      lastAckIdx = i;
+      break;
+    }
+  }
+  const from = lastAckIdx >= 0 ? sorted[lastAckIdx]!.t + sorted[lastAckIdx]!.latencyMs : 0;
+  const end = Math.max(stoppedAt, last.t + last.latencyMs);
+  return { from, soFarMs: end - from, failures: sorted.length - 1 - lastAckIdx };
+}
+
+/** Each time an acknowledged write came from another instance than the acknowledged write before it. */
+export function writerChanges(writes: OpEvent[]): WriterChange[] {
+  const changes: WriterChange[] = [];
+  let current: string | undefined;
+  for (const e of [...writes].sort((a, b) => a.t - b.t)) {
+    if (!e.ok || e.instanceId === undefined || e.instanceId === '') continue;
+    if (current !== undefined && e.instanceId !== current) changes.push({ at: e.t + e.latencyMs, from: current, to: e.instanceId });
+    current = e.instanceId;
+  }
+  return changes;
 }
 
 function median(values: number[]): number | null {
@@ -139,7 +192,9 @@ export function analyzeTimeline(tl: Timeline): ProbeReport {
   const reconnects = tl.events.filter((e): e is ReconnectEvent => e.op === 'reconnect');
   const writeWindows = outageWindows(writes);
   const readWindows = outageWindows(reads);
-  const longest = (ws: OutageWindow[]): number => ws.reduce((m, w) => Math.max(m, w.durationMs), 0);
+  const writeOpen = openOutage(writes, tl.durationMs);
+  const readOpen = openOutage(reads, tl.durationMs);
+  const longest = (ws: OutageWindow[], open?: OpenOutage): number => ws.reduce((m, w) => Math.max(m, w.durationMs), open?.soFarMs ?? 0);
 
   const failedOps = [...writes, ...reads].filter((e) => !e.ok);
   const firstFailureAt = failedOps.length > 0 ? Math.min(...failedOps.map((e) => e.t)) : undefined;
@@ -155,12 +210,15 @@ export function analyzeTimeline(tl: Timeline): ProbeReport {
   const writeIntervals = intervals(writes);
   return {
     definition: OUTAGE_DEFINITION,
-    writeOutageMs: longest(writeWindows),
-    readOutageMs: longest(readWindows),
+    writeOutageMs: longest(writeWindows, writeOpen),
+    readOutageMs: longest(readWindows, readOpen),
     writeWindows,
     readWindows,
-    writeOutageOpen: writes.length > 0 && !writes[writes.length - 1]!.ok,
-    readOutageOpen: reads.length > 0 && !reads[reads.length - 1]!.ok,
+    writeOutageOpen: writeOpen !== undefined,
+    readOutageOpen: readOpen !== undefined,
+    ...(writeOpen ? { writeOpenWindow: writeOpen } : {}),
+    ...(readOpen ? { readOpenWindow: readOpen } : {}),
+    writerChanges: writerChanges(writes),
     ...(firstFailureAt !== undefined ? { firstFailureAt } : {}),
     ...(recoveredAt !== undefined ? { recoveredAt } : {}),
     reconnects: reconnects.length,

@@ -41,7 +41,14 @@ const resource = z.object({
 });
 export type ResourceRecord = z.infer<typeof resource>;
 
-const check = z.object({ name: z.string(), passed: z.boolean(), detail: z.string().optional(), stepId: z.string().optional() });
+const check = z.object({
+  name: z.string(),
+  passed: z.boolean(),
+  detail: z.string().optional(),
+  stepId: z.string().optional(),
+  /** Failed because its inputs were never measured (not judged on them). */
+  notMeasured: z.literal(true).optional(),
+});
 export type CheckResult = z.infer<typeof check>;
 
 export const runStateSchema = z.object({

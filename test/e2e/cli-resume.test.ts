@@ -1,6 +1,7 @@
 /**
  * Crash safety end to end: a dry run killed with SIGKILL halfway resumes with the same run id and
- * finishes without creating anything twice; a run whose lock a live process holds is refused.
+ * finishes without creating anything twice; a run whose lock a live process holds is refused; a local
+ * failover interrupted with Ctrl-C while its probe runs measures the drill again when resumed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll, makeCliEnv, runCli } from '../helpers/cli.js';
+import { localCli, type LocalCli } from '../helpers/local-cli.js';
 
 afterAll(() => killAll());
 
@@ -86,4 +88,59 @@ describe('resume after a crash', () => {
     expect(gone.filter((a) => a.endsWith(':cluster:al-resume1'))).toHaveLength(1);
     for (const i of [0, 1, 2]) expect(gone.filter((a) => a.endsWith(`:db:al-resume1-${i}`))).toHaveLength(1);
   });
+});
+
+describe('resume after Ctrl-C during the failover probe', () => {
+  let local: LocalCli | undefined;
+  afterAll(async () => {
+    if (local) await local.close();
+  }, 90_000);
+
+  it('a local failover interrupted after FailoverDBCluster, while its probe runs, repeats the probe window on resume and measures the drill again', async () => {
+    local = await localCli();
+    const runId = 'sigint1';
+    const dir = path.join(local.env.home, 'runs', runId);
+    let interrupted = false;
+    // 1. Ctrl-C once the failover has been asked for (the probe is running, its stop is ahead).
+    const first = await runCli(local.env, ['run', 'failover', '--local', '--yes', '--run-id', runId, '--param', 'probeSeconds=2'], {
+      env: local.extraEnv,
+      timeoutMs: 180_000,
+      onStderr: (all, child) => {
+        if (!interrupted && /Poll DescribeDBClusters until the writer is a different instance/.test(all)) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(interrupted).toBe(true);
+    expect(first.code, first.stderr.slice(-3000)).toBe(130);
+    const saved = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as State & { measurements: Record<string, unknown> };
+    expect(saved.status).toBe('interrupted');
+    expect(saved.steps.failover?.status).toBe('done');
+    expect(saved.steps['probe-stop']).toBeUndefined();
+    expect(saved.measurements.acknowledgedWrites).toBeUndefined();
+
+    // 2. Resume: the probe's window (from the settled-cluster check to the probe's stop) runs again.
+    const second = await local.runLab('failover', ['--run-id', runId]);
+    expect(second.r.code, second.r.stderr.slice(-3000)).toBe(0);
+    expect(second.r.stderr).toMatch(/again \(probe failover was lost with the interrupted process/);
+    const doc = second.doc as {
+      status: string;
+      checks: { name: string; passed: boolean }[];
+      measurements: Record<string, unknown>;
+      steps: { id: string; calls: { operation: string }[] }[];
+    };
+    expect(doc.status).toBe('succeeded');
+    expect(doc.checks.filter((c) => !c.passed)).toEqual([]);
+    const m = doc.measurements;
+    expect(m.acknowledgedWrites as number).toBeGreaterThan(0);
+    expect(m.lostWrites).toBe(0);
+    expect(m.writeOutageOpen).toBe(false);
+    expect(m.writeOutageMs as number).toBeGreaterThan(0);
+    // The drill was repeated from where the first failover left the cluster: writer moved back.
+    expect(m.writerBefore).not.toBe(m.writerAfter);
+    expect(m.writersSeen).toEqual([m.writerBefore, m.writerAfter]);
+    const failovers = doc.steps.find((st) => st.id === 'failover')!.calls.filter((c) => c.operation === 'FailoverDBCluster');
+    expect(failovers).toHaveLength(2);
+  }, 400_000);
 });

@@ -80,6 +80,10 @@ describe('the labs on the local target', () => {
     expect(doc.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
     expect(doc.measurements.lostWrites).toBe(0);
     expect(doc.measurements.writerBefore).not.toBe(doc.measurements.writerAfter);
+    // The probe stops only after the new writer acknowledged a write, so the outage always has an end:
+    // the failover cuts the probe's session, so at least one write fails, and the window closes.
+    expect(doc.measurements.writersSeen).toEqual([doc.measurements.writerBefore, doc.measurements.writerAfter]);
+    expect(doc.measurements.writeOutageOpen).toBe(false);
     expect(doc.measurements.writeOutageMs).toBeGreaterThan(0);
     expect(doc.resources.every((x: { status: string }) => x.status === 'deleted')).toBe(true);
   }, 200_000);

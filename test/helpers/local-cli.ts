@@ -40,6 +40,8 @@ export interface LocalCli {
   env: CliEnv;
   port: number;
   dataDir: string;
+  /** The variables that point a spawned CLI at this server (for runCli with its own options). */
+  extraEnv: Record<string, string>;
   cli(args: string[], timeoutMs?: number): Promise<CliResult>;
   /** `run <lab> --local --yes --json`: the exit and the parsed run document. */
   runLab(lab: string, more?: string[], timeoutMs?: number): Promise<{ r: CliResult; doc: any }>;
@@ -74,5 +76,5 @@ export async function localCli(moreEnv: Record<string, string> = {}): Promise<Lo
     killAll();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { env, port, dataDir, cli, runLab, close };
+  return { env, port, dataDir, extraEnv: extra, cli, runLab, close };
 }

@@ -62,16 +62,26 @@ describe('the failover probe against a real PostgreSQL', () => {
     }
     const probe = await startProbe({ write: conn, read: conn, intervalMs: 50, runId: 'restart' });
     let tl: Timeline;
+    let down: Awaited<ReturnType<typeof probe.waitForRecovery>>;
+    let back: Awaited<ReturnType<typeof probe.waitForRecovery>>;
     try {
       await sleep(400);
       await stopPostmaster(postmaster);
+      // Once a write has failed, waiting for the recovery while the server is down gives up at its maximum.
+      while (!probe.events().some((e) => e.op === 'write' && !e.ok)) await sleep(20);
+      down = await probe.waitForRecovery({ maxWaitMs: 200, settleMs: 0 });
       await sleep(500);
       restarted = await startPostmaster(postmaster);
-      await sleep(800);
+      // The probe is stopped only after the server acknowledged a write again, plus a settle period.
+      back = await probe.waitForRecovery({ writer: 'test-postgres', maxWaitMs: 30_000, settleMs: 500 });
     } finally {
       tl = await probe.stop();
     }
     const report = analyzeTimeline(tl);
+    expect(down.recovered).toBe(false);
+    expect(back.recovered).toBe(true);
+    const settled = tl.events.filter((e): e is OpEvent => e.op === 'write' && e.ok && e.t >= report.recoveredAt!);
+    expect(settled.length).toBeGreaterThanOrEqual(2);
     if (process.env.PROBE_DUMP) console.error(JSON.stringify({ report, events: tl.events }, null, 1));
 
     expect(report.failedWrites + report.unknownWrites).toBeGreaterThan(0);
@@ -89,6 +99,20 @@ describe('the failover probe against a real PostgreSQL', () => {
     const v = await verifyAcknowledgedWrites(s, tl);
     expect(v.acknowledged).toBeGreaterThan(0);
     expect(v.lost).toEqual([]);
+  });
+
+  it('waiting for a writer that never acknowledges gives up at the maximum, and the probe keeps recording', async () => {
+    const probe = await startProbe({ write: conn, intervalMs: 50, runId: 'no-such-writer' });
+    try {
+      const r = await probe.waitForRecovery({ writer: 'another-instance', maxWaitMs: 300, settleMs: 0 });
+      expect(r.recovered).toBe(false);
+      expect(r.waitedMs).toBeGreaterThanOrEqual(250);
+      const any = await probe.waitForRecovery({ maxWaitMs: 30_000, settleMs: 0 });
+      expect(any.recovered).toBe(true);
+    } finally {
+      const tl = await probe.stop();
+      expect(analyzeTimeline(tl).writersSeen).toEqual(['test-postgres']);
+    }
   });
 
   it('rejects an interval above 100 ms and a table name that is not an identifier', async () => {

@@ -50,12 +50,38 @@ describe('analyzeTimeline', () => {
     expect(rep.writeOutageMs).toBe(1200);
   });
 
-  it('does not measure failures that have no acknowledgement after them, but flags the open outage', () => {
-    const rep = analyzeTimeline(tl([w(0, true), w(100, true), w(200, false), w(300, false)]));
-    expect(rep.writeOutageMs).toBe(0);
+  it('reports an outage still open at stop as open, with its length so far up to the stop, never as 0', () => {
+    const rep = analyzeTimeline({ ...tl([w(0, true), w(100, true), w(200, false), w(300, false)]), durationMs: 450 });
+    // From the last acknowledgement (102) to the stop (450).
     expect(rep.writeOutageOpen).toBe(true);
+    expect(rep.writeOutageMs).toBe(348);
+    expect(rep.writeOpenWindow).toEqual({ from: 102, soFarMs: 348, failures: 2 });
+    expect(rep.writeWindows).toEqual([]);
     expect(rep.firstFailureAt).toBe(200);
     expect(rep.recoveredAt).toBeUndefined();
+  });
+
+  it('an open outage shorter than an earlier closed one leaves the longest as the figure, still flagged open', () => {
+    const rep = analyzeTimeline({ ...tl([w(0, true), w(100, false), w(900, true), w(1000, false)]), durationMs: 1100 });
+    expect(rep.writeWindows.map((x) => x.durationMs)).toEqual([900]);
+    expect(rep.writeOutageMs).toBe(900);
+    expect(rep.writeOutageOpen).toBe(true);
+    expect(rep.writeOpenWindow).toEqual({ from: 902, soFarMs: 198, failures: 1 });
+  });
+
+  it('a probe that never had a write acknowledged reports its whole run as an open outage', () => {
+    const rep = analyzeTimeline({ ...tl([w(0, false), w(100, false)]), durationMs: 300 });
+    expect(rep.writeOutageOpen).toBe(true);
+    expect(rep.writeOutageMs).toBe(300);
+    expect(rep.acknowledgedWrites).toBe(0);
+  });
+
+  it('dates each writer change at the first write another instance acknowledged', () => {
+    const rep = analyzeTimeline(
+      tl([w(0, true, { instanceId: 'a' }), w(100, false), w(200, true, { instanceId: 'b', latencyMs: 5 }), w(300, true, { instanceId: 'b' })]),
+    );
+    expect(rep.writerChanges).toEqual([{ at: 205, from: 'a', to: 'b' }]);
+    expect(analyzeTimeline(tl([w(0, true, { instanceId: 'a' }), w(100, true, { instanceId: 'a' })])).writerChanges).toEqual([]);
   });
 
   it('measures read outages separately from write outages', () => {

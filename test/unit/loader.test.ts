@@ -107,6 +107,18 @@ describe('lab loader', () => {
     expect(details).toEqual(['labs/x.yaml:16:12: "vars.later" is not captured by an earlier step']);
   });
 
+  it('a probe window that a resumed run would repeat may not create resources, and resumeFrom must come before', () => {
+    const details = problems(
+      `${HEAD}  - { id: start, kind: probe-start, title: S, probe: p, connection: w, resumeFrom: later }
+  - { id: make, kind: aws, title: M, operation: CreateDBCluster, creates: { type: db-cluster, id: c } }
+  - { id: stop, kind: probe-stop, title: T, probe: p }
+  - { id: later, kind: note, title: N }
+`,
+    );
+    expect(details.some((d) => d.includes('step "later" does not come before this one'))).toBe(true);
+    expect(details.some((d) => d.includes(`step "make" creates a resource inside probe "p"'s window, which a resumed run repeats`))).toBe(true);
+  });
+
   it('rule problems are all reported at once: unknown param, bad JMESPath, duplicate id, unknown connection, probe order, later step', () => {
     const details = problems(
       `${HEAD}  - id: a

@@ -75,6 +75,45 @@ describe('planner', () => {
     expect(actions(plan).failover).toBe('run');
   });
 
+  it('a run that lost its probe repeats the whole window, failover included, and says why', () => {
+    const plan = planRun(lab, { steps: { create: done(), 'probe-start': done(), failover: done() } }, full);
+    expect(actions(plan)).toMatchObject({ create: 'skip: done in an earlier attempt', 'probe-start': 'run', failover: 'run', 'probe-stop': 'run' });
+    const repeated = plan.steps.filter((p) => p.action === 'run' && p.reason).map((p) => p.step.id);
+    expect(repeated).toEqual(['probe-start', 'failover']);
+    const why = plan.steps.find((p) => p.step.id === 'failover')!;
+    expect(why.action === 'run' && why.reason).toMatch(/probe p was lost with the interrupted process/);
+  });
+
+  it('a probe window with resumeFrom repeats from that earlier step, and one without a started probe repeats nothing', () => {
+    const withFrom = parseLab(
+      `name: plan
+title: Plan
+level: beginner
+engines: [aurora-postgresql]
+summary: s
+estimate: { minutes: 1 }
+connections:
+  w: { host: h, port: 1, user: u, database: d }
+steps:
+  - { id: create, kind: aws, title: C, operation: CreateDBCluster, creates: { type: db-cluster, id: c } }
+  - { id: who, kind: aws, title: W, operation: DescribeDBClusters, capture: { writer: "DBClusters[0].DBClusterIdentifier" } }
+  - { id: probe-start, kind: probe-start, title: S, probe: p, connection: w, resumeFrom: who }
+  - { id: failover, kind: aws, title: F, operation: FailoverDBCluster }
+  - { id: probe-stop, kind: probe-stop, title: T, probe: p }
+`,
+      'plan.yaml',
+    );
+    const lost = planRun(withFrom, { steps: { create: done(), who: done(), 'probe-start': { ...done(), status: 'running' } } }, full);
+    expect(actions(lost)).toEqual({ create: 'skip: done in an earlier attempt', who: 'run', 'probe-start': 'run', failover: 'run', 'probe-stop': 'run' });
+    const notStarted = planRun(withFrom, { steps: { create: done(), who: done() } }, full);
+    expect(actions(notStarted).who).toBe('skip: done in an earlier attempt');
+    // A dry run skips the probe: there was none to lose, so nothing is repeated.
+    const dryRun = planRun(withFrom, { steps: { create: done(), who: done(), 'probe-start': { ...done(), status: 'skipped' }, failover: done() } }, dry);
+    expect(actions(dryRun)).toMatchObject({ who: 'skip: done in an earlier attempt', failover: 'skip: done in an earlier attempt' });
+    const finished = planRun(withFrom, { steps: { create: done(), who: done(), 'probe-start': done(), failover: done(), 'probe-stop': done() } }, full);
+    expect(finished.steps.every((p) => p.action === 'skip')).toBe(true);
+  });
+
   it('without the sql capability, SQL and probe steps are skipped, and so are checks that need their captures', () => {
     const plan = planRun(lab, { steps: {} }, dry);
     expect(actions(plan)).toEqual({

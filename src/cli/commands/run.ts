@@ -63,7 +63,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
 
   const doc = result.document;
   if (settings.json) printJson(doc);
-  else printSummary(doc, settings);
+  else printSummary(doc, settings, reporter.summaryLines());
 
   if (result.error) {
     if (!settings.json) reportError(result.error, settings);
@@ -91,7 +91,7 @@ export function targetFlag(target: string): string {
   return target === 'dry-run' ? ' --dry-run' : target === 'local' ? ' --local' : '';
 }
 
-function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettings>): void {
+function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettings>, extra: string[]): void {
   const c = makeChalk(settings);
   const out: string[] = [''];
   const passed = doc.checks.filter((x) => x.passed).length;
@@ -102,6 +102,7 @@ function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettin
   const skipped = doc.steps.filter((s) => s.status === 'skipped' && s.reason?.startsWith('SQL')).length;
   if (skipped) out.push(c.dim(`${skipped} SQL step(s) not run in a dry run: try --local to run them for real`));
   for (const line of doc.report) out.push(`${c.cyan('→')} ${line}`);
+  out.push(...extra);
   const calls = doc.steps.reduce((n, s) => n + s.calls.length, 0);
   const took = doc.steps.reduce((n, s) => n + s.durationMs, 0);
   out.push(c.dim(`${calls} AWS calls, ${formatMs(took)} of steps`));
