@@ -117,10 +117,10 @@ describe('the cost guard', () => {
 
   it("an estimate that names a class per engine is judged with the run's engine", async () => {
     const l = lab('performance-insights');
-    const p: PlannedCreates = { instances: [{ stepId: 'create-instances', instanceClass: 'db.r6g.large', engine: 'aurora-mysql' }], capacities: [], unresolved: [] };
+    const p: PlannedCreates = { instances: [{ stepId: 'create-instances', instanceClass: 'db.t4g.large', engine: 'aurora-mysql' }], capacities: [], unresolved: [] };
     expect(costProblems(await priceRun(l, 'aurora-mysql', p, prices, noLifecycles), p, NONE)).toEqual([]);
     const pg: PlannedCreates = { ...p, instances: [{ ...p.instances[0]!, engine: 'aurora-postgresql' }] };
-    expect(costProblems(await priceRun(l, 'aurora-postgresql', pg, prices, noLifecycles), pg, NONE)).toEqual([expect.stringMatching(/db\.r6g\.large .*db\.t4g\.medium the lab's estimate assumes/)]);
+    expect(costProblems(await priceRun(l, 'aurora-postgresql', pg, prices, noLifecycles), pg, NONE)).toEqual([expect.stringMatching(/db\.t4g\.large .*db\.t4g\.medium the lab's estimate assumes/)]);
   });
 
   it('stops a Serverless v2 range above the ACU the estimate assumed unless --max-hourly covers it', async () => {
