@@ -1,4 +1,4 @@
-import { ExitCode, UserAbort, isAuroraLabError, type ExitCodeValue } from '../../errors.js';
+import { ExitCode, UsageError, UserAbort, isAuroraLabError, type ExitCodeValue } from '../../errors.js';
 import type { RunDocument } from '../../engine/result.js';
 import { estimateLab } from '../../labs/estimate.js';
 import { HumanReporter, formatMs } from '../../output/human-reporter.js';
@@ -18,11 +18,13 @@ interface RunOptions {
   runId?: string;
   param?: string[];
   caBundle?: string;
+  awsTiming?: boolean;
 }
 
 export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions): Promise<ExitCodeValue> {
   const settings = outputSettings(g);
   const targetName = targetNameFrom(o);
+  if (o.awsTiming && targetName !== 'dry-run') throw new UsageError('--aws-timing needs --dry-run', { hint: 'it times a rehearsal on a virtual clock; AWS takes its own time' });
   const params = parseParams(o.param ?? []);
   const reporter = new HumanReporter(settings);
   await reporter.init();
@@ -38,7 +40,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
       keep: o.keep === true,
       reporter,
       signal,
-      makeTarget: ({ dir, state }) => makeTarget(targetName, { ...g, caBundle: o.caBundle }, { dir, region: state?.region }),
+      makeTarget: ({ dir, state }) => makeTarget(targetName, { ...g, caBundle: o.caBundle, awsTiming: o.awsTiming }, { dir, region: state?.region }),
       confirm: async (s) => {
         if (targetName !== 'aws') return true;
         const est = estimateLab(s.lab, {});
