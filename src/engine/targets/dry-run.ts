@@ -15,6 +15,7 @@ import { systemClock, VirtualClock } from '../../clock.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import type { SimCall, SimError } from '../../sim/types.js';
 import type { SimState } from '../../sim/model/state.js';
+import type { TimedKind } from '../../sim/model/aws-timing.js';
 import type { Target } from '../target.js';
 
 export const DRY_RUN_ACCOUNT = '123456789012';
@@ -27,7 +28,16 @@ export function requestedTiming(flag?: boolean): SimTiming {
   return flag || process.env.AURORA_LAB_SIM_TIMING === 'aws' ? 'aws' : 'instant';
 }
 
-export async function dryRunTarget(opts: { region: string; runDir: string; timing?: SimTiming; inject?: (call: SimCall) => SimError | undefined }): Promise<Target> {
+export interface DryRunOptions {
+  region: string;
+  runDir: string;
+  timing?: SimTiming;
+  /** Tests: AWS-timing durations (ms) other than the table's. */
+  awsDurations?: Partial<Record<TimedKind, number>>;
+  inject?: (call: SimCall) => SimError | undefined;
+}
+
+export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
   const { SimCloud } = await import('../../sim/model/cloud.js');
   const { simPlugin } = await import('../../sim/in-process.js');
   const file = path.join(opts.runDir, 'sim.json');
@@ -35,7 +45,7 @@ export async function dryRunTarget(opts: { region: string; runDir: string; timin
   const timing: SimTiming = saved ? (saved.clock ? 'aws' : 'instant') : (opts.timing ?? 'instant');
   const clock = timing === 'aws' ? new VirtualClock(saved?.clock?.nowMs ?? Date.now()) : systemClock;
   const startMs = saved?.clock?.startMs ?? clock.now();
-  const simOptions = { accountId: DRY_RUN_ACCOUNT, inject: opts.inject, timing, now: () => clock.now() };
+  const simOptions = { accountId: DRY_RUN_ACCOUNT, inject: opts.inject, timing, awsDurations: opts.awsDurations, now: () => clock.now() };
   const sim = saved ? SimCloud.fromJSON(saved, simOptions) : new SimCloud(simOptions);
   const clients = new AwsClients({
     region: opts.region,

@@ -17,6 +17,7 @@ export type TimedKind =
   | 'global-secondary-create'
   | 'global-switchover'
   | 'global-failover'
+  | 'global-detach'
   | 'serverless-resume'
   | 'cluster-modify'
   | 'instance-modify'
@@ -60,6 +61,7 @@ export const AWS_TIMINGS: Record<TimedKind, TimingFigure> = {
     source: 'AWS: a secondary is promoted "in under a minute" (Well-Architected DR labs, AWS Database Blog on managed planned failover); a switchover also waits for the secondaries to catch up',
   },
   'global-failover': { seconds: 60, basis: 'reported', source: 'AWS: "promote a secondary region to take full read-write responsibilities in under a minute" (Well-Architected DR labs)' },
+  'global-detach': { seconds: 0, basis: 'assumed', source: 'no published figure; the model detaches a member at once (AWS refuses it until the global cluster is available)' },
   'serverless-resume': {
     seconds: 15,
     basis: 'documented',

@@ -93,7 +93,8 @@ function launchDelay(rt: Runtime, c: ClusterRec): number {
   }
   const g = c.globalClusterId ? rt.state.globalClusters[c.globalClusterId] : undefined;
   const primaryArn = g?.members.find((m) => m.isWriter && m.clusterArn !== c.arn)?.clusterArn;
-  if (g && primaryArn) return rt.timed('global-secondary-create', c, { after: [g, { arn: primaryArn }] });
+  // A secondary copies the primary's volume through its writer: it starts once the primary has one.
+  if (g && primaryArn) return rt.timed('global-secondary-create', c, { after: [g, { arn: primaryArn }], afterChildrenOf: primaryArn });
   return rt.timed('cluster-create', c);
 }
 
@@ -295,7 +296,7 @@ const deleteDBCluster: Handler = (rt, input, region) => {
   if (skip && finalId !== undefined) invalidCombination('FinalDBSnapshotIdentifier cannot be specified when SkipFinalSnapshot is enabled.');
   if (finalId !== undefined) createClusterSnapshotRecord(rt, c, finalId, []);
   const gate = rt.runDataPlane(clusterChain(c), c.arn, 'deleteCluster', (dp) => dp.deleteCluster(c.id));
-  rt.schedule(c, 'deleting', 'deleted', rt.timed('cluster-delete', c, { children: c.arn }), { kind: 'remove' }, gate);
+  rt.schedule(c, 'deleting', 'deleted', rt.timed('cluster-delete', c, { afterChildrenOf: c.arn }), { kind: 'remove' }, gate);
   return { DBCluster: clusterOut(rt, c) };
 };
 
@@ -304,7 +305,7 @@ const stopDBCluster: Handler = (rt, input, region) => {
   if (c.status !== 'available') fail('InvalidDBClusterStateFault', `DbCluster ${c.id} is in ${c.status} state but expected it to be one of available.`);
   if (c.globalClusterId) fail('InvalidDBClusterStateFault', 'A DB cluster that is part of a global database cannot be stopped.');
   for (const i of clusterInstances(rt, c)) i.status = 'stopping';
-  const stopping = rt.timed('stop', c, { children: c.arn });
+  const stopping = rt.timed('stop', c, { afterChildrenOf: c.arn });
   c.stoppedAt = rt.now() + stopping;
   rt.schedule(c, 'stopping', 'stopped', stopping, { kind: 'cluster-members', status: 'stopped' });
   return { DBCluster: clusterOut(rt, c) };

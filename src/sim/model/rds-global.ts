@@ -145,6 +145,8 @@ export const globalHandlers: Record<string, Handler> = {
     }
     g.members = g.members.filter((m) => m !== member);
     delete c.globalClusterId;
+    // Instant here, but on the timeline: what follows on the cluster comes after the global cluster's last change.
+    rt.timed('global-detach', c, { after: [g] });
     // A detached secondary becomes a standalone cluster that accepts writes.
     if (!member.isWriter) {
       promote(rt, c);
@@ -162,7 +164,7 @@ export const globalHandlers: Record<string, Handler> = {
     if (g.status === 'deleting') fail('InvalidGlobalClusterStateFault', `Global cluster ${g.id} is already being deleted.`);
     if (g.members.length > 0) fail('InvalidGlobalClusterStateFault', `Global cluster ${g.id} still has members; remove them first.`);
     if (g.deletionProtection) invalidCombination('Cannot delete protected Global Cluster, please disable deletion protection and try again.');
-    rt.schedule(g, 'deleting', 'deleted', rt.timed('global-delete', g));
+    rt.schedule(g, 'deleting', 'deleted', rt.timed('global-delete', g), { kind: 'remove' });
     return { GlobalCluster: globalOut(rt, g) };
   },
 

@@ -253,7 +253,9 @@ const deleteDBInstance: Handler = (rt, input, region) => {
   // are all going too needs no failover.
   const group = i.clusterId ? 'delete-members' : undefined;
   const gate = rt.runDataPlane(instanceChain(i), i.arn, 'deleteInstance', (dp) => dp.deleteInstance(i.id), undefined, group);
-  rt.schedule(i, 'deleting', 'deleted', rt.timed('instance-delete', i), { kind: 'remove' }, gate);
+  // Not before its cluster has finished what it was doing (a failover, a modification).
+  const cluster = i.clusterId ? rt.state.clusters[rkey(i.region, i.clusterId)] : undefined;
+  rt.schedule(i, 'deleting', 'deleted', rt.timed('instance-delete', i, { after: cluster ? [cluster] : [] }), { kind: 'remove' }, gate);
   return { DBInstance: instanceOut(rt, i) };
 };
 

@@ -48,6 +48,7 @@ const INSTANT_DELAY: Record<TimedKind, keyof SimDelays> = {
   'global-secondary-create': 'create',
   'global-switchover': 'switchover',
   'global-failover': 'failover',
+  'global-detach': 'modify',
   'serverless-resume': 'start',
   'cluster-modify': 'modify',
   'instance-modify': 'modify',
@@ -67,7 +68,7 @@ export interface TimedDeps {
   /** The resource this one belongs to: deleting that parent waits for it (see `children`). */
   parentArn?: string;
   /** Wait for the latest transition of every resource whose parent is this ARN (a cluster's instances). */
-  children?: string;
+  afterChildrenOf?: string;
 }
 
 /** AWS's default service quotas, lowered in tests to reach the quota errors. */
@@ -150,6 +151,8 @@ export interface SimCloudOptions {
   inject?: (call: SimCall) => SimError | undefined;
   /** 'aws': transitions take AWS's typical durations (aws-timing.ts) and are recorded on a timeline. */
   timing?: 'instant' | 'aws';
+  /** In the AWS timing mode, durations (ms) to use instead of AWS_TIMINGS (tests: a slow failover). */
+  awsDurations?: Partial<Record<TimedKind, number>>;
   metrics?: MetricsProvider;
   pi?: PiProvider;
 }
@@ -181,6 +184,7 @@ export class Runtime {
   readonly metrics?: MetricsProvider;
   readonly pi?: PiProvider;
   readonly timing: 'instant' | 'aws';
+  private readonly awsDurations: Partial<Record<TimedKind, number>>;
   /** Data-plane work in flight, by gate key. Never persisted. */
   private readonly ops = new Map<string, PendingOp>();
   /** Data-plane calls on one cluster (or standalone instance) run one after another (see ChainState). */
@@ -197,6 +201,7 @@ export class Runtime {
     this.metrics = options.metrics;
     this.pi = options.pi;
     this.timing = options.timing ?? 'instant';
+    this.awsDurations = options.awsDurations ?? {};
   }
 
   /**
@@ -215,15 +220,17 @@ export class Runtime {
       const e = latest.get(arn);
       if (e) after.add(e);
     }
-    if (deps.children) for (const e of latest.values()) if (e.parentArn === deps.children) after.add(e);
+    if (deps.afterChildrenOf) for (const e of latest.values()) if (e.parentArn === deps.afterChildrenOf) after.add(e);
+    // A resource stays its parent's (an instance's deletion still counts for its cluster's).
+    const parentArn = deps.parentArn ?? latest.get(rec.arn)?.parentArn;
     const now = this.now();
-    const durationMs = awsDurationMs(kind);
+    const durationMs = this.awsDurations[kind] ?? awsDurationMs(kind);
     const start = Math.max(now, ...[...after].map((e) => e.readyAt));
     const entry: TimelineEntry = {
       seq: timeline.length,
       arn: rec.arn,
       kind,
-      ...(deps.parentArn ? { parentArn: deps.parentArn } : {}),
+      ...(parentArn ? { parentArn } : {}),
       calledAt: now,
       readyAt: start + durationMs,
       durationMs,
