@@ -57,7 +57,8 @@ function startSwitch(rt: Runtime, g: GlobalClusterRec, input: Input, region: str
     fail('InvalidDBClusterStateFault', `DB cluster ${target.id} needs to be available, with an available DB instance, to become the primary cluster.`);
   }
   g.failover = { status: dataLoss ? 'failing-over' : 'pending', fromArn: from?.clusterArn ?? '', toArn: target.arn, dataLoss };
-  const delay = rt.timed(dataLoss ? 'global-failover' : 'global-switchover', g, { after: [target] });
+  // Only once the target has an available instance (refused above otherwise).
+  const delay = rt.timed(dataLoss ? 'global-failover' : 'global-switchover', g, { after: [target], afterChildrenOf: target.arn });
   const writerId = promotionTarget(rt, target, true);
   const source = from ? clusterByArn(rt, from.clusterArn) : undefined;
   // The status waits for the databases: the old primary stopped, the secondary caught up (or, with
