@@ -41,8 +41,8 @@ export function waiterCadence(waiter: string): Cadence {
  */
 export const POLL_CADENCE: Record<string, Cadence> = {
   failover: { minDelaySeconds: 2, maxDelaySeconds: 2, why: 'a failover takes about 35 s and the lab measures it: 2 s resolution, 0.5 request/s for under a minute' },
-  switchover: { minDelaySeconds: 5, maxDelaySeconds: 5, why: 'a global switchover or failover takes one to a few minutes: 5 s late at most' },
-  modify: { minDelaySeconds: 5, maxDelaySeconds: 5, why: 'a setting change (IAM authentication, scaling range) takes about a minute' },
+  switchover: { minDelaySeconds: 10, maxDelaySeconds: 10, why: 'a global switchover or failover takes one to a few minutes: 10 s late at most' },
+  modify: { minDelaySeconds: 10, maxDelaySeconds: 10, why: 'a setting change (IAM authentication, scaling range) takes about a minute' },
   creation: SLOW_CHANGE,
   metrics: { minDelaySeconds: 30, maxDelaySeconds: 30, why: 'CloudWatch publishes one datapoint a minute: asking more often learns nothing' },
 };

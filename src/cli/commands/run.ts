@@ -1,6 +1,7 @@
 import { ExitCode, UsageError, UserAbort, isAuroraLabError, type ExitCodeValue } from '../../errors.js';
 import type { RunDocument } from '../../engine/result.js';
 import { estimateLab } from '../../labs/estimate.js';
+import { expectedTimeText } from '../../labs/expected-time.js';
 import { HumanReporter, formatMs } from '../../output/human-reporter.js';
 import { printJson, printText } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
@@ -49,6 +50,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
             `  account ${s.account}, region ${s.region}\n` +
             `  creates: ${[...new Set(s.creates)].join(', ')}\n` +
             `  estimate: ~${est.minutes} min, ~$${est.dollars.toFixed(2)} (${est.basis})\n` +
+            (expectedTimeText(s.lab.name, s.engine) ? `  expected wall time: ${expectedTimeText(s.lab.name, s.engine)}\n` : '') +
             `  ${o.keep ? 'kept until `aurora-lab teardown`' : 'deleted when the checks are done'}\n`,
         );
         return confirm('Create these resources?', g.yes, 'Creating AWS resources');
