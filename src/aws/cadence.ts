@@ -35,17 +35,8 @@ export function waiterCadence(waiter: string): Cadence {
   return WAITER_CADENCE[waiter] ?? SLOW_CHANGE;
 }
 
-/**
- * The poll steps of the labs state their own interval (`intervalSeconds`); these are the values they
- * use, with the reason, for the README and for `show`.
- */
-export const POLL_CADENCE: Record<string, Cadence> = {
-  failover: { minDelaySeconds: 2, maxDelaySeconds: 2, why: 'a failover takes about 35 s and the lab measures it: 2 s resolution, 0.5 request/s for under a minute' },
-  switchover: { minDelaySeconds: 10, maxDelaySeconds: 10, why: 'a global switchover or failover takes one to a few minutes: 10 s late at most' },
-  modify: { minDelaySeconds: 10, maxDelaySeconds: 10, why: 'a setting change (IAM authentication, scaling range) takes about a minute' },
-  creation: SLOW_CHANGE,
-  metrics: { minDelaySeconds: 30, maxDelaySeconds: 30, why: 'CloudWatch publishes one datapoint a minute: asking more often learns nothing' },
-};
+// The labs' poll steps state their own intervalSeconds (failover 2 s, switchover and setting changes
+// 10 s, CloudWatch 30 s): the README's cadence table gives each its reason.
 
 /** Teardown retries a busy resource and waits for deletions at the same cadence as the creations. */
 export const TEARDOWN_CADENCE = { min: SLOW_CHANGE.minDelaySeconds, max: SLOW_CHANGE.maxDelaySeconds };
