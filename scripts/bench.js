@@ -7,6 +7,11 @@
 //  5. `run serverless-v2 --local`: the connect that resumes a paused instance, and the capacity peak.
 //  6. `run performance-insights --local`: the top statement by db.load.avg and its load.
 //  7. `run global-database --local`: replication lag and the switchover, with the data plane's own timings.
+//  8. The simulated-AWS timing table (issue 15): every lab and engine as a dry run with --aws-timing,
+//     critical path against wall time on the virtual clock (scripts/aws-timing-table.js;
+//     --write-expected refreshes labs/expected-times.json, which `show` and the AWS confirmation quote).
+//  9. 14 lab-and-engine dry runs in sequence, three rounds (the machine is shared: the quickest counts).
+// --dry-only runs 8 and 9 alone (no local server).
 // Server-side figures come from the server's log ($AURORA_LAB_HOME/local/server.log), read per run.
 // A failed run is printed as a failure (exit code 1) and the other scenarios still run.
 // Everything runs in a temporary AURORA_LAB_HOME on a free port, and is stopped and deleted at the end.
@@ -16,6 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allowedOverheadMs, ENGINES, formatRow, HEADER, labNames, timingTable, writeExpected } from './aws-timing-table.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'aurora-lab.js');
@@ -140,7 +146,65 @@ function postgresMemory() {
   return { postmasters: masters.size, processes: mine.length, rssKb: mine.reduce((s, p) => s + p.rss, 0), pssKb: mine.reduce((s, p) => s + p.pss, 0) };
 }
 
+const DRY_ONLY = process.argv.includes('--dry-only');
+
+async function dryRunRounds(rounds) {
+  const home = mkdtempSync(join(tmpdir(), 'aurora-lab-dry-'));
+  const dryEnv = { ...env, AURORA_LAB_HOME: home, AWS_EC2_METADATA_DISABLED: 'true' };
+  const out = [];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const started = performance.now();
+      for (const lab of labNames()) {
+        for (const engine of ENGINES) {
+          const code = await new Promise((resolve) => {
+            const child = spawn(process.execPath, [BIN, 'run', lab, '--engine', engine, '--dry-run', '--json'], { cwd: ROOT, env: dryEnv, stdio: 'ignore' });
+            child.on('close', resolve);
+          });
+          if (code !== 0) throw new Error(`dry run ${lab} ${engine} exited ${code}`);
+        }
+      }
+      out.push(performance.now() - started);
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  return out;
+}
+
 try {
+  await scenario('awsTiming', async () => {
+    const rows = await timingTable();
+    if (process.argv.includes('--write-expected')) writeExpected(rows);
+    results.awsTiming = rows.map(({ chain: _c, steps: _s, ...r }) => r);
+    const over = rows.filter((r) => r.status !== 'succeeded' || r.overheadMs > allowedOverheadMs(r.criticalMs));
+    if (over.length > 0) failed = true;
+    return [
+      '  simulated AWS timing (dry run --aws-timing): critical path, wall time on the virtual clock, overhead (bound: 5 % or 60 s, whichever is larger)',
+      HEADER,
+      ...rows.map(formatRow),
+    ];
+  });
+
+  await scenario('dryRuns', async () => {
+    const rounds = await dryRunRounds(3);
+    results.dryRunsMs = rounds.map(Math.round);
+    const runs = labNames().length * ENGINES.length;
+    return [`  ${runs} lab-and-engine dry runs in sequence: quickest round ${fmt(Math.min(...rounds))} (rounds ${rounds.map(fmt).join(', ')}; target < 10 s)`];
+  });
+
+  if (!DRY_ONLY) await localScenarios();
+
+  console.log('aurora-lab benchmark');
+  for (const line of lines) console.log(line);
+  if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
+} finally {
+  if (!DRY_ONLY) await cli(['local', 'stop', '--purge']);
+  rmSync(base, { recursive: true, force: true });
+}
+if (failed) process.exitCode = 1;
+
+async function localScenarios() {
   await scenario('clusterLaunch', async () => {
     // Cold: nothing running, no initdb template yet (the first run on a machine pays for both).
     const cold = await runLab('cluster-launch');
@@ -214,11 +278,4 @@ try {
     ];
   });
 
-  console.log('aurora-lab local target benchmark');
-  for (const line of lines) console.log(line);
-  if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
-} finally {
-  await cli(['local', 'stop', '--purge']);
-  rmSync(base, { recursive: true, force: true });
 }
-if (failed) process.exitCode = 1;

@@ -4,10 +4,13 @@
  * the engine goes through AwsClients.send / AwsClients.wait.
  */
 import type { AwsCredentialIdentity, Pluggable } from '@smithy/types';
+import { systemClock, type Clock } from '../clock.js';
 import { AwsError } from '../errors.js';
 import { SERVICES, type ClientModule } from '../sim/services.js';
 import type { SimService } from '../sim/types.js';
+import { waiterCadence } from './cadence.js';
 import { translateAwsError } from './errors.js';
+import { pollWaiter } from './waiter.js';
 
 export const USER_AGENT = 'aurora-lab/0.1.0';
 
@@ -20,6 +23,8 @@ export interface AwsSettings {
   maxAttempts?: number;
   /** Middleware a target installs in every client (the dry run's simulator). */
   plugins?: (service: SimService, region: string, mod: ClientModule) => Promise<Pluggable<any, any>[]>;
+  /** The clock every wait sleeps on and measures with (the system's, or the dry run's virtual one). */
+  clock?: Clock;
 }
 
 export interface WaitOptions {
@@ -42,7 +47,11 @@ type Ctor<T> = new (arg: unknown) => T;
 export class AwsClients {
   private readonly cache = new Map<string, Promise<{ client: SdkClient; mod: ClientModule }>>();
 
-  constructor(readonly settings: AwsSettings) {}
+  readonly clock: Clock;
+
+  constructor(readonly settings: AwsSettings) {
+    this.clock = settings.clock ?? systemClock;
+  }
 
   async client(service: SimService, region = this.settings.region): Promise<{ client: SdkClient; mod: ClientModule }> {
     const key = `${service}@${region}`;
@@ -90,24 +99,29 @@ export class AwsClients {
     }
   }
 
-  /** Run one of the SDK's waiters (`DBClusterAvailable` -> waitUntilDBClusterAvailable) with an explicit maximum. */
+  /**
+   * Run one of the SDK's waiters (`DBClusterAvailable`: its acceptors, polled by waiter.ts on this
+   * clock) with an explicit maximum, at the waiter's cadence (cadence.ts) unless the target sets one.
+   */
   async wait(service: SimService, waiter: string, input: Record<string, unknown>, options: WaitOptions): Promise<void> {
     const { client, mod } = await this.client(service, options.region);
-    const fn = mod[`waitUntil${waiter}`] as
-      | ((cfg: Record<string, unknown>, input: Record<string, unknown>) => Promise<{ state: string; reason?: unknown }>)
-      | undefined;
-    if (!fn) throw new AwsError(`${SERVICES[service].pkg} has no waiter ${waiter}`, { code: 'UNKNOWN_WAITER' });
+    const waitFor = mod[`waitFor${waiter}`] as Parameters<typeof pollWaiter>[0]['waitFor'] | undefined;
+    if (!waitFor || typeof mod[`waitUntil${waiter}`] !== 'function') {
+      throw new AwsError(`${SERVICES[service].pkg} has no waiter ${waiter}`, { code: 'UNKNOWN_WAITER' });
+    }
+    const cadence = waiterCadence(waiter);
     try {
-      await fn(
-        {
-          client,
-          maxWaitTime: options.maxWaitSeconds,
-          ...(options.minDelaySeconds !== undefined ? { minDelay: options.minDelaySeconds } : {}),
-          ...(options.maxDelaySeconds !== undefined ? { maxDelay: options.maxDelaySeconds } : {}),
-          abortSignal: options.signal,
-        },
+      await pollWaiter({
+        client,
+        waitFor,
         input,
-      );
+        clock: this.clock,
+        maxWaitSeconds: options.maxWaitSeconds,
+        minDelaySeconds: options.minDelaySeconds ?? cadence.minDelaySeconds,
+        maxDelaySeconds: options.maxDelaySeconds ?? cadence.maxDelaySeconds,
+        signal: options.signal,
+        name: `waitUntil${waiter}`,
+      });
     } catch (err) {
       throw translateAwsError(err, { service, operation: `waitUntil${waiter}`, region: options.region ?? this.settings.region });
     }

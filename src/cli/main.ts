@@ -55,6 +55,7 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .addOption(new Option('--engine <engine>', 'database engine').choices(['aurora-postgresql', 'aurora-mysql']))
     .option('--dry-run', 'rehearse against a simulated RDS in-process: no account, no network, no cost')
     .option('--local', 'run on this machine against real PostgreSQL processes (free)')
+    .option('--aws-timing', "with --dry-run: AWS's typical durations on a virtual clock (or AURORA_LAB_SIM_TIMING=aws)")
     .option('--keep', 'leave the resources up for connect and verify (teardown removes them)')
     .option('--run-id <id>', 'name the run, or resume an interrupted one')
     .option('-p, --param <key=value>', 'override a lab parameter (repeatable)', collect, [])

@@ -5,6 +5,8 @@ import { resolveAwsRegion, simulatedRegion, type GlobalOptions } from './setting
 
 export interface TargetOptions extends GlobalOptions {
   caBundle?: string;
+  /** Dry run only: transitions take AWS's typical durations on a virtual clock. */
+  awsTiming?: boolean;
 }
 
 export function targetNameFrom(opts: { dryRun?: boolean; local?: boolean }): TargetName {
@@ -15,8 +17,8 @@ export function targetNameFrom(opts: { dryRun?: boolean; local?: boolean }): Tar
 export async function makeTarget(name: TargetName, opts: TargetOptions, run: { dir: string; region?: string }): Promise<Target> {
   switch (name) {
     case 'dry-run': {
-      const { dryRunTarget } = await import('../engine/targets/dry-run.js');
-      return dryRunTarget({ region: run.region || simulatedRegion(opts), runDir: run.dir });
+      const { dryRunTarget, requestedTiming } = await import('../engine/targets/dry-run.js');
+      return dryRunTarget({ region: run.region || simulatedRegion(opts), runDir: run.dir, timing: requestedTiming(opts.awsTiming) });
     }
     case 'local': {
       const { localTarget } = await import('../engine/targets/local.js');

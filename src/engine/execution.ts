@@ -27,7 +27,7 @@ export async function recordCall(ex: Execution, rec: StepRecord, call: RecordedC
   const schemaMasked = await maskSensitive(call.service as SimService, call.operation, call.input);
   const masked = { ...call, input: maskKnownSecrets(schemaMasked, ex.secrets) };
   rec.calls.push(masked);
-  rec.calledAt ??= Date.now();
+  rec.calledAt ??= ex.target.clients.clock.now();
   ex.reporter.emit({
     code: 'aws.call',
     level: 'debug',

@@ -174,10 +174,13 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
       dir,
       probes: new Map(),
       secrets: new Set(),
-      persist: serialized(async () => {
-        await target.save();
-        await writeState(state, dir);
-      }),
+      // Real file work: a virtual clock (simulated-AWS timing) must not move while it runs.
+      persist: serialized(() =>
+        target.clients.clock.during(async () => {
+          await target.save();
+          await writeState(state, dir);
+        }),
+      ),
     };
     let failure: unknown;
     let refused = false;

@@ -53,13 +53,15 @@ async function runOne(ex: Execution, step: Step, ctx: RunContext, index: number,
   if (previous) ex.state.checks = ex.state.checks.filter((c) => c.stepId !== step.id);
   await ex.persist();
   ex.reporter.emit({ code: 'step.start', level: 'info', message: step.title, data: { id: step.id, kind: step.kind, index, total, explain: step.explain } });
-  const started = Date.now();
+  // The target's clock: virtual in the dry run's simulated-AWS timing mode, so durations read as on AWS.
+  const clock = ex.target.clients.clock;
+  const started = clock.now();
   try {
     await execute(ex, step, ctx, rec);
   } catch (err) {
     rec.status = 'failed';
     rec.endedAt = new Date().toISOString();
-    rec.durationMs = Date.now() - started;
+    rec.durationMs = clock.now() - started;
     rec.error = redact(errorMessage(err), [...ex.secrets]);
     await ex.persist();
     ex.reporter.emit({ code: 'step.failed', level: 'error', message: `${step.title}: ${rec.error}`, data: { id: step.id } });
@@ -67,7 +69,7 @@ async function runOne(ex: Execution, step: Step, ctx: RunContext, index: number,
   }
   rec.status = 'done';
   rec.endedAt = new Date().toISOString();
-  rec.durationMs = Date.now() - started;
+  rec.durationMs = clock.now() - started;
   await ex.persist();
   ex.reporter.emit({ code: 'step.done', level: 'info', message: step.title, data: { id: step.id, durationMs: rec.durationMs, notice: step.notice } });
 }

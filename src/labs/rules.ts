@@ -78,6 +78,7 @@ export function checkRules(lab: Lab): RuleProblem[] {
         compileOr(step.until, at('until'));
         for (const [name, expr] of Object.entries(step.capture ?? {})) checkCapture(name, expr, at('capture', name), own);
         if (step.reissue) refStep(step.reissue.step, at('reissue', 'step'), 'aws');
+        if (step.reissue?.when) compileOr(step.reissue.when, at('reissue', 'when'));
         if (step.measure) {
           refStep(step.measure.from, at('measure', 'from'));
           measurements.add(step.measure.name);

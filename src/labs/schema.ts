@@ -116,8 +116,12 @@ export const pollStep = z.strictObject({
   maxWaitSeconds: z.number().int().positive().max(7200),
   intervalSeconds: z.number().positive().max(300).default(5),
   capture: captures.optional(),
-  /** If the condition is not met after this long, run the named aws step again (once per interval). */
-  reissue: z.strictObject({ step: id, afterSeconds: z.number().positive() }).optional(),
+  /**
+   * If the condition is not met after this long, run the named aws step again (at most once per
+   * afterSeconds), and only when `when` (JMESPath over the same poll output, templated) holds: AWS
+   * refuses most operations while the resource is still changing.
+   */
+  reissue: z.strictObject({ step: id, afterSeconds: z.number().positive(), when: jmes.optional() }).optional(),
   /** Record the time from the named step's call to the condition being met, in ms. */
   measure: z.strictObject({ name: varName, from: id }).optional(),
 });

@@ -76,34 +76,37 @@ export function simPlugin(
   clientModule: Record<string, unknown>,
   region: string,
   onValidate?: ValidateHook,
+  /** Wraps each answer (the dry run's virtual clock holds still while a call is being answered). */
+  during: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
 ): Pluggable<any, any> {
   const middleware =
     (_next: FinalizeHandler<any, any>, context: HandlerExecutionContext) =>
-    async (args: FinalizeHandlerArguments<any>) => {
-      const operation = operationName(context);
-      const input = structuredClone((args.input ?? {}) as Record<string, unknown>);
-      const call: SimCall = { service, operation, input, region };
-      let problems = await validateInput(service, operation, input);
-      const replaced = onValidate?.(call, problems);
-      if (Array.isArray(replaced)) problems = replaced;
-      if (problems.length > 0) {
-        const code = QUERY_SERVICES.has(service) ? 'ValidationError' : 'ValidationException';
-        const message = `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: ${problems.join('; ')}`;
-        throw toSdkError(clientModule, new SimError(code, message, 400));
-      }
-      const requestId = randomUUID();
-      let result: Record<string, unknown>;
-      try {
-        result = await sim.call(call);
-      } catch (err) {
-        if (err instanceof SimError) throw toSdkError(clientModule, err, requestId);
-        throw err;
-      }
-      return {
-        output: { ...result, $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } },
-        response: { statusCode: 200, reason: 'OK', headers: { 'x-amzn-requestid': requestId }, body: undefined },
-      };
-    };
+    (args: FinalizeHandlerArguments<any>) =>
+      during(async () => {
+        const operation = operationName(context);
+        const input = structuredClone((args.input ?? {}) as Record<string, unknown>);
+        const call: SimCall = { service, operation, input, region };
+        let problems = await validateInput(service, operation, input);
+        const replaced = onValidate?.(call, problems);
+        if (Array.isArray(replaced)) problems = replaced;
+        if (problems.length > 0) {
+          const code = QUERY_SERVICES.has(service) ? 'ValidationError' : 'ValidationException';
+          const message = `${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: ${problems.join('; ')}`;
+          throw toSdkError(clientModule, new SimError(code, message, 400));
+        }
+        const requestId = randomUUID();
+        let result: Record<string, unknown>;
+        try {
+          result = await sim.call(call);
+        } catch (err) {
+          if (err instanceof SimError) throw toSdkError(clientModule, err, requestId);
+          throw err;
+        }
+        return {
+          output: { ...result, $metadata: { httpStatusCode: 200, requestId, attempts: 1, totalRetryDelay: 0 } },
+          response: { statusCode: 200, reason: 'OK', headers: { 'x-amzn-requestid': requestId }, body: undefined },
+        };
+      });
   return {
     applyToStack(stack) {
       stack.add(middleware, { step: 'finalizeRequest', priority: 'low', name: 'auroraLabSimulatedControlPlane', override: true });

@@ -2,7 +2,14 @@
  * The AWS services aurora-lab talks to, and where their SDK v3 clients live. Loaded lazily:
  * `--help` and `list` must not pay for (or even load) the SDK.
  */
+import { createRequire } from 'node:module';
 import type { SimService } from './types.js';
+
+// The clients are CommonJS bundles of several MB. require() compiles one straight away; import()
+// first has Node sniff its format and scan it for named exports (cjs-module-lexer), which cost more
+// than the compile itself for client-rds and client-ec2. Same module, same exports.
+const requireClient = createRequire(import.meta.url);
+const load = (pkg: string) => (): Promise<ClientModule> => Promise.resolve().then(() => requireClient(pkg) as ClientModule);
 
 export type ClientModule = Record<string, unknown>;
 
@@ -17,27 +24,27 @@ export interface ServiceInfo {
 }
 
 export const SERVICES: Record<SimService, ServiceInfo> = {
-  rds: { pkg: '@aws-sdk/client-rds', clientName: 'RDSClient', signingName: 'rds', load: () => import('@aws-sdk/client-rds') },
-  sts: { pkg: '@aws-sdk/client-sts', clientName: 'STSClient', signingName: 'sts', load: () => import('@aws-sdk/client-sts') },
-  ec2: { pkg: '@aws-sdk/client-ec2', clientName: 'EC2Client', signingName: 'ec2', load: () => import('@aws-sdk/client-ec2') },
+  rds: { pkg: '@aws-sdk/client-rds', clientName: 'RDSClient', signingName: 'rds', load: load('@aws-sdk/client-rds') },
+  sts: { pkg: '@aws-sdk/client-sts', clientName: 'STSClient', signingName: 'sts', load: load('@aws-sdk/client-sts') },
+  ec2: { pkg: '@aws-sdk/client-ec2', clientName: 'EC2Client', signingName: 'ec2', load: load('@aws-sdk/client-ec2') },
   'secrets-manager': {
     pkg: '@aws-sdk/client-secrets-manager',
     clientName: 'SecretsManagerClient',
     signingName: 'secretsmanager',
-    load: () => import('@aws-sdk/client-secrets-manager'),
+    load: load('@aws-sdk/client-secrets-manager'),
   },
   cloudwatch: {
     pkg: '@aws-sdk/client-cloudwatch',
     clientName: 'CloudWatchClient',
     signingName: 'monitoring',
-    load: () => import('@aws-sdk/client-cloudwatch'),
+    load: load('@aws-sdk/client-cloudwatch'),
   },
-  pi: { pkg: '@aws-sdk/client-pi', clientName: 'PIClient', signingName: 'pi', load: () => import('@aws-sdk/client-pi') },
+  pi: { pkg: '@aws-sdk/client-pi', clientName: 'PIClient', signingName: 'pi', load: load('@aws-sdk/client-pi') },
   tagging: {
     pkg: '@aws-sdk/client-resource-groups-tagging-api',
     clientName: 'ResourceGroupsTaggingAPIClient',
     signingName: 'tagging',
-    load: () => import('@aws-sdk/client-resource-groups-tagging-api'),
+    load: load('@aws-sdk/client-resource-groups-tagging-api'),
   },
 };
 

@@ -3,6 +3,7 @@ import { costLines } from '../../engine/cost-gate.js';
 import type { CostAllowance } from '../../engine/cost-guard.js';
 import type { RunDocument } from '../../engine/result.js';
 import { estimateLab } from '../../labs/estimate.js';
+import { expectedTimeText } from '../../labs/expected-time.js';
 import { HumanReporter, formatMs } from '../../output/human-reporter.js';
 import { printJson, printText } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
@@ -22,11 +23,13 @@ interface RunOptions {
   caBundle?: string;
   allowClass?: string[];
   maxHourly?: string;
+  awsTiming?: boolean;
 }
 
 export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions): Promise<ExitCodeValue> {
   const settings = outputSettings(g);
   const targetName = targetNameFrom(o);
+  if (o.awsTiming && targetName !== 'dry-run') throw new UsageError('--aws-timing needs --dry-run', { hint: 'it times a rehearsal on a virtual clock; AWS takes its own time' });
   const params = parseParams(o.param ?? []);
   const allow = costAllowance(o, params);
   const reporter = new HumanReporter(settings);
@@ -43,7 +46,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
       keep: o.keep === true,
       reporter,
       signal,
-      makeTarget: ({ dir, state }) => makeTarget(targetName, { ...g, caBundle: o.caBundle }, { dir, region: state?.region }),
+      makeTarget: ({ dir, state }) => makeTarget(targetName, { ...g, caBundle: o.caBundle, awsTiming: o.awsTiming }, { dir, region: state?.region }),
       allow,
       confirm: async (s) => {
         if (targetName !== 'aws') return true;
@@ -54,6 +57,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
             `  creates: ${[...new Set(s.creates)].join(', ')}\n` +
             costLines(s.cost).map((l) => `  ${l}\n`).join('') +
             `  the lab file's estimate: ~${est.minutes} min, ~$${est.dollars.toFixed(2)} (${est.basis})\n` +
+            (expectedTimeText(s.lab.name, s.engine) ? `  expected wall time: ${expectedTimeText(s.lab.name, s.engine)}\n` : '') +
             `  ${o.keep ? 'kept until `aurora-lab teardown`' : 'deleted when the checks are done'}\n`,
         );
         return confirm('Create these resources?', g.yes, 'Creating AWS resources');

@@ -1,5 +1,6 @@
 import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { estimateLab } from '../../labs/estimate.js';
+import { expectedTime, expectedTimeText } from '../../labs/expected-time.js';
 import { loadLab } from '../../labs/loader.js';
 import { printJson, printText } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
@@ -10,7 +11,8 @@ export async function showCommand(g: GlobalOptions, ref: string, _o: { engine?: 
   const estimate = estimateLab(lab, {}, _o.engine);
   const resources = lab.steps.flatMap((s) => (s.kind === 'aws' && s.creates ? [{ type: s.creates.type, id: s.creates.id, step: s.id, perItem: s.forEach !== undefined }] : []));
   if (g.json) {
-    printJson({ ...lab, file, estimate, resources });
+    const expectedTimes = Object.fromEntries(lab.engines.map((e) => [e, expectedTime(lab.name, e)]).filter(([, t]) => t !== undefined));
+    printJson({ ...lab, file, estimate, expectedTimes, resources });
     return ExitCode.ok;
   }
   const c = makeChalk(outputSettings(g));
@@ -19,6 +21,10 @@ export async function showCommand(g: GlobalOptions, ref: string, _o: { engine?: 
   out.push(`engines: ${lab.engines.join(', ')}`);
   out.push(`estimate (the lab file's): ~${estimate.minutes} min, ~$${estimate.dollars.toFixed(2)} on AWS (${estimate.basis}); free with --local or --dry-run`);
   out.push(`  a run prices the classes it resolves before it creates them, and stops on one dearer than this`);
+  for (const e of lab.engines) {
+    const t = expectedTimeText(lab.name, e);
+    if (t) out.push(`expected wall time on AWS, ${e}: ${t}`);
+  }
   out.push('', lab.summary.trim());
   if (lab.teaches?.length) out.push('', c.bold('You will learn'), ...lab.teaches.map((t) => `  • ${t}`));
   if (Object.keys(lab.params).length) {

@@ -6,7 +6,6 @@ import type { SimService } from '../../sim/types.js';
 import type { StepRecord } from '../../state/run-state.js';
 import type { RunContext } from '../context.js';
 import { addMeasurement, recordCall, type Execution } from '../execution.js';
-import { sleep } from '../../sql/timeout.js';
 import { forEachItems, NO_ITEM, runAwsStep } from './aws-step.js';
 
 export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext, _rec: StepRecord): Promise<void> {
@@ -32,9 +31,12 @@ export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext
   const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
   const input = render(step.input, ctx) as Record<string, unknown>;
   const condition = String(render(step.until, ctx));
-  const started = Date.now();
+  const reissueWhen = step.reissue?.when !== undefined ? String(render(step.reissue.when, ctx)) : undefined;
+  const clock = ex.target.clients.clock;
+  const scale = ex.target.capabilities.pollScale;
+  const started = clock.now();
   const deadline = started + step.maxWaitSeconds * 1000;
-  const intervalMs = step.intervalSeconds * 1000 * ex.target.capabilities.pollScale;
+  const intervalMs = step.intervalSeconds * 1000 * scale;
   let lastReissue = started;
   let polls = 0;
   await recordCall(ex, rec, { service: step.service, operation: step.operation, input, region });
@@ -46,24 +48,27 @@ export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext
       for (const [name, expr] of Object.entries(step.capture ?? {})) ex.state.vars[name] = evaluate(String(render(expr, ctx)), output);
       if (step.measure) {
         const from = ex.state.steps[step.measure.from]?.calledAt;
-        if (from !== undefined) addMeasurement(ex, step.measure.name, Date.now() - from, 'ms');
+        if (from !== undefined) addMeasurement(ex, step.measure.name, clock.now() - from, 'ms');
       }
       ex.reporter.emit({ code: 'poll.met', level: 'debug', message: `${step.id}: condition met after ${polls} polls` });
       return;
     }
-    const now = Date.now();
+    const now = clock.now();
     if (now >= deadline) {
       throw new AwsError(`${step.title}: not reached within ${step.maxWaitSeconds} s (${condition})`, {
         code: 'WAIT_TIMEOUT',
         hint: 'the run is saved: run it again with the same --run-id to resume, or `aurora-lab teardown` to remove it',
       });
     }
-    if (step.reissue && now - lastReissue >= step.reissue.afterSeconds * 1000 * ex.target.capabilities.pollScale) {
+    // A re-issue while the resource is still changing would be refused (a cluster failing over answers
+    // InvalidDBClusterStateFault): only when `when` holds on this very answer.
+    const due = step.reissue && now - lastReissue >= step.reissue.afterSeconds * 1000 * scale;
+    if (due && (reissueWhen === undefined || truthy(evaluate(reissueWhen, output)))) {
       const again = ex.lab.steps.find((s) => s.id === step.reissue!.step) as AwsStep;
       ex.reporter.emit({ code: 'poll.reissue', level: 'warn', message: `${step.id}: not yet; calling ${again.operation} again` });
       await runAwsStep(ex, { ...again, capture: undefined }, ctx, rec);
-      lastReissue = Date.now();
+      lastReissue = clock.now();
     }
-    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), ex.signal);
+    await clock.sleep(Math.min(intervalMs, Math.max(0, deadline - clock.now())), ex.signal);
   }
 }

@@ -2,35 +2,68 @@
  * The dry run: real SDK clients whose requests are answered in-process by the simulated control
  * plane instead of going to the network. The simulated account lives in the run directory, so a dry
  * run resumes, shows in `status` and tears down like any other run.
+ *
+ * With the simulated-AWS timing mode (`--aws-timing`, or AURORA_LAB_SIM_TIMING=aws) every transition
+ * takes AWS's typical duration (src/sim/model/aws-timing.ts) on a virtual clock, and the waits poll at
+ * AWS's cadence on that clock: the run "takes" its AWS time in about a second. The mode and the clock
+ * are saved with the account, so a resumed run or its teardown continues in the same time.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AwsClients } from '../../aws/clients.js';
+import { systemClock, VirtualClock } from '../../clock.js';
 import { writeFileAtomic } from '../../state/atomic.js';
+import type { SimCall, SimError } from '../../sim/types.js';
+import type { SimState } from '../../sim/model/state.js';
+import type { TimedKind } from '../../sim/model/aws-timing.js';
 import type { Target } from '../target.js';
 
 export const DRY_RUN_ACCOUNT = '123456789012';
 const CREDENTIALS = { accessKeyId: 'AKIDDRYRUN', secretAccessKey: 'dry-run-not-a-secret' };
 
-export async function dryRunTarget(opts: { region: string; runDir: string; inject?: (call: import('../../sim/types.js').SimCall) => import('../../sim/types.js').SimError | undefined }): Promise<Target> {
+export type SimTiming = 'instant' | 'aws';
+
+/** The timing a new dry run asks for: --aws-timing, or AURORA_LAB_SIM_TIMING=aws. */
+export function requestedTiming(flag?: boolean): SimTiming {
+  return flag || process.env.AURORA_LAB_SIM_TIMING === 'aws' ? 'aws' : 'instant';
+}
+
+export interface DryRunOptions {
+  region: string;
+  runDir: string;
+  timing?: SimTiming;
+  /** Tests: AWS-timing durations (ms) other than the table's. */
+  awsDurations?: Partial<Record<TimedKind, number>>;
+  inject?: (call: SimCall) => SimError | undefined;
+}
+
+export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
   const { SimCloud } = await import('../../sim/model/cloud.js');
   const { simPlugin } = await import('../../sim/in-process.js');
   const file = path.join(opts.runDir, 'sim.json');
-  const saved = await readFile(file, 'utf8').then(JSON.parse, () => undefined);
-  const simOptions = { accountId: DRY_RUN_ACCOUNT, inject: opts.inject };
+  const saved = (await readFile(file, 'utf8').then(JSON.parse, () => undefined)) as SimState | undefined;
+  const timing: SimTiming = saved ? (saved.clock ? 'aws' : 'instant') : (opts.timing ?? 'instant');
+  const clock = timing === 'aws' ? new VirtualClock(saved?.clock?.nowMs ?? Date.now()) : systemClock;
+  const startMs = saved?.clock?.startMs ?? clock.now();
+  const simOptions = { accountId: DRY_RUN_ACCOUNT, inject: opts.inject, timing, awsDurations: opts.awsDurations, now: () => clock.now() };
   const sim = saved ? SimCloud.fromJSON(saved, simOptions) : new SimCloud(simOptions);
   const clients = new AwsClients({
     region: opts.region,
     credentials: CREDENTIALS,
     // Throttling and 5xx answers (fault tests) are retried quickly: the SDK's backoff is real time.
     maxAttempts: 6,
-    plugins: async (service, region, mod) => [simPlugin(sim, service, mod, region)],
+    clock,
+    plugins: async (service, region, mod) => [simPlugin(sim, service, mod, region, undefined, (work) => clock.during(work))],
   });
   return {
     name: 'dry-run',
     region: opts.region,
     clients,
-    capabilities: { network: true, sql: false, waiterMinDelay: 0.01, waiterMaxDelay: 0.05, pollScale: 0, unsupported: [] },
+    capabilities:
+      timing === 'aws'
+        ? // AWS's own cadence (src/aws/cadence.ts) and the labs' poll intervals, on the virtual clock.
+          { network: true, sql: false, pollScale: 1, unsupported: [] }
+        : { network: true, sql: false, waiterMinDelay: 0.01, waiterMaxDelay: 0.05, pollScale: 0, unsupported: [] },
     async caBundle() {
       return undefined;
     },
@@ -39,7 +72,9 @@ export async function dryRunTarget(opts: { region: string; runDir: string; injec
       return '203.0.113.10/32';
     },
     async save() {
-      await writeFileAtomic(file, JSON.stringify(sim.toJSON()));
+      const state = sim.toJSON();
+      if (timing === 'aws') state.clock = { startMs, nowMs: clock.now() };
+      await clock.during(() => writeFileAtomic(file, JSON.stringify(state)));
     },
     async close() {
       clients.destroy();

@@ -2,6 +2,7 @@
  * What every teardown action shares: the recorded AWS calls, the reporter, the bounded retries of
  * "busy" errors, the bounded waits until a resource is gone, and the abort signal.
  */
+import { TEARDOWN_CADENCE } from '../../aws/cadence.js';
 import type { AwsClients } from '../../aws/clients.js';
 import { awsErrorCode } from '../../aws/errors.js';
 import { AwsError, UserAbort } from '../../errors.js';
@@ -32,8 +33,9 @@ export interface TeardownContextOptions {
 
 export const DEFAULT_MAX_WAIT_SECONDS = 3600;
 export const FAILED_DEPENDENCY_BUSY_SECONDS = 120;
-const DEFAULT_MIN_DELAY = 5;
-const DEFAULT_MAX_DELAY = 60;
+// On AWS: the cadence of the creations (src/aws/cadence.ts), so a deletion is seen within 10 s.
+const DEFAULT_MIN_DELAY = TEARDOWN_CADENCE.min;
+const DEFAULT_MAX_DELAY = TEARDOWN_CADENCE.max;
 
 export class TeardownContext implements AwsSender {
   readonly calls: TeardownCall[] = [];
@@ -77,19 +79,11 @@ export class TeardownContext implements AwsSender {
     if (this.signal?.aborted) throw new UserAbort('teardown was interrupted');
   }
 
-  sleep(ms: number): Promise<void> {
+  /** On the clients' clock (virtual in the simulated-AWS timing mode); Ctrl-C ends it at once. */
+  async sleep(ms: number): Promise<void> {
     this.throwIfAborted();
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new UserAbort('teardown was interrupted'));
-      };
-      const timer = setTimeout(() => {
-        this.signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      this.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    await this.opts.clients.clock.sleep(ms, this.signal);
+    this.throwIfAborted();
   }
 
   /**
@@ -113,14 +107,15 @@ export class TeardownContext implements AwsSender {
     fn: () => Promise<T>,
     extraBusy: string[] = [],
   ): Promise<T> {
-    const deadline = Date.now() + this.busySeconds * 1000;
+    const clock = this.opts.clients.clock;
+    const deadline = clock.now() + this.busySeconds * 1000;
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (!isBusy(what.type, err) && !hasCode(err, extraBusy)) throw err;
         const delayMs = this.delay(attempt);
-        if (Date.now() + delayMs > deadline) {
+        if (clock.now() + delayMs > deadline) {
           throw new AwsError(`${what.operation} ${what.type} ${what.id}: still busy after ${this.busySeconds} s (${awsErrorCode(err)})`, {
             code: 'TEARDOWN_BUSY',
             awsCode: awsErrorCode(err),
@@ -141,11 +136,12 @@ export class TeardownContext implements AwsSender {
 
   /** Poll `done` with backoff until it returns true, for at most maxWaitSeconds. */
   async pollUntil(description: string, done: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + this.maxWaitSeconds * 1000;
+    const clock = this.opts.clients.clock;
+    const deadline = clock.now() + this.maxWaitSeconds * 1000;
     for (let attempt = 1; ; attempt++) {
       if (await done()) return;
       const delayMs = this.delay(attempt);
-      if (Date.now() + delayMs > deadline) {
+      if (clock.now() + delayMs > deadline) {
         throw new AwsError(`${description} did not happen within ${this.maxWaitSeconds} s`, {
           code: 'WAIT_TIMEOUT',
           hint: 'run `aurora-lab teardown` again: it carries on where this one stopped',

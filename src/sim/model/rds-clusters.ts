@@ -82,7 +82,21 @@ export function launchCluster(rt: Runtime, c: ClusterRec): void {
     c.endpoint = `${c.id}.cluster-${hash}.${c.region}.rds.amazonaws.com`;
     c.readerEndpoint = `${c.id}.cluster-ro-${hash}.${c.region}.rds.amazonaws.com`;
   }
-  rt.schedule(c, 'creating', 'available', rt.delays.create, { kind: 'none' }, gate);
+  rt.schedule(c, 'creating', 'available', launchDelay(rt, c), { kind: 'none' }, gate);
+}
+
+/** A new cluster, a restore (after its snapshot) or a global secondary (after the global cluster and its primary). */
+function launchDelay(rt: Runtime, c: ClusterRec): number {
+  if (c.restoredFrom) {
+    const snaps = c.restoredFrom.kind === 'cluster' ? rt.state.clusterSnapshots : rt.state.dbSnapshots;
+    const snap = snaps[rkey(c.region, c.restoredFrom.snapshotId)];
+    return rt.timed('cluster-restore', c, { after: snap ? [snap] : [] });
+  }
+  const g = c.globalClusterId ? rt.state.globalClusters[c.globalClusterId] : undefined;
+  const primaryArn = g?.members.find((m) => m.isWriter && m.clusterArn !== c.arn)?.clusterArn;
+  // A secondary copies the primary's volume through its writer: it starts once the primary has one.
+  if (g && primaryArn) return rt.timed('global-secondary-create', c, { after: [g, { arn: primaryArn }], afterChildrenOf: primaryArn });
+  return rt.timed('cluster-create', c);
 }
 
 /** Secrets Manager cannot manage the master password of a global database's member clusters. */
@@ -262,7 +276,7 @@ const modifyDBCluster: Handler = (rt, input, region) => {
       ['setMasterPassword', newPassword !== undefined && dp?.setMasterPassword ? (d) => d.setMasterPassword!(c.id, newPassword) : undefined],
       ['configureCluster', JSON.stringify(after) !== settingsBefore && dp?.configureCluster ? (d) => d.configureCluster!(c.id, after) : undefined],
     ]);
-    rt.schedule(c, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
+    rt.schedule(c, 'modifying', 'available', rt.timed('cluster-modify', c), { kind: 'none' }, gate, 'available');
   }
   return { DBCluster: clusterOut(rt, c) };
 };
@@ -283,7 +297,7 @@ const deleteDBCluster: Handler = (rt, input, region) => {
   if (skip && finalId !== undefined) invalidCombination('FinalDBSnapshotIdentifier cannot be specified when SkipFinalSnapshot is enabled.');
   if (finalId !== undefined) createClusterSnapshotRecord(rt, c, finalId, []);
   const gate = rt.runDataPlane(clusterChain(c), c.arn, 'deleteCluster', (dp) => dp.deleteCluster(c.id));
-  rt.schedule(c, 'deleting', 'deleted', rt.delays.delete, { kind: 'remove' }, gate);
+  rt.schedule(c, 'deleting', 'deleted', rt.timed('cluster-delete', c, { afterChildrenOf: c.arn }), { kind: 'remove' }, gate);
   return { DBCluster: clusterOut(rt, c) };
 };
 
@@ -292,8 +306,9 @@ const stopDBCluster: Handler = (rt, input, region) => {
   if (c.status !== 'available') fail('InvalidDBClusterStateFault', `DbCluster ${c.id} is in ${c.status} state but expected it to be one of available.`);
   if (c.globalClusterId) fail('InvalidDBClusterStateFault', 'A DB cluster that is part of a global database cannot be stopped.');
   for (const i of clusterInstances(rt, c)) i.status = 'stopping';
-  c.stoppedAt = rt.now() + rt.delays.stop;
-  rt.schedule(c, 'stopping', 'stopped', rt.delays.stop, { kind: 'cluster-members', status: 'stopped' });
+  const stopping = rt.timed('stop', c, { afterChildrenOf: c.arn });
+  c.stoppedAt = rt.now() + stopping;
+  rt.schedule(c, 'stopping', 'stopped', stopping, { kind: 'cluster-members', status: 'stopped' });
   return { DBCluster: clusterOut(rt, c) };
 };
 
@@ -302,7 +317,7 @@ const startDBCluster: Handler = (rt, input, region) => {
   if (c.status !== 'stopped') fail('InvalidDBClusterStateFault', `DbCluster ${c.id} is in ${c.status} state but expected it to be one of stopped.`);
   for (const i of clusterInstances(rt, c)) i.status = 'starting';
   delete c.stoppedAt;
-  rt.schedule(c, 'starting', 'available', rt.delays.start, { kind: 'cluster-members', status: 'available' });
+  rt.schedule(c, 'starting', 'available', rt.timed('start', c), { kind: 'cluster-members', status: 'available' });
   return { DBCluster: clusterOut(rt, c) };
 };
 
@@ -326,7 +341,7 @@ const failoverDBCluster: Handler = (rt, input, region) => {
   }
   const newWriter = target.id;
   const gate = rt.runDataPlane(clusterChain(c), c.arn, 'failover', (dp) => dp.failover(c.id, newWriter));
-  rt.schedule(c, 'failing-over', 'available', rt.delays.failover, { kind: 'set-writer', instanceId: newWriter }, gate, 'available');
+  rt.schedule(c, 'failing-over', 'available', rt.timed('failover', c, { after: [target] }), { kind: 'set-writer', instanceId: newWriter }, gate, 'available');
   return { DBCluster: clusterOut(rt, c) };
 };
 

@@ -57,7 +57,8 @@ function startSwitch(rt: Runtime, g: GlobalClusterRec, input: Input, region: str
     fail('InvalidDBClusterStateFault', `DB cluster ${target.id} needs to be available, with an available DB instance, to become the primary cluster.`);
   }
   g.failover = { status: dataLoss ? 'failing-over' : 'pending', fromArn: from?.clusterArn ?? '', toArn: target.arn, dataLoss };
-  const delay = dataLoss ? rt.delays.failover : rt.delays.switchover;
+  // Only once the target has an available instance (refused above otherwise).
+  const delay = rt.timed(dataLoss ? 'global-failover' : 'global-switchover', g, { after: [target], afterChildrenOf: target.arn });
   const writerId = promotionTarget(rt, target, true);
   const source = from ? clusterByArn(rt, from.clusterArn) : undefined;
   // The status waits for the databases: the old primary stopped, the secondary caught up (or, with
@@ -113,7 +114,7 @@ export const globalHandlers: Record<string, Handler> = {
     };
     if (source) source.globalClusterId = id;
     rt.state.globalClusters[id] = g;
-    rt.schedule(g, 'creating', 'available', rt.delays.create);
+    rt.schedule(g, 'creating', 'available', rt.timed('global-create', g, { after: source ? [source] : [] }));
     return { GlobalCluster: globalOut(rt, g) };
   },
 
@@ -145,6 +146,8 @@ export const globalHandlers: Record<string, Handler> = {
     }
     g.members = g.members.filter((m) => m !== member);
     delete c.globalClusterId;
+    // Instant here, but on the timeline: what follows on the cluster comes after the global cluster's last change.
+    rt.timed('global-detach', c, { after: [g] });
     // A detached secondary becomes a standalone cluster that accepts writes.
     if (!member.isWriter) {
       promote(rt, c);
@@ -152,7 +155,7 @@ export const globalHandlers: Record<string, Handler> = {
       const gate = rt.dataPlane?.detachGlobalSecondary
         ? rt.runDataPlane(clusterChain(c), c.arn, 'detachGlobalSecondary', (dp) => dp.detachGlobalSecondary!(c.id, writerId))
         : undefined;
-      if (gate) rt.schedule(c, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
+      if (gate) rt.schedule(c, 'modifying', 'available', rt.timed('cluster-modify', c), { kind: 'none' }, gate, 'available');
     }
     return { GlobalCluster: globalOut(rt, g) };
   },
@@ -162,7 +165,7 @@ export const globalHandlers: Record<string, Handler> = {
     if (g.status === 'deleting') fail('InvalidGlobalClusterStateFault', `Global cluster ${g.id} is already being deleted.`);
     if (g.members.length > 0) fail('InvalidGlobalClusterStateFault', `Global cluster ${g.id} still has members; remove them first.`);
     if (g.deletionProtection) invalidCombination('Cannot delete protected Global Cluster, please disable deletion protection and try again.');
-    rt.schedule(g, 'deleting', 'deleted', rt.delays.delete, { kind: 'remove' });
+    rt.schedule(g, 'deleting', 'deleted', rt.timed('global-delete', g), { kind: 'remove' });
     return { GlobalCluster: globalOut(rt, g) };
   },
 

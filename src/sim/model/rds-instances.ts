@@ -58,7 +58,11 @@ function startInstance(rt: Runtime, i: InstanceRec, spec: InstanceSpec): void {
     now.port = res.endpoint.port;
   }, group);
   if (!gate) i.address = `${i.id}.${endpointHash(rt.accountId, i.region)}.${i.region}.rds.amazonaws.com`;
-  rt.schedule(i, 'creating', 'available', rt.delays.create, { kind: 'none' }, gate);
+  const cluster = i.clusterId ? rt.state.clusters[rkey(i.region, i.clusterId)] : undefined;
+  const delay = cluster
+    ? rt.timed('instance-create', i, { after: [cluster], parentArn: cluster.arn })
+    : rt.timed('rds-instance-create', i);
+  rt.schedule(i, 'creating', 'available', delay, { kind: 'none' }, gate);
 }
 
 const createDBInstance: Handler = (rt, input, region) => {
@@ -228,7 +232,7 @@ const modifyDBInstance: Handler = (rt, input, region) => {
       ['setMasterPassword', password !== undefined && dp?.setMasterPassword ? (d) => d.setMasterPassword!(i.id, password) : undefined],
       ['configureInstance', JSON.stringify(settings) !== settingsBefore && dp?.configureInstance ? (d) => d.configureInstance!(i.id, settings) : undefined],
     ]);
-    rt.schedule(i, 'modifying', 'available', rt.delays.modify, { kind: 'none' }, gate, 'available');
+    rt.schedule(i, 'modifying', 'available', rt.timed('instance-modify', i), { kind: 'none' }, gate, 'available');
   }
   return { DBInstance: instanceOut(rt, i) };
 };
@@ -250,7 +254,9 @@ const deleteDBInstance: Handler = (rt, input, region) => {
   // are all going too needs no failover.
   const group = i.clusterId ? 'delete-members' : undefined;
   const gate = rt.runDataPlane(instanceChain(i), i.arn, 'deleteInstance', (dp) => dp.deleteInstance(i.id), undefined, group);
-  rt.schedule(i, 'deleting', 'deleted', rt.delays.delete, { kind: 'remove' }, gate);
+  // Not before its cluster has finished what it was doing (a failover, a modification).
+  const cluster = i.clusterId ? rt.state.clusters[rkey(i.region, i.clusterId)] : undefined;
+  rt.schedule(i, 'deleting', 'deleted', rt.timed('instance-delete', i, { after: cluster ? [cluster] : [] }), { kind: 'remove' }, gate);
   return { DBInstance: instanceOut(rt, i) };
 };
 
@@ -258,7 +264,7 @@ const rebootDBInstance: Handler = (rt, input, region) => {
   const i = getInstance(rt, region, reqStr(input, 'DBInstanceIdentifier'));
   if (i.status !== 'available') fail('InvalidDBInstanceState', `DBInstance ${i.id} is not in available state (current state: ${i.status}).`);
   const gate = rt.runDataPlane(instanceChain(i), i.arn, 'rebootInstance', (dp) => dp.rebootInstance(i.id));
-  rt.schedule(i, 'rebooting', 'available', rt.delays.reboot, { kind: 'none' }, gate);
+  rt.schedule(i, 'rebooting', 'available', rt.timed('reboot', i), { kind: 'none' }, gate);
   return { DBInstance: instanceOut(rt, i) };
 };
 

@@ -42,8 +42,9 @@ export function createClusterSnapshotRecord(rt: Runtime, c: ClusterRec, id: stri
   };
   rt.state.clusterSnapshots[key] = s;
   const gate = rt.runDataPlane(clusterChain(c), s.arn, 'createSnapshot', (dp) => dp.createSnapshot('cluster', c.id, id));
-  rt.schedule(s, 'creating', 'available', rt.delays.snapshot, { kind: 'none' }, gate);
-  if (c.status === 'available') rt.schedule(c, 'backing-up', 'available', rt.delays.snapshot, { kind: 'none' }, gate, 'available');
+  const delay = rt.timed('cluster-snapshot', s, { after: [c] });
+  rt.schedule(s, 'creating', 'available', delay, { kind: 'none' }, gate);
+  if (c.status === 'available') rt.schedule(c, 'backing-up', 'available', delay, { kind: 'none' }, gate, 'available');
   return s;
 }
 
@@ -74,8 +75,9 @@ export function createDbSnapshotRecord(rt: Runtime, i: InstanceRec, id: string, 
   };
   rt.state.dbSnapshots[key] = s;
   const gate = rt.runDataPlane(instanceChain(i), s.arn, 'createSnapshot', (dp) => dp.createSnapshot('instance', i.id, id));
-  rt.schedule(s, 'creating', 'available', rt.delays.snapshot, { kind: 'none' }, gate);
-  if (i.status === 'available') rt.schedule(i, 'backing-up', 'available', rt.delays.snapshot, { kind: 'none' }, gate, 'available');
+  const delay = rt.timed('db-snapshot', s, { after: [i] });
+  rt.schedule(s, 'creating', 'available', delay, { kind: 'none' }, gate);
+  if (i.status === 'available') rt.schedule(i, 'backing-up', 'available', delay, { kind: 'none' }, gate, 'available');
   return s;
 }
 
@@ -119,7 +121,7 @@ export const snapshotHandlers: Record<string, Handler> = {
     if (!s) fail('DBClusterSnapshotNotFoundFault', `DBClusterSnapshot ${id} not found.`);
     if (s.status !== 'available' && s.status !== 'failed') fail('InvalidDBClusterSnapshotStateFault', `Cannot delete the snapshot because it is in ${s.status} state.`);
     const gate = rt.runDataPlane(clusterChain({ region, id: s.clusterId }), s.arn, 'deleteSnapshot', (dp) => dp.deleteSnapshot(id));
-    rt.schedule(s, 'deleting', 'deleted', rt.delays.delete, { kind: 'remove' }, gate);
+    rt.schedule(s, 'deleting', 'deleted', rt.timed('snapshot-delete', s), { kind: 'remove' }, gate);
     return { DBClusterSnapshot: clusterSnapshotOut(rt, s) };
   },
 
@@ -161,7 +163,7 @@ export const snapshotHandlers: Record<string, Handler> = {
     if (!s) fail('DBSnapshotNotFound', `DBSnapshot ${id} not found.`);
     if (s.status !== 'available' && s.status !== 'failed') fail('InvalidDBSnapshotState', `Cannot delete the snapshot because it is in ${s.status} state.`);
     const gate = rt.runDataPlane(`instance:${region}/${s.instanceId}`, s.arn, 'deleteSnapshot', (dp) => dp.deleteSnapshot(id));
-    rt.schedule(s, 'deleting', 'deleted', rt.delays.delete, { kind: 'remove' }, gate);
+    rt.schedule(s, 'deleting', 'deleted', rt.timed('snapshot-delete', s), { kind: 'remove' }, gate);
     return { DBSnapshot: dbSnapshotOut(rt, s) };
   },
 };

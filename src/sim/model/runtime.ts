@@ -4,7 +4,8 @@
  */
 import type { DataPlane } from '../data-plane.js';
 import type { SimCall, SimError } from '../types.js';
-import type { Effect, SimState, Tag } from './state.js';
+import { awsDurationMs, type TimedKind } from './aws-timing.js';
+import type { Effect, SimState, Tag, TimelineEntry, Transition } from './state.js';
 
 /** How long each kind of change takes, in ms of the model's clock. */
 export interface SimDelays {
@@ -33,6 +34,42 @@ export const DEFAULT_DELAYS: SimDelays = {
   switchover: 0,
   taggingLag: 60_000,
 };
+
+/** Which configured delay a timed transition takes outside the simulated-AWS timing mode. */
+const INSTANT_DELAY: Record<TimedKind, keyof SimDelays> = {
+  'cluster-create': 'create',
+  'instance-create': 'create',
+  'rds-instance-create': 'create',
+  'cluster-restore': 'create',
+  'cluster-snapshot': 'snapshot',
+  'db-snapshot': 'snapshot',
+  failover: 'failover',
+  'global-create': 'create',
+  'global-secondary-create': 'create',
+  'global-switchover': 'switchover',
+  'global-failover': 'failover',
+  'global-detach': 'modify',
+  'serverless-resume': 'start',
+  'cluster-modify': 'modify',
+  'instance-modify': 'modify',
+  reboot: 'reboot',
+  stop: 'stop',
+  start: 'start',
+  'instance-delete': 'delete',
+  'cluster-delete': 'delete',
+  'snapshot-delete': 'delete',
+  'global-delete': 'delete',
+};
+
+/** What a timed transition waits for besides the resource's own previous one. */
+export interface TimedDeps {
+  /** Resources whose latest transition must finish first (an instance's cluster, a restore's snapshot). */
+  after?: { arn: string }[];
+  /** The resource this one belongs to: deleting that parent waits for it (see `children`). */
+  parentArn?: string;
+  /** Wait for the latest transition of every resource whose parent is this ARN (a cluster's instances). */
+  afterChildrenOf?: string;
+}
 
 /** AWS's default service quotas, lowered in tests to reach the quota errors. */
 export interface SimQuotas {
@@ -112,6 +149,10 @@ export interface SimCloudOptions {
   dataPlane?: DataPlane;
   /** Consulted before every call; an error it returns is thrown (fault tests: throttling, 5xx). */
   inject?: (call: SimCall) => SimError | undefined;
+  /** 'aws': transitions take AWS's typical durations (aws-timing.ts) and are recorded on a timeline. */
+  timing?: 'instant' | 'aws';
+  /** In the AWS timing mode, durations (ms) to use instead of AWS_TIMINGS (tests: a slow failover). */
+  awsDurations?: Partial<Record<TimedKind, number>>;
   metrics?: MetricsProvider;
   pi?: PiProvider;
 }
@@ -142,6 +183,8 @@ export class Runtime {
   readonly dataPlane?: DataPlane;
   readonly metrics?: MetricsProvider;
   readonly pi?: PiProvider;
+  readonly timing: 'instant' | 'aws';
+  private readonly awsDurations: Partial<Record<TimedKind, number>>;
   /** Data-plane work in flight, by gate key. Never persisted. */
   private readonly ops = new Map<string, PendingOp>();
   /** Data-plane calls on one cluster (or standalone instance) run one after another (see ChainState). */
@@ -157,6 +200,44 @@ export class Runtime {
     this.dataPlane = options.dataPlane;
     this.metrics = options.metrics;
     this.pi = options.pi;
+    this.timing = options.timing ?? 'instant';
+    this.awsDurations = options.awsDurations ?? {};
+  }
+
+  /**
+   * The delay of a transition of `kind` on `rec`. Outside the AWS timing mode it is the configured
+   * delay. In it, the figure is AWS's (aws-timing.ts), the transition cannot finish before what it
+   * depends on has finished (as an instance of a cluster still being created), and it is recorded
+   * on the timeline the critical path is computed from.
+   */
+  timed(kind: TimedKind, rec: { arn: string }, deps: TimedDeps = {}): number {
+    if (this.timing !== 'aws') return this.delays[INSTANT_DELAY[kind]];
+    const timeline = (this.state.timeline ??= []);
+    const latest = new Map<string, TimelineEntry>();
+    for (const e of timeline) latest.set(e.arn, e);
+    const after = new Set<TimelineEntry>();
+    for (const arn of [rec.arn, ...(deps.after ?? []).map((d) => d.arn)]) {
+      const e = latest.get(arn);
+      if (e) after.add(e);
+    }
+    if (deps.afterChildrenOf) for (const e of latest.values()) if (e.parentArn === deps.afterChildrenOf) after.add(e);
+    // A resource stays its parent's (an instance's deletion still counts for its cluster's).
+    const parentArn = deps.parentArn ?? latest.get(rec.arn)?.parentArn;
+    const now = this.now();
+    const durationMs = this.awsDurations[kind] ?? awsDurationMs(kind);
+    const start = Math.max(now, ...[...after].map((e) => e.readyAt));
+    const entry: TimelineEntry = {
+      seq: timeline.length,
+      arn: rec.arn,
+      kind,
+      ...(parentArn ? { parentArn } : {}),
+      calledAt: now,
+      readyAt: start + durationMs,
+      durationMs,
+      after: [...after].map((e) => e.seq),
+    };
+    timeline.push(entry);
+    return entry.readyAt - now;
   }
 
   get accountId(): string {
@@ -227,7 +308,7 @@ export class Runtime {
   }
 
   schedule(
-    rec: { status: string; pending?: import('./state.js').Transition },
+    rec: { status: string; pending?: Transition },
     during: string,
     then: string,
     delay: number,

@@ -218,6 +218,23 @@ export interface DataPlaneFailure {
   at: number;
 }
 
+/**
+ * One transition as the model timed it (simulated-AWS timing mode): the critical path of a run is the
+ * longest chain through `after`, each entry counted for its own `durationMs`.
+ */
+export interface TimelineEntry {
+  seq: number;
+  arn: string;
+  kind: string;
+  /** The resource this one belongs to (an instance's cluster): deleting the parent waits for it. */
+  parentArn?: string;
+  calledAt: number;
+  readyAt: number;
+  durationMs: number;
+  /** Entries that had to finish before this one could start (same resource, parent, source). */
+  after: number[];
+}
+
 export interface SimState {
   version: 1;
   accountId: string;
@@ -232,6 +249,10 @@ export interface SimState {
   secrets: Record<string, SecretRec>;
   tombstones: Tombstone[];
   failures: DataPlaneFailure[];
+  /** Present in the simulated-AWS timing mode (older saved states have none). */
+  timeline?: TimelineEntry[];
+  /** The virtual clock of the simulated-AWS timing mode: where it started and where it stands. */
+  clock?: { startMs: number; nowMs: number };
 }
 
 export function emptyState(accountId: string): SimState {

@@ -1,0 +1,113 @@
+/**
+ * The time the waits see. On AWS and the local target it is the system clock; the dry run's
+ * simulated-AWS timing mode gives every wait a virtual clock instead, so that a lab "takes" its real
+ * AWS time (minutes of instance creation, polls 15 s apart) in about a second of real time.
+ */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms` on this clock, or at once when the signal aborts (never rejects). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Runs real asynchronous work (a simulated call, a state save) during which this clock must not
+   * move: a virtual clock advances only while every task is asleep on it.
+   */
+  during<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep(ms, signal) {
+    if (ms <= 0 || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  },
+  during: (work) => work(),
+};
+
+interface Sleeper {
+  at: number;
+  seq: number;
+  wake(): void;
+}
+
+/**
+ * A discrete-event clock. Sleepers are woken in time order, one instant at a time, and only when no
+ * work registered through `during` is running and the event loop has had a turn: parallel waits (three
+ * instances polled together) then interleave on the virtual clock as they would on the real one.
+ */
+export class VirtualClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private busy = 0;
+  private sleepers: Sleeper[] = [];
+  private scheduled = false;
+
+  constructor(startMs: number) {
+    this.t = startMs;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const sleeper: Sleeper = {
+        at: this.t + Math.max(0, ms),
+        seq: this.seq++,
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sleepers.push(sleeper);
+      this.schedule();
+    });
+  }
+
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await work();
+    } finally {
+      this.busy--;
+      this.schedule();
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.sleepers.length === 0 || this.busy > 0) return;
+    this.scheduled = true;
+    // Two turns of the event loop: continuations of work that just ended get to register their sleeps.
+    setImmediate(() =>
+      setImmediate(() => {
+        this.scheduled = false;
+        this.step();
+      }),
+    );
+  }
+
+  private step(): void {
+    if (this.busy > 0 || this.sleepers.length === 0) return;
+    this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const at = this.sleepers[0]!.at;
+    this.t = Math.max(this.t, at);
+    const due = this.sleepers.filter((s) => s.at <= this.t);
+    this.sleepers = this.sleepers.filter((s) => s.at > this.t);
+    for (const s of due) s.wake();
+    this.schedule();
+  }
+}
