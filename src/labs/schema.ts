@@ -131,7 +131,7 @@ const statement = z.strictObject({
   expect: jmes.optional(),
   /** The SQL error the statement must fail with: SQLSTATE (25006) or MySQL errno (1290). */
   expectError: z.union([z.string(), z.array(z.string())]).optional(),
-  /** Check name reported for expect/expectError. */
+  /** The sentence an expect/expectError proves, as the learner reads it (required with them; a load-time rule). */
   check: z.string().optional(),
   capture: captures.optional(),
   /** Repeat until expect holds (replica lag), at most this long. */
