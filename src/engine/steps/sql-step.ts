@@ -5,6 +5,7 @@
  */
 import type { SqlStatement, SqlStep } from '../../labs/schema.js';
 import { evaluate, render, truthy } from '../../labs/template.js';
+import { renderProse } from '../../labs/prose.js';
 import { SqlError } from '../../sql/sql-error.js';
 import type { QueryResult, SqlSession } from '../../sql/types.js';
 import { resolveConnection } from '../connections.js';
@@ -54,7 +55,7 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
   const sql = String(render(st.sql, ctx));
   const params = st.params ? (render(st.params, ctx) as unknown[]) : undefined;
   // The loader requires a check sentence with every expectation; the title only guards a lab built in code.
-  const checkName = st.check ? String(render(st.check, ctx)) : String(render(step.title, ctx));
+  const checkName = st.check ? renderProse(st.check, ctx) : renderProse(step.title, ctx);
   const started = Date.now();
 
   if (st.expectError) {
@@ -96,7 +97,7 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
 
 function errorCheck(ex: Execution, step: SqlStep, st: SqlStatement, ctx: RunContext, err: SqlError): void {
   const wanted = Array.isArray(st.expectError) ? st.expectError : [st.expectError!];
-  const checkName = st.check ? String(render(st.check, ctx)) : String(render(step.title, ctx));
+  const checkName = st.check ? renderProse(st.check, ctx) : renderProse(step.title, ctx);
   const passed = wanted.includes(err.code);
   addCheck(ex, { name: checkName, passed, detail: `${err.code}${passed ? '' : ` (expected ${wanted.join(' or ')})`}`, stepId: step.id });
 }
