@@ -227,6 +227,11 @@ export const connection = z.strictObject({
   tls: templated.optional(),
   /** A password as text (only for negative checks: a tampered token). */
   password: templated.optional(),
+  /**
+   * With iamAuth and tls: false, send the token anyway so that the server's refusal is what is
+   * checked. Honoured on the local target only, to a loopback address only; anywhere else the run stops.
+   */
+  sendTokenInClear: templated.optional(),
 });
 
 export const param = z.strictObject({

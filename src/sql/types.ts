@@ -22,6 +22,12 @@ export interface ResolvedConnection {
   tls: false | { ca: string; servername?: string };
   /** Default 5000. */
   connectTimeoutMs?: number;
+  /**
+   * Lets an IAM token go without TLS, and only to a loopback address (openSession checks the host
+   * whatever this says): the local target's negative check that its server, not only this client,
+   * refuses a clear-text login. Its tokens are signed with the local target's own fixed credentials.
+   */
+  clearTextTokenToLoopback?: boolean;
 }
 
 /**

@@ -21,7 +21,8 @@ const READER_STEPS = new Set(['cluster-launch/reader-endpoint', 'cluster-launch/
 /** Steps MariaDB cannot run, and why. */
 const NOT_HERE: Record<string, string> = {
   'iam-auth/create-iam-user': 'AWSAuthenticationPlugin exists only on Aurora MySQL',
-  'iam-auth/refuse-no-tls': 'an IAM login (test/local/iam-front.test.ts covers the refusal)',
+  'iam-auth/refuse-no-tls': 'an IAM login (the client refuses it before connecting)',
+  'iam-auth/server-refuses-no-tls': 'an IAM login (test/local/iam-front.test.ts and the local e2e run cover it)',
   'iam-auth/refuse-tampered': 'an IAM login',
   'serverless-v2/load': 'its own test below, with a short loadSeconds',
 };
