@@ -41,6 +41,17 @@ export async function resolveConnection(ex: Execution, name: string, override: R
     database: String(c.database),
     tls: useTls ? { ca: ca! } : false,
   };
+  if (c.sendTokenInClear === true) {
+    // Only the local target's server may be shown refusing a clear-text token: on AWS the token is
+    // a live credential, and this client never sends one without TLS there.
+    if (ex.target.name !== 'local') {
+      throw new UsageError(`connection "${name}" asks to send an IAM token without TLS, which only the local target allows`, {
+        code: 'CLEAR_TEXT_TOKEN',
+        hint: 'give the step `when: "target.name == \'local\'"`',
+      });
+    }
+    conn.clearTextTokenToLoopback = true;
+  }
   if (c.iamAuth === true && typeof c.password === 'string') {
     // A token given as text (a tampered one, for a negative check) is sent the way a real token is.
     conn.iamToken = c.password;

@@ -12,6 +12,10 @@ export function engineFamily(engine: string): EngineFamily {
   return engine.includes('mysql') ? 'mysql' : 'postgres';
 }
 
+export function familyName(engine: string): string {
+  return engineFamily(engine) === 'mysql' ? 'MySQL' : 'PostgreSQL';
+}
+
 export function defaultPort(engine: string): number {
   return engineFamily(engine) === 'mysql' ? 3306 : 5432;
 }
@@ -21,14 +25,24 @@ export interface RunContext {
   lab: { name: string; title: string };
   engine: string;
   family: EngineFamily;
+  /** The family as people write it, for prose: PostgreSQL, MySQL. */
+  familyName: string;
   port: number;
-  target: { name: TargetName; network: boolean; sql: boolean };
+  /** controlPlane: who answers the RDS API, as prose ("AWS", "the local control plane"). */
+  target: { name: TargetName; network: boolean; sql: boolean; controlPlane: string };
   params: Record<string, unknown>;
   vars: Record<string, unknown>;
   measurements: Record<string, unknown>;
   tags: Tag[];
   item?: unknown;
 }
+
+/** A report line says who did what: on a local run the writer is moved by our own control plane, not AWS. */
+export const CONTROL_PLANES: Record<TargetName, string> = {
+  aws: 'AWS',
+  local: 'the local control plane',
+  'dry-run': 'the simulated control plane',
+};
 
 /** Resource names of a run start with this: short enough for every RDS identifier limit (63). */
 export function resourcePrefix(runId: string): string {
@@ -41,8 +55,9 @@ export function buildContext(lab: Lab, state: RunState, target: { name: TargetNa
     lab: { name: lab.name, title: lab.title },
     engine: state.engine,
     family: engineFamily(state.engine),
+    familyName: familyName(state.engine),
     port: defaultPort(state.engine),
-    target: { name: target.name, network: target.capabilities.network, sql: target.capabilities.sql },
+    target: { name: target.name, network: target.capabilities.network, sql: target.capabilities.sql, controlPlane: CONTROL_PLANES[target.name] },
     params: state.params,
     vars: state.vars,
     measurements: state.measurements,

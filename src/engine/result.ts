@@ -20,14 +20,14 @@ export interface RunDocument {
   error?: { code: string; message: string; hint?: string; details?: string[] };
 }
 
-export function runDocument(lab: Lab, state: RunState, report: string[], error?: RunDocument['error']): RunDocument {
+export function runDocument(lab: Lab, state: RunState, report: string[], error?: RunDocument['error'], titles: Record<string, string> = {}): RunDocument {
   const steps: RunDocument['steps'] = [];
   for (const step of lab.steps) {
     const rec = state.steps[step.id];
     if (!rec) continue;
     steps.push({
       id: step.id,
-      title: step.title,
+      title: titles[step.id] ?? step.title,
       status: rec.status === 'running' ? 'failed' : rec.status,
       durationMs: rec.durationMs ?? 0,
       ...(rec.reason ? { reason: rec.reason } : {}),

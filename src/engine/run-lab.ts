@@ -20,7 +20,7 @@ import { evaluate, truthy } from '../labs/template.js';
 import type { Execution } from './execution.js';
 import { planRun } from './planner.js';
 import { runDocument, type RunDocument } from './result.js';
-import { renderReport, runSteps, stopProbes } from './runner.js';
+import { renderReport, renderTitles, runSteps, stopProbes } from './runner.js';
 import type { Target, TargetName } from './target.js';
 import { tearDownRun } from './teardown-run.js';
 import { redact } from '../sql/sql-error.js';
@@ -217,7 +217,7 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
       return { document: runDocument(lab, state, [], errorInfo(failure, ex.secrets)), state, error: failure };
     }
     const error = failure ? errorInfo(failure, ex.secrets) : undefined;
-    return { document: runDocument(lab, state, renderReport(ex), error), state, error: failure };
+    return { document: runDocument(lab, state, renderReport(ex), error, renderTitles(ex)), state, error: failure };
   } finally {
     await target.close();
   }

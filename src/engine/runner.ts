@@ -4,6 +4,7 @@
  */
 import { AuroraLabError, UserAbort, VerificationError, errorMessage } from '../errors.js';
 import { render, evaluate, truthy, expressionsIn } from '../labs/template.js';
+import { missingValues, renderProse } from '../labs/prose.js';
 import type { Step } from '../labs/schema.js';
 import type { StepRecord } from '../state/run-state.js';
 import { buildContext, type RunContext } from './context.js';
@@ -30,14 +31,15 @@ export async function runSteps(ex: Execution, plan: Plan, before?: (i: number) =
         ex.state.steps[step.id] = { status: 'skipped', startedAt: new Date().toISOString(), calls: [], reason: planned.reason };
         await ex.persist();
       }
-      ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${step.title} (skipped: ${planned.reason})`, data: { id: step.id, index, total, reason: planned.reason } });
+      const title = renderProse(step.title, buildContext(ex.lab, ex.state, ex.target));
+      ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${title} (skipped: ${planned.reason})`, data: { id: step.id, index, total, reason: planned.reason } });
       continue;
     }
     const ctx = buildContext(ex.lab, ex.state, ex.target);
     if (step.when && !truthy(evaluate(step.when, ctx))) {
       ex.state.steps[step.id] = { status: 'skipped', startedAt: new Date().toISOString(), calls: [], reason: `not needed here (${step.when})` };
       await ex.persist();
-      ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${step.title} (not needed on this target)`, data: { id: step.id, index, total } });
+      ex.reporter.emit({ code: 'step.skip', level: 'info', message: `${renderProse(step.title, ctx)} (not needed on this target)`, data: { id: step.id, index, total } });
       continue;
     }
     if (planned.reason) ex.reporter.emit({ code: 'step.repeat', level: 'info', message: `${step.title}: again (${planned.reason})`, data: { id: step.id, reason: planned.reason } });
@@ -52,7 +54,9 @@ async function runOne(ex: Execution, step: Step, ctx: RunContext, index: number,
   // A step run again (a resumed run) judges afresh: the verdicts of its earlier attempt go.
   if (previous) ex.state.checks = ex.state.checks.filter((c) => c.stepId !== step.id);
   await ex.persist();
-  ex.reporter.emit({ code: 'step.start', level: 'info', message: step.title, data: { id: step.id, kind: step.kind, index, total, explain: step.explain } });
+  const title = renderProse(step.title, ctx);
+  const explain = step.explain ? renderProse(step.explain, ctx) : undefined;
+  ex.reporter.emit({ code: 'step.start', level: 'info', message: title, data: { id: step.id, kind: step.kind, index, total, explain } });
   // The target's clock: virtual in the dry run's simulated-AWS timing mode, so durations read as on AWS.
   const clock = ex.target.clients.clock;
   const started = clock.now();
@@ -64,14 +68,16 @@ async function runOne(ex: Execution, step: Step, ctx: RunContext, index: number,
     rec.durationMs = clock.now() - started;
     rec.error = redact(errorMessage(err), [...ex.secrets]);
     await ex.persist();
-    ex.reporter.emit({ code: 'step.failed', level: 'error', message: `${step.title}: ${rec.error}`, data: { id: step.id } });
+    ex.reporter.emit({ code: 'step.failed', level: 'error', message: `${title}: ${rec.error}`, data: { id: step.id } });
     throw err instanceof AuroraLabError || err instanceof Error ? err : new Error(String(err));
   }
   rec.status = 'done';
   rec.endedAt = new Date().toISOString();
   rec.durationMs = clock.now() - started;
   await ex.persist();
-  ex.reporter.emit({ code: 'step.done', level: 'info', message: step.title, data: { id: step.id, durationMs: rec.durationMs, notice: step.notice } });
+  // The notice is read after the step: it may name what the step just captured.
+  const notice = step.notice ? renderProse(step.notice, buildContext(ex.lab, ex.state, ex.target)) : undefined;
+  ex.reporter.emit({ code: 'step.done', level: 'info', message: title, data: { id: step.id, durationMs: rec.durationMs, notice } });
 }
 
 async function execute(ex: Execution, step: Step, ctx: RunContext, rec: StepRecord): Promise<void> {
@@ -106,17 +112,15 @@ export async function stopProbes(ex: Execution): Promise<void> {
   }
 }
 
-/** The lab's report lines, rendered with what the run measured. */
+/** The lab's report lines, rendered with what the run measured, each figure at its resolution. */
 export function renderReport(ex: Execution): string[] {
   const ctx = buildContext(ex.lab, ex.state, ex.target);
-  const lines: string[] = [];
-  for (const line of ex.lab.report ?? []) {
-    try {
-      // A line whose measurement was not taken (a dry run) is left out, not printed half.
-      if (expressionsIn(line).some((e) => evaluate(e, ctx) === null)) continue;
-      lines.push(String(render(line, ctx)));
-    } catch {
-    }
-  }
-  return lines;
+  // A line whose measurement was not taken (a dry run) is left out, not printed half.
+  return (ex.lab.report ?? []).filter((line) => missingValues(line, ctx).length === 0).map((line) => renderProse(line, ctx));
+}
+
+/** Step titles as the learner read them (the --json document carries these, not templates). */
+export function renderTitles(ex: Execution): Record<string, string> {
+  const ctx = buildContext(ex.lab, ex.state, ex.target);
+  return Object.fromEntries(ex.lab.steps.map((s) => [s.id, renderProse(s.title, ctx)]));
 }

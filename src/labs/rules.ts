@@ -100,6 +100,10 @@ export function checkRules(lab: Lab): RuleProblem[] {
             checkExpressions(st.sql, [...p, 'sql'], seen);
             checkExpressions(st.params ?? [], [...p, 'params'], seen);
             if (st.expect) compileOr(st.expect, [...p, 'expect']);
+            if ((st.expect || st.expectError) && !st.check) {
+              problems.push({ path: [...p, 'check'], message: 'an expect or expectError needs a check: the sentence it proves, as the learner reads it' });
+            }
+            if (st.check) checkName(st.check, [...p, 'check']);
             for (const [name, expr] of Object.entries(st.capture ?? {})) {
               compileOr(expr, [...p, 'capture', name]);
               seen.add(name);
@@ -136,6 +140,7 @@ export function checkRules(lab: Lab): RuleProblem[] {
         break;
       }
       case 'check':
+        checkName(step.name, at('name'));
         compileOr(step.assert, at('assert'));
         checkExpressionsVars(step.assert, at('assert'));
         (step.measured ?? []).forEach((m, k) => {
@@ -181,6 +186,13 @@ export function checkRules(lab: Lab): RuleProblem[] {
       if (!vars.has(m[1]!)) problems.push({ path: where, message: `"vars.${m[1]}" is not captured by an earlier step` });
     }
   }
+  /** A check is read as a verdict on a sentence; an expression in its name says what it computes, not what it proves. */
+  function checkName(name: string, where: (string | number)[]) {
+    const prose = name.replace(/\{\{[\s\S]+?\}\}/g, 'x');
+    if (EXPRESSION_IN_NAME.test(prose) || !/\s/.test(prose.trim())) {
+      problems.push({ path: where, message: `check "${name}" is named by an expression: name it by the sentence it proves` });
+    }
+  }
   function checkCapture(name: string, expr: string, where: (string | number)[], own: Set<string>) {
     compileOr(expr, where); // may hold templates, like any condition
     own.add(name);
@@ -197,6 +209,9 @@ export function checkRules(lab: Lab): RuleProblem[] {
     if (!connections.has(name)) problems.push({ path: where, message: `connection "${name}" is not defined under connections` });
   }
 }
+
+/** JMESPath operators and literals: ==, !=, <=, >=, &&, ||, `literal`, rows[0]. */
+const EXPRESSION_IN_NAME = /==|!=|<=|>=|&&|\|\||`|\w\[\d*\]/;
 
 function unclosedTemplate(value: unknown): boolean {
   if (typeof value === 'string') return /\{\{(?![^{}]*\}\})/.test(value);

@@ -135,7 +135,7 @@ const statement = z.strictObject({
   expect: jmes.optional(),
   /** The SQL error the statement must fail with: SQLSTATE (25006) or MySQL errno (1290). */
   expectError: z.union([z.string(), z.array(z.string())]).optional(),
-  /** Check name reported for expect/expectError. */
+  /** The sentence an expect/expectError proves, as the learner reads it (required with them; a load-time rule). */
   check: z.string().optional(),
   capture: captures.optional(),
   /** Repeat until expect holds (replica lag), at most this long. */
@@ -256,6 +256,11 @@ export const connection = z.strictObject({
   tls: templated.optional(),
   /** A password as text (only for negative checks: a tampered token). */
   password: templated.optional(),
+  /**
+   * With iamAuth and tls: false, send the token anyway so that the server's refusal is what is
+   * checked. Honoured on the local target only, to a loopback address only; anywhere else the run stops.
+   */
+  sendTokenInClear: templated.optional(),
 });
 
 export const param = z.strictObject({

@@ -4,6 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { LabEvent, Reporter } from '../events.js';
+import { formatFigure } from '../labs/prose.js';
 import { makeChalk, type OutputSettings } from './style.js';
 import { probeProgressLine, probeStripLine } from './probe-lines.js';
 import type { ProbeProgress, ProbeTimelineData } from '../sql/probe-progress.js';
@@ -86,9 +87,18 @@ export class HumanReporter implements Reporter {
       case 'resource.created':
         this.indent(`${c.green('+')} ${e.message}`);
         return;
-      case 'measure':
-        this.indent(`${c.cyan('measured')} ${e.message}`);
+      case 'measure': {
+        // The event carries the full-precision value (as --json does); people read it at its resolution.
+        const { name, value, unit } = data as { name?: string; value?: unknown; unit?: string };
+        const shown =
+          value === null || value === undefined ? 'not measured'
+          : typeof value === 'number' ? `${formatFigure(value, unit)}${unit ? ` ${unit}` : ''}`
+          : Array.isArray(value) ? value.join(', ')
+          : typeof value === 'object' ? JSON.stringify(value)
+          : `${String(value)}${unit ? ` ${unit}` : ''}`;
+        this.indent(`${c.cyan('measured')} ${name === undefined ? e.message : `${name} = ${shown}`}`);
         return;
+      }
       case 'probe.progress':
         this.probeProgress(data as unknown as ProbeProgress & { probe: string });
         return;

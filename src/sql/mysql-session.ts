@@ -26,9 +26,14 @@ export function mysqlConnectionOptions(conn: ResolvedConnection): ConnectionOpti
       ? { authPlugins: { mysql_clear_password: () => () => Buffer.from(`${token}\0`, 'utf8') } }
       : {}),
     connectTimeout: conn.connectTimeoutMs ?? 5000,
-    // Same rule as pg: 64-bit integers and decimals as strings, never rounded numbers.
+    // MySQL 8.0 types COUNT(*), integer literals and integer system variables (@@innodb_read_only) as
+    // BIGINT, and a lab's JMESPath `==` is type-strict: a BIGINT is a number wherever a double holds it
+    // exactly (a safe integer) and a string only beyond, so nothing is ever rounded. TINYINT(1) is a
+    // number (0/1), as MySQL sends it. DECIMAL stays the exact text MySQL sends ("1.50"): a double
+    // cannot hold most decimal fractions, and a column whose JS type changed with its value (1 a number,
+    // 1.5 a string) would be worse than one that is always text; cast in SQL to compare it as a number.
     supportBigNumbers: true,
-    bigNumberStrings: true,
+    bigNumberStrings: false,
     decimalNumbers: false,
     multipleStatements: false,
     enableKeepAlive: true,

@@ -10,7 +10,7 @@ export { SqlError, isReadOnlyError } from './sql-error.js';
  * Rejects with SqlError (phase 'connect').
  */
 export async function openSession(conn: ResolvedConnection, opts: SessionOptions = {}): Promise<SqlSession> {
-  if (conn.iamToken && !conn.tls) {
+  if (conn.iamToken && !conn.tls && !(conn.clearTextTokenToLoopback && isLoopback(conn.host))) {
     // Aurora refuses IAM tokens without TLS; sending one in clear text would also expose it.
     throw new SqlError(`An IAM auth token needs TLS: refusing to send it to ${conn.host}:${conn.port} in clear text [IAM_REQUIRES_TLS]`, {
       code: 'IAM_REQUIRES_TLS',
@@ -25,6 +25,11 @@ export async function openSession(conn: ResolvedConnection, opts: SessionOptions
   }
   const { openMysqlSession } = await import('./mysql-session.js');
   return openMysqlSession(conn, opts);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: a token sent there never leaves the machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(host);
 }
 
 /** SQL that names the connected server and says whether it is a reader (Aurora only). */

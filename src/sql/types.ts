@@ -22,12 +22,19 @@ export interface ResolvedConnection {
   tls: false | { ca: string; servername?: string };
   /** Default 5000. */
   connectTimeoutMs?: number;
+  /**
+   * Lets an IAM token go without TLS, and only to a loopback address (openSession checks the host
+   * whatever this says): the local target's negative check that its server, not only this client,
+   * refuses a clear-text login. Its tokens are signed with the local target's own fixed credentials.
+   */
+  clearTextTokenToLoopback?: boolean;
 }
 
 /**
- * Rows as plain objects keyed by column name. Values keep the driver's types, with one rule made
- * the same for both engines: 64-bit integers (bigint, count(*), sum of ints) and decimals arrive as
- * strings, because JavaScript numbers cannot hold them exactly. Convert with Number() or BigInt().
+ * Rows as plain objects keyed by column name, with the types the server sends and nothing rounded.
+ * PostgreSQL (pg's defaults): bigint (count(*)) and numeric arrive as strings; the labs cast to int.
+ * MySQL: BIGINT (count(*), integer literals, @@innodb_read_only in MySQL 8.0) and TINYINT(1) arrive as
+ * numbers, a BIGINT beyond 2^53 as a string; DECIMAL (sum of ints, avg) always as its exact text.
  */
 export interface QueryResult {
   rows: Record<string, unknown>[];

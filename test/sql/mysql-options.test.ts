@@ -31,9 +31,9 @@ describe('mysql2 options', () => {
     expect(mysqlConnectionOptions({ ...base, tls: false }).ssl).toBeUndefined();
   });
 
-  it('returns 64-bit integers as strings and uses the connect timeout (default 5 s)', () => {
+  it('returns 64-bit integers as numbers where a double holds them exactly and uses the connect timeout (default 5 s)', () => {
     const o = mysqlConnectionOptions(base);
-    expect(o).toMatchObject({ supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000 });
+    expect(o).toMatchObject({ supportBigNumbers: true, bigNumberStrings: false, decimalNumbers: false, connectTimeout: 5000 });
     expect(mysqlConnectionOptions({ ...base, connectTimeoutMs: 800 }).connectTimeout).toBe(800);
   });
 

@@ -91,4 +91,22 @@ describe('openSession', () => {
     expect((err as SqlError).code).toBe('IAM_REQUIRES_TLS');
     expect((err as SqlError).message).not.toContain('tok-secret');
   });
+
+  it('refuses a clear-text token to any host off loopback even when clear text is allowed for loopback', async () => {
+    for (const host of ['db.cluster-x.us-east-1.rds.amazonaws.com', '10.0.0.5', '128.0.0.1', '127.0.0.1.example.com']) {
+      const err = await openSession({
+        family: 'mysql', host, port: 9, user: 'u', database: 'd', iamToken: 'tok-secret', tls: false, clearTextTokenToLoopback: true,
+      }).catch((e: unknown) => e);
+      expect((err as SqlError).code, host).toBe('IAM_REQUIRES_TLS');
+    }
+  });
+
+  it('offers a clear-text token to a loopback server when allowed, so the server can be seen refusing it', async () => {
+    // Port 9 on loopback has no listener: a network error means the client did try to connect.
+    const err = await openSession({
+      family: 'postgres', host: '127.0.0.1', port: 9, user: 'u', database: 'd', iamToken: 'tok-secret', tls: false, clearTextTokenToLoopback: true,
+    }).catch((e: unknown) => e);
+    expect((err as SqlError).code).toBe('ECONNREFUSED');
+    expect((err as SqlError).message).not.toContain('tok-secret');
+  });
 });

@@ -109,7 +109,8 @@ function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettin
   out.push(...extra);
   const calls = doc.steps.reduce((n, s) => n + s.calls.length, 0);
   const took = doc.steps.reduce((n, s) => n + s.durationMs, 0);
-  out.push(c.dim(`${calls} AWS calls, ${formatMs(took)} of steps`));
+  // Calls to the RDS, EC2 ... APIs, answered by AWS or (locally, in a dry run) by our own control plane.
+  out.push(c.dim(`${calls} API ${calls === 1 ? 'call' : 'calls'}, ${formatMs(took)} of steps`));
   const live = doc.resources.filter((r) => r.status !== 'deleted');
   if (live.length) out.push(`${c.yellow(`${live.length} resource(s) still up`)}: aurora-lab connect ${doc.runId} | aurora-lab verify ${doc.runId} | aurora-lab teardown ${doc.runId}`);
   printText(out.join('\n'));

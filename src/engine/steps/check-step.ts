@@ -6,7 +6,8 @@
  */
 import { VerificationError } from '../../errors.js';
 import type { CheckStep } from '../../labs/schema.js';
-import { evaluate, render, truthy } from '../../labs/template.js';
+import { renderProse } from '../../labs/prose.js';
+import { evaluate, truthy } from '../../labs/template.js';
 import type { RunContext } from '../context.js';
 import { addCheck, type Execution } from '../execution.js';
 
@@ -31,16 +32,17 @@ export function unmeasured(step: Pick<CheckStep, 'assert' | 'measured'>, ctx: Ru
 
 export function runCheckStep(ex: Execution, step: CheckStep, ctx: RunContext): void {
   const missing = unmeasured(step, ctx);
-  const detail = step.detail ? String(render(step.detail, ctx)) : undefined;
+  const detail = step.detail ? renderProse(step.detail, ctx) : undefined;
+  const name = renderProse(step.name, ctx);
   if (missing.length > 0) {
     const notMeasured = `not measured: ${missing.join('; ')}${detail ? ` (${detail})` : ''}`;
-    addCheck(ex, { name: step.name, passed: false, notMeasured: true, detail: notMeasured, stepId: step.id });
-    if (step.stop) stopRun(step.name, notMeasured);
+    addCheck(ex, { name, passed: false, notMeasured: true, detail: notMeasured, stepId: step.id });
+    if (step.stop) stopRun(name, notMeasured);
     return;
   }
   const passed = truthy(evaluate(step.assert, ctx));
-  addCheck(ex, { name: step.name, passed, detail, stepId: step.id });
-  if (!passed && step.stop) stopRun(step.name, detail);
+  addCheck(ex, { name, passed, detail, stepId: step.id });
+  if (!passed && step.stop) stopRun(name, detail);
 }
 
 /** A `stop: true` check guards what comes after it: the run goes no further when it fails. */

@@ -5,6 +5,7 @@
  */
 import type { SqlStatement, SqlStep } from '../../labs/schema.js';
 import { evaluate, render, truthy } from '../../labs/template.js';
+import { renderProse } from '../../labs/prose.js';
 import { SqlError } from '../../sql/sql-error.js';
 import type { QueryResult, SqlSession } from '../../sql/types.js';
 import { resolveConnection } from '../connections.js';
@@ -53,7 +54,8 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
   // Templated like every other field: identifiers (a user or database name from params) cannot be bind parameters.
   const sql = String(render(st.sql, ctx));
   const params = st.params ? (render(st.params, ctx) as unknown[]) : undefined;
-  const checkName = st.check ? String(render(st.check, ctx)) : `${step.id}: ${st.expect ?? `fails with ${String(st.expectError)}`}`;
+  // The loader requires a check sentence with every expectation; the title only guards a lab built in code.
+  const checkName = st.check ? renderProse(st.check, ctx) : renderProse(step.title, ctx);
   const started = Date.now();
 
   if (st.expectError) {
@@ -95,7 +97,7 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
 
 function errorCheck(ex: Execution, step: SqlStep, st: SqlStatement, ctx: RunContext, err: SqlError): void {
   const wanted = Array.isArray(st.expectError) ? st.expectError : [st.expectError!];
-  const checkName = st.check ? String(render(st.check, ctx)) : `${step.id}: fails with ${wanted.join(' or ')}`;
+  const checkName = st.check ? renderProse(st.check, ctx) : renderProse(step.title, ctx);
   const passed = wanted.includes(err.code);
   addCheck(ex, { name: checkName, passed, detail: `${err.code}${passed ? '' : ` (expected ${wanted.join(' or ')})`}`, stepId: step.id });
 }
