@@ -3,11 +3,12 @@
  * and teardown of what the run created unless --keep. It decides nothing the planner could.
  */
 import { AuroraLabError, UserAbort, errorMessage } from '../errors.js';
-import { render, evaluate, truthy, expressionsIn } from '../labs/template.js';
+import { render, evaluate, truthy } from '../labs/template.js';
+import { reportLines } from './report-lines.js';
 import type { Step } from '../labs/schema.js';
 import type { StepRecord } from '../state/run-state.js';
 import { buildContext, type RunContext } from './context.js';
-import { addCheck, addMeasurement, type Execution } from './execution.js';
+import { addCheck, addMeasurement, addSeriesValues, type Execution } from './execution.js';
 import type { Plan } from './planner.js';
 import { runAwsStep } from './steps/aws-step.js';
 import { runProbeStart, runProbeStop } from './steps/probe-steps.js';
@@ -85,9 +86,12 @@ async function execute(ex: Execution, step: Step, ctx: RunContext, rec: StepReco
       addCheck(ex, { name: step.name, passed, detail: step.detail ? String(render(step.detail, ctx)) : undefined, stepId: step.id });
       return;
     }
-    case 'measure':
-      addMeasurement(ex, step.name, render(step.value, ctx), step.unit);
+    case 'measure': {
+      const value = render(step.value, ctx);
+      if (!step.series) addMeasurement(ex, step.name, value, step.unit);
+      else if (value !== null && value !== undefined) addSeriesValues(ex, step.name, Array.isArray(value) ? value : [value], step.unit, true);
       return;
+    }
     case 'note':
       return;
   }
@@ -103,15 +107,5 @@ export async function stopProbes(ex: Execution): Promise<void> {
 
 /** The lab's report lines, rendered with what the run measured. */
 export function renderReport(ex: Execution): string[] {
-  const ctx = buildContext(ex.lab, ex.state, ex.target);
-  const lines: string[] = [];
-  for (const line of ex.lab.report ?? []) {
-    try {
-      // A line whose measurement was not taken (a dry run) is left out, not printed half.
-      if (expressionsIn(line).some((e) => evaluate(e, ctx) === null)) continue;
-      lines.push(String(render(line, ctx)));
-    } catch {
-    }
-  }
-  return lines;
+  return reportLines(ex.lab, ex.state, ex.target);
 }

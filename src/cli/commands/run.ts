@@ -57,6 +57,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
   const doc = result.document;
   if (settings.json) printJson(doc);
   else printSummary(doc, settings);
+  await reportAfterRun(doc.runId, settings);
 
   if (result.error) {
     if (!settings.json) reportError(result.error, settings);
@@ -90,4 +91,16 @@ function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettin
   const live = doc.resources.filter((r) => r.status !== 'deleted');
   if (live.length) out.push(`${c.yellow(`${live.length} resource(s) still up`)}: aurora-lab connect ${doc.runId} | aurora-lab verify ${doc.runId} | aurora-lab teardown ${doc.runId}`);
   printText(out.join('\n'));
+}
+
+/** Every run ends with its report written; its path goes to stdout, or to stderr beside --json's one document. */
+async function reportAfterRun(runId: string, settings: ReturnType<typeof outputSettings>): Promise<void> {
+  try {
+    const { writeReport } = await import('../../report/write-report.js');
+    const file = await writeReport(runId);
+    if (settings.json) process.stderr.write(`report: ${file}\n`);
+    else printText(`${makeChalk(settings).cyan('→')} report: ${file} (aurora-lab report ${runId} --open)`);
+  } catch (err) {
+    process.stderr.write(`the report could not be written: ${(err as Error).message}\n`);
+  }
 }
