@@ -6,7 +6,8 @@ export type Attrs = Record<string, string | number | boolean | undefined>;
 function attrText(attrs: Attrs): string {
   return Object.entries(attrs)
     .filter(([, v]) => v !== undefined && v !== false)
-    .map(([k, v]) => (v === true ? ` ${k}` : ` ${k}="${escapeHtml(typeof v === 'number' ? round(v) : v)}"`))
+    // Data attributes keep full precision: they are the figures a reader (or a test) checks the drawing against.
+    .map(([k, v]) => (v === true ? ` ${k}` : ` ${k}="${escapeHtml(typeof v === 'number' && !k.startsWith('data-') ? round(v) : v)}"`))
     .join('');
 }
 
