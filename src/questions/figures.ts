@@ -62,7 +62,7 @@ export const FIGURES: Record<string, Figure> = {
       if (!passed([r], r.lab)) continue;
       (byEngine.get(r.engine) ?? byEngine.set(r.engine, new Set()).get(r.engine)!).add(r.lab);
     }
-    if (byEngine.size === 0) return 'Run any lab with `--engine aurora-mysql` and again with `--engine aurora-postgresql` to see the same steps on both engines.';
+    if (byEngine.size === 0) return 'Run `aurora-lab run cluster-launch --local --engine aurora-mysql`, then the same with `--engine aurora-postgresql`, to see the same steps on both engines.';
     const parts = [...byEngine].map(([e, labs]) => `${labs.size} lab${labs.size > 1 ? 's' : ''} on ${engineName(e)} (${[...labs].sort().join(', ')})`);
     const missing = ['aurora-postgresql', 'aurora-mysql'].filter((e) => !byEngine.has(e)).map(engineName);
     return `You have passed ${parts.join(' and ')}${missing.length ? `; try the same on ${missing.join(' and ')} to compare` : ''}.`;
