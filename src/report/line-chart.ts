@@ -39,13 +39,16 @@ export function lineChart(input: LineChartInput): string {
     ...input.series.map((s, i) => ({ label: s.highlight ? `${s.name} (top)` : s.name, swatch: `s${i % 6}`, shape: 'line' as const })),
     ...(input.bands ?? []).slice(0, 1).map((b) => ({ label: b.label, swatch: 'band', shape: 'box' as const })),
   ];
-  const top = 12 + legendRows(items, WIDTH - 40) * 18 + 26;
+  const top = 12 + legendRows(items, WIDTH - 40) * 18 + 44;
   const plot: Plot = { left: 70, right: WIDTH - 20, top, bottom: top + 220 };
   const x = linearScale(domain, [plot.left, plot.right]);
   const y = linearScale([0, input.yMax ?? niceMax(Math.max(0, ...all.map((p) => p.v)))], [plot.bottom, plot.top]);
   const parts: string[] = [legend(items, 20, 16, WIDTH - 40)];
   for (const b of input.bands ?? []) {
-    parts.push(el('rect', { x: x(b.from), y: plot.top, width: Math.max(1, x(b.to) - x(b.from)), height: plot.bottom - plot.top, class: 'band', 'data-from-ms': b.from, 'data-to-ms': b.to }, title(`${b.label}: ${secondsLabel(b.from)} to ${secondsLabel(b.to)}`)));
+    const bx0 = Math.max(plot.left, x(b.from));
+    const bx1 = Math.min(plot.right, x(b.to));
+    if (bx1 <= bx0) continue;
+    parts.push(el('rect', { x: bx0, y: plot.top, width: Math.max(1, bx1 - bx0), height: plot.bottom - plot.top, class: 'band', 'data-from-ms': b.from, 'data-to-ms': b.to }, title(`${b.label}: ${secondsLabel(b.from)} to ${secondsLabel(b.to)}`)));
   }
   parts.push(xAxis(x, plot, input.xLabel ?? 'time since the run started (s)', secondsLabel));
   parts.push(yAxis(y, plot, input.yLabel, (v) => formatNumber(v, 2)));
@@ -65,8 +68,8 @@ export function lineChart(input: LineChartInput): string {
     if (pts.length <= 120) for (const p of pts) parts.push(el('circle', { cx: x(p.t), cy: y(p.v), r: s.highlight ? 3 : 2.2, class: `s${i % 6}` }, title(`${s.name}: ${formatNumber(p.v, 3)} at ${secondsLabel(p.t)}`)));
   }
   for (const m of input.markers ?? []) {
-    parts.push(el('line', { x1: x(m.t), x2: x(m.t), y1: plot.top - 14, y2: plot.bottom, class: `marker ${m.kind}`, 'data-marker': m.kind, 'data-t-ms': m.t }, title(`${m.label} at ${secondsLabel(m.t)}`)));
+    parts.push(el('line', { x1: x(m.t), x2: x(m.t), y1: plot.top - 4, y2: plot.bottom, class: `marker ${m.kind}`, 'data-marker': m.kind, 'data-t-ms': m.t }, title(`${m.label} at ${secondsLabel(m.t)}`)));
   }
-  parts.push(markerLabels((input.markers ?? []).map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 18, [0, WIDTH]));
+  parts.push(markerLabels((input.markers ?? []).map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 8, [0, WIDTH]));
   return svgRoot(WIDTH, plot.bottom + 44, { 'data-chart': input.id, 'aria-label': input.yLabel }, parts);
 }

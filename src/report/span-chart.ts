@@ -38,8 +38,8 @@ export function spanChart(input: SpanChartInput): string {
     parts.push(el('rect', { x: x(s.from), y: y0, width: Math.max(2, x(s.to) - x(s.from)), height: rowHeight - 6, class: `span ${s.status}` }, title(`${s.label}: ${formatDuration(s.to - s.from)} (${s.status})`)));
   });
   for (const m of input.markers) {
-    parts.push(el('line', { x1: x(m.t), x2: x(m.t), y1: plot.top - 14, y2: plot.bottom, class: `marker ${m.kind}`, 'data-marker': m.kind, 'data-t-ms': m.t }, title(`${m.label} at ${secondsLabel(m.t)}`)));
+    parts.push(el('line', { x1: x(m.t), x2: x(m.t), y1: plot.top - 4, y2: plot.bottom, class: `marker ${m.kind}`, 'data-marker': m.kind, 'data-t-ms': m.t }, title(`${m.label} at ${secondsLabel(m.t)}`)));
   }
-  parts.push(markerLabels(input.markers.map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 18, [0, WIDTH]));
+  parts.push(markerLabels(input.markers.map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 8, [0, WIDTH]));
   return svgRoot(WIDTH, plot.bottom + 44, { 'data-chart': input.id, 'aria-label': 'run timeline' }, parts);
 }

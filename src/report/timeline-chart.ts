@@ -59,7 +59,7 @@ export function timelineChart(input: TimelineInput): string {
     { label: 'outage window', swatch: 'outage', shape: 'box' as const },
     ...(input.windows.some((w) => w.open) ? [{ label: 'outage still open at stop', swatch: 'outage-open', shape: 'box' as const }] : []),
   ];
-  const top = 12 + legendRows(items, WIDTH - 40) * 18 + 26;
+  const top = 12 + legendRows(items, WIDTH - 40) * 18 + 44;
   const lanes: Array<'write' | 'read'> = input.ops.some((o) => o.op === 'read') ? ['write', 'read'] : ['write'];
   const laneHeight = 56;
   const plot: Plot = { left: 170, right: WIDTH - 20, top, bottom: top + lanes.length * laneHeight };
@@ -113,9 +113,9 @@ export function timelineChart(input: TimelineInput): string {
   for (const m of input.markers) {
     if (!inDomain(m.t)) continue;
     const px = x(m.t);
-    parts.push(el('line', { x1: px, x2: px, y1: plot.top - 14, y2: plot.bottom, class: `marker ${m.kind}`, 'data-marker': m.kind, 'data-t-ms': m.t }, title(`${m.label} at ${secondsLabel(m.t)}`)));
+    parts.push(el('line', { x1: px, x2: px, y1: plot.top - 4, y2: plot.bottom, class: `marker ${m.kind}`, 'data-marker': m.kind, 'data-t-ms': m.t }, title(`${m.label} at ${secondsLabel(m.t)}`)));
   }
-  parts.push(markerLabels(input.markers.filter((m) => inDomain(m.t)).map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 18, [0, WIDTH]));
+  parts.push(markerLabels(input.markers.filter((m) => inDomain(m.t)).map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 8, [0, WIDTH]));
   return svgRoot(WIDTH, plot.bottom + 44, { 'data-chart': input.id, 'data-t0-ms': input.domain[0], 'data-t1-ms': input.domain[1], 'data-plot-left': plot.left, 'data-plot-right': plot.right, 'aria-label': 'probe timeline' }, parts);
 }
 
