@@ -9,6 +9,7 @@ import { reportError } from '../report-error.js';
 import { parseParams, type GlobalOptions } from '../settings.js';
 import { makeTarget, targetNameFrom } from '../targets.js';
 import { withInterrupt } from '../interrupt.js';
+import { runExists } from '../../state/run-state.js';
 
 interface RunOptions {
   engine?: string;
@@ -96,6 +97,8 @@ function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettin
 /** Every run ends with its report written; its path goes to stdout, or to stderr beside --json's one document. */
 async function reportAfterRun(runId: string, settings: ReturnType<typeof outputSettings>): Promise<void> {
   try {
+    // A run refused before it recorded anything (no credentials, a bad lab) has nothing to report.
+    if (!(await runExists(runId))) return;
     const { writeReport } = await import('../../report/write-report.js');
     const file = await writeReport(runId);
     if (settings.json) process.stderr.write(`report: ${file}\n`);
