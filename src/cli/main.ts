@@ -96,6 +96,24 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .action(run(async (g, o: { all?: boolean; dryRun?: boolean; local?: boolean; regions?: string[] }) => (await import('./commands/status.js')).statusCommand(g, o)));
 
   program
+    .command('report')
+    .description("write a run's report (one self-contained HTML file with charts) and print its path")
+    .argument('[run-id]', 'default: the newest run')
+    .option('--open', "open it with the system's opener (xdg-open, open)")
+    .action(run(async (g, id: string | undefined, o: { open?: boolean }) => (await import('./commands/report.js')).reportCommand(g, id, o)));
+
+  program
+    .command('path')
+    .description('the learning path: four levels of labs, what you have passed, and what to do next')
+    .action(run(async (g) => (await import('./commands/path.js')).pathCommand(g)));
+
+  program
+    .command('questions')
+    .description('the questions asked about Aurora, answered from the docs and your own runs')
+    .argument('[n]', 'one question by its number')
+    .action(run(async (g, n: string | undefined) => (await import('./commands/questions.js')).questionsCommand(g, n)));
+
+  program
     .command('connect')
     .description("open psql/mysql on a kept run's cluster (or print its URI)")
     .argument('[run-id]', 'default: the newest kept run')

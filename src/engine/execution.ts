@@ -64,3 +64,13 @@ export function addMeasurement(ex: Execution, name: string, value: unknown, unit
   ex.state.measurements[name] = value;
   ex.reporter.emit({ code: 'measure', level: 'info', message: `${name} = ${String(value)}${unit ? ` ${unit}` : ''}`, data: { name, value, unit } });
 }
+
+/**
+ * Add values to a measured series (kept in state for the report's charts, not in the run document):
+ * one figure per forEach item, or a metric's datapoints. `replace` starts the series afresh.
+ */
+export function addSeriesValues(ex: Execution, name: string, values: unknown[], unit?: string, replace = false): void {
+  const all = (ex.state.series ??= {});
+  const current = all[name];
+  all[name] = { ...(unit ? { unit } : {}), values: replace || !current ? [...values] : [...current.values, ...values] };
+}

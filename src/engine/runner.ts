@@ -5,10 +5,11 @@
 import { AuroraLabError, UserAbort, VerificationError, errorMessage } from '../errors.js';
 import { render, evaluate, truthy, expressionsIn } from '../labs/template.js';
 import { missingValues, renderProse } from '../labs/prose.js';
+import { reportLines } from './report-lines.js';
 import type { Step } from '../labs/schema.js';
 import type { StepRecord } from '../state/run-state.js';
 import { buildContext, type RunContext } from './context.js';
-import { addCheck, addMeasurement, type Execution } from './execution.js';
+import { addCheck, addMeasurement, addSeriesValues, type Execution } from './execution.js';
 import type { Plan } from './planner.js';
 import { runAwsStep } from './steps/aws-step.js';
 import { runCheckStep } from './steps/check-step.js';
@@ -96,9 +97,12 @@ async function execute(ex: Execution, step: Step, ctx: RunContext, rec: StepReco
       return runProbeStop(ex, step, ctx);
     case 'check':
       return runCheckStep(ex, step, ctx);
-    case 'measure':
-      addMeasurement(ex, step.name, render(step.value, ctx), step.unit);
+    case 'measure': {
+      const value = render(step.value, ctx);
+      if (!step.series) addMeasurement(ex, step.name, value, step.unit);
+      else if (value !== null && value !== undefined) addSeriesValues(ex, step.name, Array.isArray(value) ? value : [value], step.unit, true);
       return;
+    }
     case 'note':
       return;
   }
@@ -114,9 +118,7 @@ export async function stopProbes(ex: Execution): Promise<void> {
 
 /** The lab's report lines, rendered with what the run measured, each figure at its resolution. */
 export function renderReport(ex: Execution): string[] {
-  const ctx = buildContext(ex.lab, ex.state, ex.target);
-  // A line whose measurement was not taken (a dry run) is left out, not printed half.
-  return (ex.lab.report ?? []).filter((line) => missingValues(line, ctx).length === 0).map((line) => renderProse(line, ctx));
+  return reportLines(ex.lab, ex.state, ex.target);
 }
 
 /** Step titles as the learner read them (the --json document carries these, not templates). */

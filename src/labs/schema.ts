@@ -224,6 +224,8 @@ export const measureStep = z.strictObject({
   name: varName,
   value: templated,
   unit: z.string().optional(),
+  /** The value is a series (a list, or metric datapoints): kept for the report's charts instead of as a measurement. */
+  series: z.boolean().optional(),
 });
 
 export const noteStep = z.strictObject({
@@ -291,6 +293,16 @@ export const lab = z.strictObject({
   params: z.record(varName, param).default({}),
   connections: z.record(varName, connection).default({}),
   steps: z.array(step).min(1),
+  /** The one figure the learning path shows for this lab's best run (a measurement's name). */
+  headline: z
+    .strictObject({
+      measurement: varName,
+      label: z.string().min(1),
+      unit: z.string().optional(),
+      /** Which run is best: the lowest or highest figure; absent: the newest passed run. */
+      better: z.enum(['lower', 'higher']).optional(),
+    })
+    .optional(),
   /** Templated lines printed at the end of a run: the measured facts. */
   report: z.array(z.string()).optional(),
 });

@@ -71,6 +71,8 @@ export const runStateSchema = z.object({
   steps: z.record(z.string(), stepRecord),
   vars: z.record(z.string(), z.unknown()),
   measurements: z.record(z.string(), z.unknown()),
+  /** Measured series for the report's charts (per-item figures, metric datapoints): name -> unit and values. */
+  series: z.record(z.string(), z.object({ unit: z.string().optional(), values: z.array(z.unknown()) })).optional(),
   checks: z.array(check),
   resources: z.array(resource),
   teardown: z

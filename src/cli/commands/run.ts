@@ -12,6 +12,7 @@ import { reportError } from '../report-error.js';
 import { parseParams, type GlobalOptions } from '../settings.js';
 import { makeTarget, targetNameFrom } from '../targets.js';
 import { withInterrupt } from '../interrupt.js';
+import { runExists } from '../../state/run-state.js';
 
 interface RunOptions {
   engine?: string;
@@ -68,6 +69,7 @@ export async function runCommand(g: GlobalOptions, labRef: string, o: RunOptions
   const doc = result.document;
   if (settings.json) printJson(doc);
   else printSummary(doc, settings, reporter.summaryLines());
+  await reportAfterRun(doc.runId, settings);
 
   if (result.error) {
     if (!settings.json) reportError(result.error, settings);
@@ -114,4 +116,18 @@ function printSummary(doc: RunDocument, settings: ReturnType<typeof outputSettin
   const live = doc.resources.filter((r) => r.status !== 'deleted');
   if (live.length) out.push(`${c.yellow(`${live.length} resource(s) still up`)}: aurora-lab connect ${doc.runId} | aurora-lab verify ${doc.runId} | aurora-lab teardown ${doc.runId}`);
   printText(out.join('\n'));
+}
+
+/** Every run ends with its report written; its path goes to stdout, or to stderr beside --json's one document. */
+async function reportAfterRun(runId: string, settings: ReturnType<typeof outputSettings>): Promise<void> {
+  try {
+    // A run refused before it recorded anything (no credentials, a bad lab) has nothing to report.
+    if (!(await runExists(runId))) return;
+    const { writeReport } = await import('../../report/write-report.js');
+    const file = await writeReport(runId);
+    if (settings.json) process.stderr.write(`report: ${file}\n`);
+    else printText(`${makeChalk(settings).cyan('→')} report: ${file} (aurora-lab report ${runId} --open)`);
+  } catch (err) {
+    process.stderr.write(`the report could not be written: ${(err as Error).message}\n`);
+  }
 }

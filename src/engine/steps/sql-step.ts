@@ -10,7 +10,7 @@ import { SqlError } from '../../sql/sql-error.js';
 import type { QueryResult, SqlSession } from '../../sql/types.js';
 import { resolveConnection } from '../connections.js';
 import type { RunContext } from '../context.js';
-import { addCheck, addMeasurement, type Execution } from '../execution.js';
+import { addCheck, addMeasurement, addSeriesValues, type Execution } from '../execution.js';
 import { forEachItems, NO_ITEM } from './aws-step.js';
 import { sleep } from '../../sql/timeout.js';
 
@@ -89,6 +89,8 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
     addCheck(ex, { name: checkName, passed: met, detail: met ? `after ${elapsed} ms` : `got ${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown}${attempts > 1 ? ` after ${attempts} tries` : ''}`, stepId: step.id });
   }
   if (st.measureAs) addMeasurement(ex, st.measureAs, elapsed, 'ms');
+  // In a forEach the measurement keeps the last item's figure; the series keeps every item's, for the report.
+  if (st.measureAs && ctx.item !== undefined) addSeriesValues(ex, st.measureAs, [{ item: itemLabel(ctx.item), value: elapsed, at: Date.now() }], 'ms');
   for (const [name, expr] of Object.entries(st.capture ?? {})) {
     captured[name] = evaluate(String(render(expr, ctx)), result);
     ctx.vars[name] = captured[name];
@@ -100,4 +102,10 @@ function errorCheck(ex: Execution, step: SqlStep, st: SqlStatement, ctx: RunCont
   const checkName = st.check ? renderProse(st.check, ctx) : renderProse(step.title, ctx);
   const passed = wanted.includes(err.code);
   addCheck(ex, { name: checkName, passed, detail: `${err.code}${passed ? '' : ` (expected ${wanted.join(' or ')})`}`, stepId: step.id });
+}
+
+/** A forEach item as a label: an instance record by its id, anything else as text. */
+function itemLabel(item: unknown): string {
+  if (item !== null && typeof item === 'object' && 'id' in item) return String((item as { id: unknown }).id);
+  return typeof item === 'string' ? item : JSON.stringify(item);
 }
