@@ -23,7 +23,8 @@ interface Spinner {
 export class HumanReporter implements Reporter {
   private readonly c: ChalkInstance;
   private spinner?: Spinner;
-  private ora?: (opts: { text: string; stream: NodeJS.WriteStream }) => Spinner;
+  // isEnabled: our settings already decided (a TTY, CI unset); ora would otherwise go quiet whenever CI is set at all.
+  private ora?: (opts: { text: string; stream: NodeJS.WriteStream; isEnabled?: boolean }) => Spinner;
   /** The probe's live line while one runs (TTY only), shown under the step's spinner. */
   private probeLive?: string;
   private readonly summary: string[] = [];
@@ -44,7 +45,7 @@ export class HumanReporter implements Reporter {
       case 'step.start': {
         const counter = c.dim(`[${String(data.index)}/${String(data.total)}]`);
         if (this.ora) {
-          this.spinner = this.ora({ text: `${counter} ${e.message}`, stream: this.stream }).start();
+          this.spinner = this.ora({ text: `${counter} ${e.message}`, stream: this.stream, isEnabled: true }).start();
           this.showProbeLine();
         } else {
           this.line(`${counter} ${c.bold(e.message)}`);

@@ -6,6 +6,7 @@ import { planRun } from '../../src/engine/planner.js';
 import { runSteps } from '../../src/engine/runner.js';
 import { measuredInputs } from '../../src/engine/steps/check-step.js';
 import type { Target } from '../../src/engine/target.js';
+import { systemClock } from '../../src/clock.js';
 import { parseLab } from '../../src/labs/loader.js';
 import { STATE_VERSION, type RunState } from '../../src/state/run-state.js';
 
@@ -36,7 +37,7 @@ async function judge(vars: Record<string, unknown>, measurements: Record<string,
     region: 'us-east-1', params: {}, status: 'running', keep: false, createdAt: '', updatedAt: '', expiresAt: '',
     steps: { capture: { status: 'done', startedAt: '', calls: [] } }, vars, measurements, checks: [], resources: [],
   };
-  const target = { name: 'local', capabilities: { network: false, sql: true, pollScale: 1, unsupported: [] } } as unknown as Target;
+  const target = { name: 'local', capabilities: { network: false, sql: true, pollScale: 1, unsupported: [] }, clients: { clock: systemClock } } as unknown as Target;
   const ex: Execution = {
     lab: LAB, state, target, reporter: new MemoryReporter(), signal: new AbortController().signal, dir: '/nonexistent',
     persist: async () => {}, probes: new Map(), secrets: new Set(),
