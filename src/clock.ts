@@ -3,6 +3,8 @@
  * simulated-AWS timing mode gives every wait a virtual clock instead, so that a lab "takes" its real
  * AWS time (minutes of instance creation, polls 15 s apart) in about a second of real time.
  */
+import { sleep } from './sql/timeout.js';
+
 export interface Clock {
   now(): number;
   /** Resolves after `ms` on this clock, or at once when the signal aborts (never rejects). */
@@ -16,18 +18,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep(ms, signal) {
-    if (ms <= 0 || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    });
-  },
+  sleep,
   during: (work) => work(),
 };
 
