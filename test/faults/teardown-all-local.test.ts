@@ -17,8 +17,8 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBasePort } from '../../src/local/ports.js';
-import { localCredentials } from '../../src/local/local-credentials.js';
+import { randomBasePort } from '../../src/local/core/ports.js';
+import { localCredentials } from '../../src/local/daemon/local-credentials.js';
 import { killAll, makeCliEnv, runCli, type CliEnv } from '../helpers/cli.js';
 import { freePort } from '../helpers/local-cli.js';
 

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBasePort } from '../../src/local/ports.js';
+import { randomBasePort } from '../../src/local/core/ports.js';
 import { killAll, makeCliEnv, runCli, type CliEnv, type CliResult } from './cli.js';
 
 export function freePort(): Promise<number> {

@@ -11,9 +11,9 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { serverUser } from '../../src/local/os-user.js';
-import { PortAllocator, randomBasePort } from '../../src/local/ports.js';
-import { ensureLocalTls } from '../../src/local/tls.js';
+import { serverUser } from '../../src/local/core/os-user.js';
+import { PortAllocator, randomBasePort } from '../../src/local/core/ports.js';
+import { ensureLocalTls } from '../../src/local/endpoints/tls.js';
 
 const execFileP = promisify(execFile);
 

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalDataPlane } from '../../src/local/local-data-plane.js';
-import { randomBasePort } from '../../src/local/ports.js';
+import { LocalDataPlane } from '../../src/local/core/local-data-plane.js';
+import { randomBasePort } from '../../src/local/core/ports.js';
 
 export interface TestPostgres {
   host: string;

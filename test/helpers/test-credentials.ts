@@ -1,5 +1,5 @@
 /** Credentials for tests that build a server or a token check themselves, and a signer for hand-made requests. */
-import type { LocalCredentials } from '../../src/local/local-credentials.js';
+import type { LocalCredentials } from '../../src/local/daemon/local-credentials.js';
 import { receivingSigner } from '../../src/sim/sigv4-signer.js';
 
 /** A fixed pair in the shape localCredentials() makes (never a real key). */

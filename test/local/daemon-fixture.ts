@@ -7,9 +7,9 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localCredentials, type LocalCredentials } from '../../src/local/local-credentials.js';
-import { randomBasePort } from '../../src/local/ports.js';
-import { startDaemon, type RunningDaemon } from '../../src/local/server-daemon.js';
+import { localCredentials, type LocalCredentials } from '../../src/local/daemon/local-credentials.js';
+import { randomBasePort } from '../../src/local/core/ports.js';
+import { startDaemon, type RunningDaemon } from '../../src/local/daemon/server-daemon.js';
 import { TEMPLATE_DIR, TLS_DIR, tempBaseDir } from './local-plane-helpers.js';
 
 /** What every SDK client of the local server is made with: no retries, so a refusal shows at once. */

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MemoryReporter } from '../../src/events.js';
-import { AddressPool, canBind, chooseAddressMode } from '../../src/local/endpoint-addresses.js';
-import { EndpointAllocator } from '../../src/local/endpoint-allocator.js';
-import { isPortFree, PortAllocator, randomBasePort } from '../../src/local/ports.js';
-import { TcpProxy } from '../../src/local/tcp-proxy.js';
+import { AddressPool, canBind, chooseAddressMode } from '../../src/local/endpoints/endpoint-addresses.js';
+import { EndpointAllocator } from '../../src/local/endpoints/endpoint-allocator.js';
+import { isPortFree, PortAllocator, randomBasePort } from '../../src/local/core/ports.js';
+import { TcpProxy } from '../../src/local/endpoints/tcp-proxy.js';
 import { clusterSpec, instanceSpec, newPlane, queryOne } from './local-plane-helpers.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];

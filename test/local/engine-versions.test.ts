@@ -16,7 +16,7 @@ import {
   waitUntilDBInstanceDeleted,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPgBinaries } from '../../src/local/pg-binaries.js';
+import { findPgBinaries } from '../../src/local/engines/postgres/pg-binaries.js';
 import { sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
 import { connect, PASSWORD } from './local-plane-helpers.js';
 

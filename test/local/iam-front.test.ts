@@ -7,7 +7,7 @@ import { connect as netConnect } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TEST_CREDENTIALS as LOCAL_CREDENTIALS } from '../helpers/test-credentials.js';
-import type { LocalDataPlane } from '../../src/local/local-data-plane.js';
+import type { LocalDataPlane } from '../../src/local/core/local-data-plane.js';
 import type { MemoryReporter } from '../../src/events.js';
 import type { Endpoint } from '../../src/sim/data-plane.js';
 import { clusterSpec, connect, eventually, instanceSpec, newPlane, PASSWORD, queryOne } from './local-plane-helpers.js';

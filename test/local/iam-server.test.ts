@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readIamRefusals } from '../../src/local/iam-refusal-log.js';
+import { readIamRefusals } from '../../src/local/iam/iam-refusal-log.js';
 import type { Endpoint } from '../../src/sim/data-plane.js';
 import { generateAuthToken } from '../../src/sql/iam-token.js';
 import { sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';

@@ -5,11 +5,11 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LocalDataPlane } from '../../src/local/local-data-plane.js';
-import { TcpProxy, type ProxyTarget } from '../../src/local/tcp-proxy.js';
+import type { LocalDataPlane } from '../../src/local/core/local-data-plane.js';
+import { TcpProxy, type ProxyTarget } from '../../src/local/endpoints/tcp-proxy.js';
 import { clusterSpec, connect, instanceSpec, newPlane, queryOne, tempBaseDir, TLS_DIR } from './local-plane-helpers.js';
-import { LocalDataPlane as Plane } from '../../src/local/local-data-plane.js';
-import { randomBasePort } from '../../src/local/ports.js';
+import { LocalDataPlane as Plane } from '../../src/local/core/local-data-plane.js';
+import { randomBasePort } from '../../src/local/core/ports.js';
 
 const planes: LocalDataPlane[] = [];
 afterAll(async () => {

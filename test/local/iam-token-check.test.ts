@@ -1,7 +1,7 @@
 /** The token check against tokens made by the real @aws-sdk/rds-signer: each way a token can be wrong. */
 import { Signer } from '@aws-sdk/rds-signer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { verifyIamToken, type TokenExpectation } from '../../src/local/iam-token-check.js';
+import { verifyIamToken, type TokenExpectation } from '../../src/local/iam/iam-token-check.js';
 import { TEST_CREDENTIALS as LOCAL_CREDENTIALS } from '../helpers/test-credentials.js';
 
 const expectation: TokenExpectation = { hosts: ['127.0.0.1', 'localhost'], port: 15500, user: 'lab_iam', region: 'eu-west-1', credentials: LOCAL_CREDENTIALS };

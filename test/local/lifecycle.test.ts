@@ -2,9 +2,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { LocalDataPlane } from '../../src/local/local-data-plane.js';
-import { isPortFree, randomBasePort } from '../../src/local/ports.js';
-import { isAlive, readRegistry } from '../../src/local/process-registry.js';
+import { LocalDataPlane } from '../../src/local/core/local-data-plane.js';
+import { isPortFree, randomBasePort } from '../../src/local/core/ports.js';
+import { isAlive, readRegistry } from '../../src/local/core/process-registry.js';
 import { clusterSpec, connect, eventually, instanceSpec, newPlane, PASSWORD, queryOne, TEMPLATE_DIR, TLS_DIR } from './local-plane-helpers.js';
 
 /** Pids of processes whose command line mentions `dir` (postgres servers and their children). */

@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localCredentials, localCredentialsPath } from '../../src/local/local-credentials.js';
+import { localCredentials, localCredentialsPath } from '../../src/local/daemon/local-credentials.js';
 import { useTempLabHome } from '../helpers/temp-lab-home.js';
 
 const home = useTempLabHome('alab-creds-');

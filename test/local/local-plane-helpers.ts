@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MemoryReporter } from '../../src/events.js';
-import { LocalDataPlane } from '../../src/local/local-data-plane.js';
-import { randomBasePort } from '../../src/local/ports.js';
+import { LocalDataPlane } from '../../src/local/core/local-data-plane.js';
+import { randomBasePort } from '../../src/local/core/ports.js';
 import type { ClusterSpec, Endpoint, InstanceSpec } from '../../src/sim/data-plane.js';
 import { TEST_CREDENTIALS } from '../helpers/test-credentials.js';
 

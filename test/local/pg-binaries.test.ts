@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { serverUser } from '../../src/local/os-user.js';
-import { findPgBinaries } from '../../src/local/pg-binaries.js';
+import { serverUser } from '../../src/local/core/os-user.js';
+import { findPgBinaries } from '../../src/local/engines/postgres/pg-binaries.js';
 
 describe('finding PostgreSQL', () => {
   test('the installed server programs are found, with their major version', () => {

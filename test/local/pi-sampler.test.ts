@@ -3,9 +3,9 @@
  * while running or when the statement ends), and the averaging of samples into periods.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalDataPlane } from '../../src/local/local-data-plane.js';
-import { aggregateLoad } from '../../src/local/pi-provider.js';
-import type { PiSample, SampledStatement } from '../../src/local/pi-sampler.js';
+import type { LocalDataPlane } from '../../src/local/core/local-data-plane.js';
+import { aggregateLoad } from '../../src/local/pi/pi-provider.js';
+import type { PiSample, SampledStatement } from '../../src/local/pi/pi-sampler.js';
 import { clusterSpec, connect, eventually, instanceSpec, newPlane } from './local-plane-helpers.js';
 
 let plane: LocalDataPlane;

@@ -7,7 +7,7 @@ import { CreateDBClusterCommand, CreateDBInstanceCommand, DescribeDBClustersComm
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPortFree } from '../../src/local/ports.js';
+import { isPortFree } from '../../src/local/core/ports.js';
 import { sdkWaiter, startLocalDaemon, type LocalDaemon } from './daemon-fixture.js';
 import { PASSWORD } from './local-plane-helpers.js';
 

@@ -1,7 +1,7 @@
 /** The capacity rules of a local Serverless v2 instance and the CloudWatch statistics made from them. */
 import { describe, expect, it } from 'vitest';
-import { busyCoresBetween, CapacityGauge, demandAcu } from '../../src/local/serverless-capacity.js';
-import { capacitySeries } from '../../src/local/serverless-metrics.js';
+import { busyCoresBetween, CapacityGauge, demandAcu } from '../../src/local/serverless/serverless-capacity.js';
+import { capacitySeries } from '../../src/local/serverless/serverless-metrics.js';
 
 const range = { minCapacity: 1, maxCapacity: 8 };
 

@@ -10,7 +10,7 @@ import {
   waitUntilDBInstanceDeleted,
 } from '@aws-sdk/client-rds';
 import pg from 'pg';
-import type { RunningDaemon } from '../../src/local/server-daemon.js';
+import type { RunningDaemon } from '../../src/local/daemon/server-daemon.js';
 import type { Endpoint } from '../../src/sim/data-plane.js';
 import { sdkWaiter, startLocalDaemon } from './daemon-fixture.js';
 import { PASSWORD } from './local-plane-helpers.js';

@@ -4,7 +4,7 @@
  * that stays.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { isAlive } from '../../src/local/process-registry.js';
+import { isAlive } from '../../src/local/core/process-registry.js';
 import { clusterSpec, instanceSpec, newPlane, queryOne } from './local-plane-helpers.js';
 
 const ROLE_SQL = 'SELECT aurora_db_instance_identifier() AS id, pg_is_in_recovery() AS standby';

@@ -4,7 +4,7 @@ import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startSimServer, type SimServer } from '../../src/sim/server.js';
 import type { SimCall } from '../../src/sim/types.js';
-import type { LocalCredentials } from '../../src/local/local-credentials.js';
+import type { LocalCredentials } from '../../src/local/daemon/local-credentials.js';
 import { signedHeaders, TEST_CREDENTIALS } from '../helpers/test-credentials.js';
 
 let server: SimServer;

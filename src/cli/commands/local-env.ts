@@ -12,13 +12,13 @@ import { simulatedRegion, type GlobalOptions } from '../settings.js';
 import { localControlDir } from './local.js';
 
 export async function localEnv(g: GlobalOptions): Promise<ExitCodeValue> {
-  const { findServer } = await import('../../local/daemon-control.js');
+  const { findServer } = await import('../../local/daemon/daemon-control.js');
   const info = await findServer(localControlDir());
   if (!info) {
     // The port and the CA bundle are the running server's: without one there is nothing true to print.
     throw new LocalTargetError('The local server is not running.', { code: 'LOCAL_NOT_RUNNING', hint: 'start it first: aurora-lab local start' });
   }
-  const { localCredentials } = await import('../../local/local-credentials.js');
+  const { localCredentials } = await import('../../local/daemon/local-credentials.js');
   const credentials = localCredentials(homeDir());
   const region = simulatedRegion(g);
   const vars = {

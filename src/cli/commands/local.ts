@@ -14,13 +14,13 @@ export function localControlDir(): string {
 
 /** commander fills in the documented default, so "4510" also means "not given": the environment may say otherwise. */
 async function portOption(given: string | undefined): Promise<number> {
-  const { localPort } = await import('../../local/daemon-control.js');
-  const { DEFAULT_LOCAL_PORT } = await import('../../local/server-daemon.js');
+  const { localPort } = await import('../../local/daemon/daemon-control.js');
+  const { DEFAULT_LOCAL_PORT } = await import('../../local/daemon/server-daemon.js');
   return localPort(given && given !== String(DEFAULT_LOCAL_PORT) ? given : undefined);
 }
 
 export async function localStart(g: GlobalOptions, o: { port?: string }): Promise<ExitCodeValue> {
-  const { ensureServer } = await import('../../local/daemon-control.js');
+  const { ensureServer } = await import('../../local/daemon/daemon-control.js');
   const { info, started } = await ensureServer({ controlDir: localControlDir(), port: await portOption(o.port) });
   if (g.json) printJson({ running: true, started, pid: info.pid, port: info.port, url: info.url, dataDir: info.dataDir });
   else printText(`${started ? 'Local server started' : 'Local server already running'} on ${info.url} (pid ${info.pid}, data in ${info.dataDir})`);
@@ -28,7 +28,7 @@ export async function localStart(g: GlobalOptions, o: { port?: string }): Promis
 }
 
 export async function localStop(g: GlobalOptions, o: { purge?: boolean }): Promise<ExitCodeValue> {
-  const { stopServer } = await import('../../local/daemon-control.js');
+  const { stopServer } = await import('../../local/daemon/daemon-control.js');
   const r = await stopServer({ controlDir: localControlDir(), purge: o.purge });
   if (g.json) {
     printJson({ stopped: r.pid !== undefined, ...r });
@@ -50,7 +50,7 @@ interface InstanceRow {
 }
 
 export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
-  const { findServer } = await import('../../local/daemon-control.js');
+  const { findServer } = await import('../../local/daemon/daemon-control.js');
   const info = await findServer(localControlDir());
   if (!info) {
     if (g.json) printJson({ running: false, clusters: [], instances: [] });
@@ -93,7 +93,7 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
       clients.destroy();
     }
   }
-  const { readIamRefusals } = await import('../../local/iam-refusal-log.js');
+  const { readIamRefusals } = await import('../../local/iam/iam-refusal-log.js');
   const iamRefusals = readIamRefusals(localControlDir());
   if (g.json) {
     printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, addressBlock: info.addressBlock ?? null, movedPorts: info.movedPorts ?? [], clusters, instances, iamRefusals });
@@ -128,8 +128,8 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
 
 /** The server itself, in the foreground (what `local start` spawns). Prints nothing: it logs to server.log. */
 export async function localServe(_g: GlobalOptions, o: { port?: string }): Promise<ExitCodeValue> {
-  const { serveForeground } = await import('../../local/server-daemon.js');
-  const { localCredentials } = await import('../../local/local-credentials.js');
+  const { serveForeground } = await import('../../local/daemon/server-daemon.js');
+  const { localCredentials } = await import('../../local/daemon/local-credentials.js');
   await serveForeground({ controlDir: localControlDir(), port: await portOption(o.port), credentials: localCredentials(homeDir()) });
   return ExitCode.ok;
 }

@@ -148,7 +148,7 @@ export async function forEachScope(g: GlobalOptions, name: TargetName, fn: (scop
     }
     const states = (await listRuns()).runs.filter((s) => s.target === name);
     // The local server knows every region it has been asked about: a run whose directory is gone is found there too.
-    const served = name === 'local' ? ((await import('../../local/daemon-files.js')).readServerInfo(path.join(homeDir(), 'local'))?.regions ?? []) : [];
+    const served = name === 'local' ? ((await import('../../local/daemon/daemon-files.js')).readServerInfo(path.join(homeDir(), 'local'))?.regions ?? []) : [];
     await fn({ target, account, region: target.region, regions: await regionsFor(target, [...states, ...served.map((region) => ({ region, resources: [] }))]) });
   } finally {
     await target.close();

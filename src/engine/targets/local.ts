@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AwsClients } from '../../aws/clients.js';
 import { LocalTargetError } from '../../errors.js';
-import { localCredentials, type LocalCredentials } from '../../local/local-credentials.js';
+import { localCredentials, type LocalCredentials } from '../../local/daemon/local-credentials.js';
 import { homeDir } from '../../state/paths.js';
 import type { Target, TargetCapabilities } from '../target.js';
 
@@ -31,7 +31,7 @@ export function localClients(url: string, region: string, credentials: LocalCred
 }
 
 export async function localTarget(opts: { region: string; controlDir?: string; port?: number }): Promise<Target> {
-  const { ensureServer, localPort } = await import('../../local/daemon-control.js');
+  const { ensureServer, localPort } = await import('../../local/daemon/daemon-control.js');
   const controlDir = opts.controlDir ?? path.join(homeDir(), 'local');
   const { info } = await ensureServer({ controlDir, port: opts.port ?? localPort() });
   const clients = localClients(info.url, opts.region);
