@@ -7,8 +7,9 @@ import type { InstanceSpec } from '../../sim/data-plane.js';
 import type { Reservation } from '../endpoints/endpoint-allocator.js';
 import { secondaryWriterTargets, type GlobalClusterState } from '../topology/global-replication.js';
 import type { IamFront } from '../engines/postgres/iam-front.js';
-import type { PgServer } from '../engines/postgres/pg-server.js';
-import type { ProxyTarget } from '../endpoints/tcp-proxy.js';
+import type { InstanceServer } from '../engines/instance-server.js';
+import type { LocalServer } from './local-server.js';
+import type { ProxyTarget, TcpProxy } from '../endpoints/tcp-proxy.js';
 
 /** A cluster: its spec, endpoint proxies, writer, members and the members being deleted. */
 export interface ClusterState extends GlobalClusterState {
@@ -20,7 +21,9 @@ export interface ClusterState extends GlobalClusterState {
 
 export interface InstanceState {
   spec: InstanceSpec;
-  server: PgServer;
+  server: LocalServer;
+  /** MySQL: the instance endpoint's own proxy (the front's), in front of the server's port. */
+  instanceProxy?: TcpProxy;
   /** The instance endpoint's address and port, as handed out. */
   endpoint: Reservation;
   /** The master user whose password the control plane manages. */
@@ -34,7 +37,7 @@ export function withClusterLock<T>(cluster: ClusterState, fn: () => Promise<T>):
   return run;
 }
 
-export function targetOf(server: PgServer): ProxyTarget {
+export function targetOf(server: InstanceServer): ProxyTarget {
   return { id: server.instanceId, host: server.host, port: server.port };
 }
 

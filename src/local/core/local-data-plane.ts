@@ -10,19 +10,15 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetError } from '../../errors.js';
 import type { ClusterSettings, ClusterSpec, DataPlane, Endpoint, GlobalSwitchRequest, InstanceSettings, InstanceSpec } from '../../sim/data-plane.js';
-import { installAuroraFunctions } from '../engines/postgres/aurora-functions.js';
 import { targetOf, withClusterLock, type ClusterState, type InstanceState } from './cluster-state.js';
 import { switchWriter, type FailoverTimings } from '../topology/failover.js';
-import { ensureDataTemplate, TEMPLATE_SUPERUSER } from '../engines/postgres/data-template.js';
 import {
   detachGlobalSecondary, globalFollowers, globalSource, measureGlobalLag, switchGlobalPrimary,
   type GlobalLag, type GlobalSwitchTimings,
 } from '../topology/global-replication.js';
-import { ensureIamSupport } from '../engines/postgres/iam-setup.js';
-import { ensureDatabase } from '../engines/postgres/instance-setup.js';
-import { ensureMasterUser, launchInstance } from './instance-launch.js';
-import { DEFAULT_PG_PORT, LocalPlaneBase } from './local-plane-base.js';
-import { baseBackup } from '../engines/postgres/pg-server.js';
+import { LocalPlaneBase } from './local-plane-base.js';
+import { engineOf } from '../engines/instance-server.js';
+import type { LocalServer } from './local-server.js';
 import { TcpProxy } from '../endpoints/tcp-proxy.js';
 
 export type { LocalDataPlaneOptions } from './local-plane-base.js';
@@ -35,12 +31,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
 
   async createCluster(spec: ClusterSpec): Promise<{ endpoint: Endpoint; readerEndpoint: Endpoint }> {
     await this.start();
-    if (!/postgres/i.test(spec.engine)) {
-      throw new LocalTargetError(`The local target runs PostgreSQL only; engine ${spec.engine} is not available.`, {
-        code: 'LOCAL_ENGINE',
-        hint: 'The local target has PostgreSQL only: use an aurora-postgresql lab locally, or run this lab against AWS.',
-      });
-    }
+    const driver = this.driver(engineOf(spec.engine), spec.engine);
     const clash = this.identifierClash('cluster', spec.clusterId, spec.region);
     if (clash) throw new LocalTargetError(clash, { code: 'LOCAL_ID_CLASH' });
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
@@ -48,7 +39,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
     // A connection to a paused Serverless v2 instance waits here while it resumes.
     writerProxy.beforeConnect = readerProxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
-    const { endpoint, readerEndpoint, moved } = await this.endpoints!.openCluster(spec.clusterId, writerProxy, readerProxy, spec.port ?? DEFAULT_PG_PORT);
+    const { endpoint, readerEndpoint, moved } = await this.endpoints!.openCluster(spec.clusterId, writerProxy, readerProxy, spec.port ?? driver.defaultPort);
     if (moved) this.movedPorts.set(spec.clusterId, moved);
     const cluster: ClusterState = { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() };
     this.clusters.set(spec.clusterId, cluster);
@@ -73,50 +64,30 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     const clash = this.identifierClash('instance', spec.instanceId, spec.region);
     if (clash) throw new LocalTargetError(clash, { code: 'LOCAL_ID_CLASH' });
     if (this.instances.has(spec.instanceId)) throw new LocalTargetError(`Instance ${spec.instanceId} exists.`);
+    const driver = this.driver(engineOf(spec.engine), spec.engine);
     // A global secondary's instances stream from the primary cluster's writer, in the other region.
     const writer = cluster?.writerId ? this.instance(cluster.writerId).server : cluster ? globalSource(this.globalHost, cluster) : undefined;
     const masterUsername = cluster?.spec.masterUsername ?? spec.masterUsername ?? 'postgres';
     const masterPassword = cluster?.spec.masterPassword ?? spec.masterPassword ?? '';
     const snapshot = !writer && cluster?.spec.fromSnapshot ? this.snapshots.read(cluster.spec.fromSnapshot.snapshotId) : undefined;
-    const template = !writer && !snapshot && this.templateRoot
-      ? await ensureDataTemplate(this.templateRoot, this.binaries!, this.user, this.ports, this.reporter)
-      : undefined;
-    const superuser = writer?.superuser ?? snapshot?.superuser ?? (template ? TEMPLATE_SUPERUSER : masterUsername);
-    const launched = await launchInstance(this.endpoints!, {
-      instanceId: spec.instanceId,
-      ...(spec.clusterId ? { clusterId: spec.clusterId } : {}),
-      baseDir: this.baseDir,
-      superuser,
-      ...(cluster ? { clusterPort: cluster.writerProxy.port } : {}),
-      wantedPort: spec.port ?? DEFAULT_PG_PORT,
-      binaries: this.binaries!,
-      user: this.user,
-      tls: this.tls,
-      reporter: this.reporter,
-    }, async (s) => {
-      if (writer) {
-        await s.cloneFrom(writer, { standby: true });
-      } else if (snapshot || template) {
-        await s.copyDataFrom(snapshot ? this.snapshots.dataDir(snapshot.snapshotId) : template!);
-        // A restored cluster is a new primary: nothing may stream from the snapshot's source.
-        rmSync(join(s.dataDir, 'standby.signal'), { force: true });
-      } else {
-        await s.initdb(masterPassword);
-      }
-    });
-    const { server } = launched;
-    const state: InstanceState = { spec, server, endpoint: launched.endpoint, masterUsername };
+    const request = {
+      spec,
+      ...(cluster ? { cluster: cluster.spec, clusterPort: cluster.writerProxy.port } : {}),
+      wantedPort: spec.port ?? driver.defaultPort,
+      source: writer
+        ? { kind: 'replica' as const, writer }
+        : snapshot
+          ? { kind: 'snapshot' as const, dataDir: this.snapshots.dataDir(snapshot.snapshotId), superuser: snapshot.superuser }
+          : { kind: 'new' as const, masterUsername, masterPassword },
+    };
+    const built = await driver.build(request);
+    const { server } = built;
+    const state: InstanceState = { spec, server: server as LocalServer, endpoint: built.endpoint, masterUsername, ...(built.instanceProxy ? { instanceProxy: built.instanceProxy } : {}) };
     this.instances.set(spec.instanceId, state);
     this.sessionIds.set(spec.instanceId, randomUUID());
     this.record();
     try {
-      if (!writer) {
-        if (snapshot || template) await ensureMasterUser(server, masterUsername, masterPassword);
-        // A template has them already; a snapshot of an older local cluster may not.
-        if (!template) await installAuroraFunctions(server);
-        await ensureDatabase(server, cluster?.spec.databaseName ?? spec.databaseName, masterUsername);
-        await ensureIamSupport(server, this.user);
-      }
+      if (!writer) await driver.setUpPrimary(server, { ...request, masterUsername, masterPassword });
     } catch (err) {
       // Not deleteInstance: a writer is built under the cluster's lock, and it is no member yet.
       await this.removeInstance(state, undefined).catch(() => {});
@@ -127,6 +98,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
       if (!writer) cluster.writerId = spec.instanceId;
       this.routeCluster(cluster, { dropWriterConnections: false });
     }
+    this.instanceReady(state, cluster);
     await this.applyPerformanceInsights(spec.instanceId);
     await this.serverless.configure(spec, cluster?.spec.serverless);
     this.emit('local.instance.created', 'info', `Instance ${spec.instanceId} runs on ${server.host}:${server.port}`, {
@@ -225,7 +197,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
       .filter((r) => r.spec.instanceId !== newWriterId && !cluster.deleting.has(r.spec.instanceId))
       .map((r) => r.server)
       .concat(globalFollowers(this.globalHost, cluster));
-    const timings = await switchWriter(oldWriter, newWriter, others, {
+    const timings = await switchWriter(oldWriter, newWriter, others, this.driverOf(oldWriter).replication, {
       closeWriterEndpoint: () => cluster.writerProxy.setTargets([], { dropExisting: true }),
       openWriterEndpoint: () => {
         cluster.writerId = newWriterId;
@@ -233,10 +205,6 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
         this.topology.changed(clusterId);
       },
       readersChanged: () => this.routeCluster(cluster, { dropWriterConnections: false }),
-      recloneAsStandby: async (server, writer) => {
-        await server.cloneFrom(writer, { standby: true });
-        await server.start();
-      },
     }, { rejoin: options.rejoinOldWriter });
     this.lastFailover = { ...timings, clusterId, from: oldId, to: newWriterId };
     this.record();
@@ -268,9 +236,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
 
   private async copySnapshot(kind: 'cluster' | 'instance', sourceId: string, sourceInstance: string, snapshotId: string): Promise<void> {
     const source = this.instance(sourceInstance).server;
-    await this.snapshots.save({ snapshotId, kind, sourceId, superuser: source.superuser }, (dataDir) =>
-      baseBackup(this.binaries!, this.user, source, dataDir, { writeRecoveryConf: false }),
-    );
+    await this.snapshots.save({ snapshotId, kind, sourceId, superuser: source.superuser }, (dataDir) => this.driverOf(source).snapshot(source, dataDir));
   }
 
   async deleteSnapshot(snapshotId: string): Promise<void> {

@@ -15,10 +15,10 @@ import { EndpointAllocator, type MovedPort } from '../endpoints/endpoint-allocat
 import type { GlobalHost } from '../topology/global-replication.js';
 import { IamFront } from '../engines/postgres/iam-front.js';
 import type { LocalCredentials } from '../daemon/local-credentials.js';
-import { localEngineVersions } from '../engines/postgres/engine-versions.js';
 import { defaultDataRoot, ensureTraversableDir, restrictDir, serverUser, type RunAsUser } from './os-user.js';
-import { findPgBinaries, type PgBinaries } from '../engines/postgres/pg-binaries.js';
-import type { PgServer } from '../engines/postgres/pg-server.js';
+import type { EngineDriver } from './engine-driver.js';
+import type { EngineName, InstanceServer } from '../engines/instance-server.js';
+import { PgDriver } from './pg-driver.js';
 import { PiCollector } from '../pi/pi-collector.js';
 import type { PiSampler } from '../pi/pi-sampler.js';
 import { PortAllocator } from './ports.js';
@@ -26,10 +26,9 @@ import { reapLeftovers, writeRegistry, type RegistryFile } from './process-regis
 import { ServerlessScaler, timeScaleFromEnv } from '../serverless/serverless-scaler.js';
 import { SnapshotStore } from '../snapshots/snapshot-store.js';
 import { ensureLocalTls, type TlsFiles } from '../endpoints/tls.js';
-import { TopologyPublisher, type ClusterTopology } from '../topology/topology-publisher.js';
+import { TopologyPublisher, type ClusterTopology, type TopologyTarget } from '../topology/topology-publisher.js';
 
-/** PostgreSQL's port, what a cluster asks for unless its request names another. */
-export const DEFAULT_PG_PORT = 5432;
+export { DEFAULT_PG_PORT } from './pg-driver.js';
 
 export interface LocalDataPlaneOptions {
   /** Where data dirs, snapshots and the process record live (default: see defaultDataRoot). */
@@ -71,7 +70,8 @@ export abstract class LocalPlaneBase {
   protected readonly user: RunAsUser | undefined;
   protected readonly clusters = new Map<string, ClusterState>();
   protected readonly instances = new Map<string, InstanceState>();
-  protected binaries?: PgBinaries;
+  /** The engines' drivers: PostgreSQL's always, MySQL's made on first use. */
+  protected readonly pg: PgDriver;
   protected tls?: TlsFiles;
   protected starting?: Promise<void>;
   protected readonly pgBinDir?: string;
@@ -93,6 +93,7 @@ export abstract class LocalPlaneBase {
     this.pgBinDir = options.pgBinDir;
     this.credentials = options.credentials;
     this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
+    this.pg = new PgDriver(this.driverContext, () => this.endpoints!, this.ports, this.pgBinDir);
     this.pi = new PiCollector({ reporter: this.reporter });
     this.serverless = new ServerlessScaler({
       server: (id) => this.instances.get(id)?.server,
@@ -115,7 +116,7 @@ export abstract class LocalPlaneBase {
   /** Find PostgreSQL, stop leftovers of a crashed run, make the TLS files. Called lazily by every operation. */
   start(): Promise<void> {
     this.starting ??= (async () => {
-      this.binaries = findPgBinaries({ binDir: this.pgBinDir });
+      this.pg.ready();
       restrictDir(this.baseDir);
       const reaped = await reapLeftovers(this.baseDir);
       if (reaped.length > 0) {
@@ -134,17 +135,48 @@ export abstract class LocalPlaneBase {
       });
       this.topology.start();
       this.record();
-      this.emit('local.ready', 'debug', `Local data plane in ${this.baseDir} (PostgreSQL ${this.binaries.majorVersion})`, {
+      this.emit('local.ready', 'debug', `Local data plane in ${this.baseDir} (PostgreSQL ${this.pg.binaries.majorVersion})`, {
         baseDir: this.baseDir,
-        pgMajorVersion: this.binaries.majorVersion,
+        pgMajorVersion: this.pg.binaries.majorVersion,
       });
     })();
     return this.starting;
   }
 
-  /** The versions the model may offer: those of the PostgreSQL binaries (found now if start() has not run yet). */
+  /** The versions the model may offer: those of the engines' programs found here (looked for now if need be). */
   engineVersions(): EngineVersionOffer[] {
-    return localEngineVersions(this.binaries ?? findPgBinaries({ binDir: this.pgBinDir }));
+    return this.drivers().flatMap((d) => d.engineVersions());
+  }
+
+  /** What every driver is lent (TLS files are known once start() ran). */
+  private get driverContext() {
+    const plane = this;
+    return {
+      baseDir: this.baseDir,
+      user: this.user,
+      get tls() {
+        return plane.tls;
+      },
+      reporter: this.reporter,
+      ...(this.templateRoot ? { templateRoot: this.templateRoot } : {}),
+    };
+  }
+
+  protected drivers(): EngineDriver[] {
+    return [this.pg as EngineDriver];
+  }
+
+  /** The driver of an engine; throws with a hint where the local target cannot run it. */
+  protected driver(engine: EngineName | undefined, rdsEngine: string): EngineDriver {
+    const d = this.drivers().find((x) => x.engine === engine);
+    if (!d) {
+      throw new LocalTargetError(`The local target cannot run engine ${rdsEngine}.`, {
+        code: 'LOCAL_ENGINE',
+        hint: 'The local target runs aurora-postgresql and postgres (PostgreSQL), aurora-mysql and mysql (MariaDB): pick one of those, or run this lab against AWS.',
+      });
+    }
+    d.ready();
+    return d;
   }
 
   /** PEM of the CA that signed every local server's certificate. */
@@ -216,6 +248,12 @@ export abstract class LocalPlaneBase {
     this.starting = undefined;
   }
 
+  /** An instance is built and routed: its own endpoint (MySQL's proxy) gets the cluster's front. */
+  protected instanceReady(state: InstanceState, cluster: ClusterState | undefined): void {
+    void state;
+    void cluster;
+  }
+
   /** PI is on for an instance when it is on for the instance or for its cluster. */
   protected async applyPerformanceInsights(instanceId: string): Promise<void> {
     const state = this.instance(instanceId);
@@ -223,7 +261,7 @@ export abstract class LocalPlaneBase {
     const on = state.spec.performanceInsights || (cluster?.spec.performanceInsights ?? false);
     const writerId = cluster ? cluster.writerId : instanceId;
     const writer = writerId ? this.instances.get(writerId)?.server : undefined;
-    await this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server: state.server }, writer, this.binaries!);
+    await this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server: state.server }, writer, this.pg.binaries);
   }
 
   /** IAM database authentication on: the endpoints get the authenticating front (iam-front.ts); off: plain proxies again. */
@@ -259,7 +297,7 @@ export abstract class LocalPlaneBase {
   }
 
   /** Where aurora_replica_status()'s entry of a cluster is written: its writer, or its global primary's. */
-  protected topologyFor(clusterId: string): { writer: PgServer; clusters: ClusterTopology[] } | undefined {
+  protected topologyFor(clusterId: string): TopologyTarget | undefined {
     const cluster = this.clusters.get(clusterId);
     if (!cluster) return undefined;
     let source: ClusterState = cluster;
@@ -279,12 +317,18 @@ export abstract class LocalPlaneBase {
       ...(c.writerId ? { writerId: c.writerId } : {}),
       members: [...c.members].filter((id) => !c.deleting.has(id)).map((id) => ({ id, session: this.sessionIds.get(id) ?? id })),
     });
-    return { writer, clusters: [source, ...followers].map(entry) };
+    const driver = this.driverOf(writer);
+    return { writer, clusters: [source, ...followers].map(entry), write: (w, clusters) => driver.writeTopology(w, clusters) };
   }
 
   /** Resolves once aurora_replica_status() has been told of every change so far (tests). */
   topologySettled(): Promise<void> {
     return this.topology.settled();
+  }
+
+  /** The driver of the engine a server runs. */
+  protected driverOf(server: InstanceServer): EngineDriver {
+    return this.drivers().find((d) => d.engine === server.engine)!;
   }
 
   protected clusterOf(instanceId: string): ClusterState | undefined {

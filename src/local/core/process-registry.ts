@@ -35,11 +35,14 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Is `pid` a postgres running on `dataDir` (and not an unrelated process that reused the pid)? */
-function isPostgresOn(pid: number, dataDir: string): boolean {
+/**
+ * Is `pid` a database server (postgres -D dir, or mariadbd --datadir=dir) running on `dataDir`, and
+ * not an unrelated process that reused the pid?
+ */
+function isServerOn(pid: number, dataDir: string): boolean {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return cmdline.some((a) => /postgres$/.test(a)) && cmdline.includes(dataDir);
+    return cmdline.some((a) => /(postgres|mariadbd)$/.test(a)) && (cmdline.includes(dataDir) || cmdline.includes(`--datadir=${dataDir}`));
   } catch {
     return false;
   }
@@ -92,7 +95,7 @@ export async function reapLeftovers(baseDir: string): Promise<RecordedServer[]> 
   const candidates = [...(reg?.servers ?? []), ...postmastersOnDisk(baseDir)];
   const seen = new Set<number>();
   const leftovers = candidates.filter((s) => {
-    if (seen.has(s.pid) || !isPostgresOn(s.pid, s.dataDir)) return false;
+    if (seen.has(s.pid) || !isServerOn(s.pid, s.dataDir)) return false;
     seen.add(s.pid);
     return true;
   });

@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalTargetError } from '../../errors.js';
 import type { ClusterSpec, GlobalSwitchRequest } from '../../sim/data-plane.js';
 import { withAdminClient } from '../engines/postgres/admin-sql.js';
-import { switchWriter, waitForStreaming, type FailoverTimings } from './failover.js';
+import { pgReplicationOps, waitForStreaming } from '../engines/postgres/pg-replication.js';
+import { switchWriter, type FailoverTimings } from './failover.js';
 import type { PgServer } from '../engines/postgres/pg-server.js';
 import type { ProxyTarget, TcpProxy } from '../endpoints/tcp-proxy.js';
 
@@ -236,7 +237,7 @@ async function switchover(host: GlobalHost, from: GlobalClusterState, to: Global
     host.route(to);
   };
   let switched = 0;
-  const timings: FailoverTimings = await switchWriter(oldWriter, newWriter, others, {
+  const timings: FailoverTimings = await switchWriter(oldWriter, newWriter, others, pgReplicationOps((server, writer) => host.reclone(server, writer)), {
     closeWriterEndpoint: () => undefined,
     openWriterEndpoint: () => {
       flipRoles(from, to, req.newWriterId);
@@ -245,7 +246,6 @@ async function switchover(host: GlobalHost, from: GlobalClusterState, to: Global
       switched = performance.now();
     },
     readersChanged: rerouteAll,
-    recloneAsStandby: (server, writer) => host.reclone(server, writer),
   }, { rejoin: true });
   return {
     fromClusterId: from.spec.clusterId,

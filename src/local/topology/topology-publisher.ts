@@ -9,9 +9,7 @@
  * writer is skipped (it would only be woken for this).
  */
 import type { Reporter } from '../../events.js';
-import { quoteLiteral, withAdminClient } from '../engines/postgres/admin-sql.js';
-import { TOPOLOGY_ROLE, TOPOLOGY_ROLE_SQL } from '../engines/postgres/aurora-functions.js';
-import type { PgServer } from '../engines/postgres/pg-server.js';
+import type { InstanceServer } from '../engines/instance-server.js';
 
 export const REFRESH_MS = 30_000;
 /** A reader not streaming yet when its cluster was written is looked at again this soon, a few times. */
@@ -25,26 +23,26 @@ export interface ClusterTopology {
   members: { id: string; session: string }[];
 }
 
+/**
+ * Where and how an entry is written: the writer's engine decides (PostgreSQL: the comment read by
+ * aurora_replica_status(); MySQL: the table behind information_schema.replica_host_status). `write`
+ * answers true when a reader was not replicating yet (so had nothing to measure).
+ */
+export interface TopologyTarget {
+  writer: InstanceServer;
+  clusters: ClusterTopology[];
+  write(writer: InstanceServer, clusters: ClusterTopology[]): Promise<boolean>;
+}
+
 export interface TopologySource {
   /**
    * The server the entry of `clusterId` must be written to (its writer, or for a global secondary its
    * primary's writer), with every cluster whose instances stream from that server; undefined while
    * that server is not running.
    */
-  topologyFor(clusterId: string): { writer: PgServer; clusters: ClusterTopology[] } | undefined;
+  topologyFor(clusterId: string): TopologyTarget | undefined;
   clusterIds(): Iterable<string>;
 }
-
-interface Measured {
-  application_name: string;
-  reply_time: Date | null;
-  lag: number | null;
-  xmin: string | null;
-}
-
-const MEASURE_SQL = `SELECT application_name, reply_time, backend_xmin::text AS xmin,
-  CASE WHEN replay_lsn >= sent_lsn THEN 0 ELSE extract(epoch FROM replay_lag) * 1000 END::float8 AS lag
-  FROM pg_stat_replication`;
 
 export class TopologyPublisher {
   private readonly pending = new Set<string>();
@@ -91,7 +89,7 @@ export class TopologyPublisher {
       const target = this.source.topologyFor(clusterId!);
       if (!target || !target.writer.isRunning()) continue;
       for (const c of target.clusters) this.pending.delete(c.clusterId);
-      const unseen = await this.write(target.writer, target.clusters).catch((err: Error) => {
+      const unseen = await target.write(target.writer, target.clusters).catch((err: Error) => {
         this.reporter.emit({ code: 'local.topology.failed', level: 'debug', message: `Topology of ${clusterId} not written: ${err.message}`, data: { clusterId } });
         return false;
       });
@@ -107,29 +105,5 @@ export class TopologyPublisher {
     }
     this.retries.set(clusterId, n + 1);
     setTimeout(() => this.changed(clusterId), RETRY_MS).unref();
-  }
-
-  /** Write the entries; true when a reader was not streaming (so had nothing to measure). */
-  private async write(writer: PgServer, clusters: ClusterTopology[]): Promise<boolean> {
-    return withAdminClient(writer.socket, async (c) => {
-      const measured = new Map((await c.query<Measured>(MEASURE_SQL)).rows.map((r) => [r.application_name, r]));
-      const unseen = clusters.some((cl) => cl.members.some((m) => m.id !== cl.writerId && !measured.has(m.id)));
-      const now = new Date().toISOString();
-      const doc = Object.fromEntries(
-        clusters.map((cl) => [
-          cl.clusterId,
-          {
-            ...(cl.writerId ? { writer: cl.writerId } : {}),
-            members: cl.members.map((m) => {
-              const seen = measured.get(m.id);
-              return { id: m.id, session: m.session, at: seen?.reply_time?.toISOString() ?? (m.id === cl.writerId ? now : null), lag: seen?.lag ?? null, xmin: seen?.xmin ?? null };
-            }),
-          },
-        ]),
-      );
-      await c.query(TOPOLOGY_ROLE_SQL);
-      await c.query(`COMMENT ON ROLE ${TOPOLOGY_ROLE} IS ${quoteLiteral(JSON.stringify(doc))}`);
-      return unseen;
-    });
   }
 }
