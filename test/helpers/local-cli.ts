@@ -23,12 +23,21 @@ export function freePort(): Promise<number> {
 
 /** postgres processes running on a data directory under `dir`, from /proc. */
 export function postgresUnder(dir: string): number[] {
+  return serversUnder(dir, /postgres$/);
+}
+
+/** Pids of mariadbd processes whose data directory is under `dir`. */
+export function mariadbUnder(dir: string): number[] {
+  return serversUnder(dir, /mariadbd$/);
+}
+
+function serversUnder(dir: string, program: RegExp): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args.some((a) => a.endsWith('postgres')) && args.some((a) => a.startsWith(dir))) pids.push(Number(entry));
+      if (args.some((a) => program.test(a)) && args.some((a) => a.startsWith(dir) || a.startsWith(`--datadir=${dir}`))) pids.push(Number(entry));
     } catch {
       // exited while we looked
     }

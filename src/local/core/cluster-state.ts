@@ -7,6 +7,7 @@ import type { InstanceSpec } from '../../sim/data-plane.js';
 import type { Reservation } from '../endpoints/endpoint-allocator.js';
 import { secondaryWriterTargets, type GlobalClusterState } from '../topology/global-replication.js';
 import type { IamFront } from '../engines/postgres/iam-front.js';
+import type { MysqlFront } from '../engines/mysql/mysql-front.js';
 import type { InstanceServer } from '../engines/instance-server.js';
 import type { LocalServer } from './local-server.js';
 import type { ProxyTarget, TcpProxy } from '../endpoints/tcp-proxy.js';
@@ -15,8 +16,10 @@ import type { ProxyTarget, TcpProxy } from '../endpoints/tcp-proxy.js';
 export interface ClusterState extends GlobalClusterState {
   /** Changes of the cluster's shape (who is the writer, who is a member) run one at a time on this. */
   lock: Promise<unknown>;
-  /** The endpoints' authenticating front, made the first time IAM authentication is turned on. */
+  /** PostgreSQL: the endpoints' authenticating front, made the first time IAM authentication is turned on. */
   iamFront?: IamFront;
+  /** MySQL: the front on every endpoint of the cluster (mysql-fronts.ts). */
+  mysqlFront?: MysqlFront;
 }
 
 export interface InstanceState {

@@ -43,6 +43,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     if (moved) this.movedPorts.set(spec.clusterId, moved);
     const cluster: ClusterState = { spec, writerProxy, readerProxy, members: new Set(), deleting: new Set(), lock: Promise.resolve() };
     this.clusters.set(spec.clusterId, cluster);
+    this.openFront(cluster);
     if (spec.iamAuth) this.setIamAuth(cluster, true);
     this.record();
     return { endpoint, readerEndpoint };
@@ -113,7 +114,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
   /**
    * Deleting the writer of a cluster with readers fails over to one of them, as Aurora does, unless
    * every reader is being deleted too (a cluster being torn down): promoting one only to delete it
-   * next costs a failover per reader. The writer is stopped first (a failover starts with that
+   * next costs a failover per reader. The writer is fenced first (a failover starts with that
    * anyway), which also gives the other deletions of a teardown time to arrive.
    */
   async deleteInstance(instanceId: string): Promise<void> {
@@ -128,7 +129,8 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
         if (!current) return;
         if (cluster.writerId === instanceId) {
           cluster.writerProxy.setTargets([], { dropExisting: true });
-          await current.server.stop('fast', 3000);
+          // PostgreSQL: stopped; MySQL: read-only, so a reader can catch up with it before it is promoted.
+          if (current.server.isRunning()) await this.driverOf(current.server).replication.fence(current.server);
           const next = this.readersOf(cluster)
             .filter((r) => !cluster.deleting.has(r.spec.instanceId))
             .sort((a, b) => a.spec.promotionTier - b.spec.promotionTier)[0];
@@ -151,6 +153,8 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     if (cluster) this.routeCluster(cluster, { dropWriterConnections: false });
     await this.pi.off(instanceId);
     await state.server.stop('fast');
+    await state.instanceProxy?.close();
+    if (state.server.engine === 'mysql') this.mysql.released(state.server);
     this.endpoints!.release(state.endpoint);
     this.sessionIds.delete(instanceId);
     rmSync(state.server.dir, { recursive: true, force: true });

@@ -17,8 +17,11 @@ import { IamFront } from '../engines/postgres/iam-front.js';
 import type { LocalCredentials } from '../daemon/local-credentials.js';
 import { defaultDataRoot, ensureTraversableDir, restrictDir, serverUser, type RunAsUser } from './os-user.js';
 import type { EngineDriver } from './engine-driver.js';
-import type { EngineName, InstanceServer } from '../engines/instance-server.js';
+import { engineOf, type EngineName, type InstanceServer } from '../engines/instance-server.js';
 import { PgDriver } from './pg-driver.js';
+import { MysqlDriver } from './mysql-driver.js';
+import { openMysqlFront } from './mysql-fronts.js';
+import type { PgServer } from '../engines/postgres/pg-server.js';
 import { PiCollector } from '../pi/pi-collector.js';
 import type { PiSampler } from '../pi/pi-sampler.js';
 import { PortAllocator } from './ports.js';
@@ -72,10 +75,11 @@ export abstract class LocalPlaneBase {
   protected readonly instances = new Map<string, InstanceState>();
   /** The engines' drivers: PostgreSQL's always, MySQL's made on first use. */
   protected readonly pg: PgDriver;
+  protected readonly mysql: MysqlDriver;
   protected tls?: TlsFiles;
   protected starting?: Promise<void>;
   protected readonly pgBinDir?: string;
-  private readonly credentials: LocalCredentials | undefined;
+  protected readonly credentials: LocalCredentials | undefined;
   protected readonly templateRoot?: string;
   protected readonly snapshots: SnapshotStore;
   /** Performance Insights' samplers, by instance. */
@@ -94,12 +98,17 @@ export abstract class LocalPlaneBase {
     this.credentials = options.credentials;
     this.templateRoot = options.templateDir === false ? undefined : (options.templateDir ?? join(this.baseDir, 'template'));
     this.pg = new PgDriver(this.driverContext, () => this.endpoints!, this.ports, this.pgBinDir);
+    this.mysql = new MysqlDriver(this.driverContext, () => this.endpoints!, this.ports, (id) => {
+      const server = this.instances.get(id)?.server;
+      return server?.engine === 'mysql' ? server : undefined;
+    }, options.credentials);
     this.pi = new PiCollector({ reporter: this.reporter });
     this.serverless = new ServerlessScaler({
       server: (id) => this.instances.get(id)?.server,
       proxiedConnections: (id) => {
         const c = this.clusterOf(id);
-        return c ? c.writerProxy.connectionsTo(id) + c.readerProxy.connectionsTo(id) : 0;
+        const own = this.instances.get(id)?.instanceProxy?.connectionCount ?? 0;
+        return own + (c ? c.writerProxy.connectionsTo(id) + c.readerProxy.connectionsTo(id) : 0);
       },
       hasStandbys: (id) => {
         const c = this.clusterOf(id);
@@ -163,7 +172,7 @@ export abstract class LocalPlaneBase {
   }
 
   protected drivers(): EngineDriver[] {
-    return [this.pg as EngineDriver];
+    return [this.pg as EngineDriver, this.mysql as EngineDriver];
   }
 
   /** The driver of an engine; throws with a hint where the local target cannot run it. */
@@ -239,6 +248,7 @@ export abstract class LocalPlaneBase {
     await Promise.all([...this.instances.values()].map((s) => s.server.stop(mode)));
     for (const c of this.clusters.values()) c.iamFront?.detach(c.writerProxy, c.readerProxy);
     await Promise.all([...this.clusters.values()].flatMap((c) => [c.writerProxy.close(), c.readerProxy.close()]));
+    await Promise.all([...this.instances.values()].map((s) => s.instanceProxy?.close()));
     this.instances.clear();
     this.clusters.clear();
     this.sessionIds.clear();
@@ -250,8 +260,23 @@ export abstract class LocalPlaneBase {
 
   /** An instance is built and routed: its own endpoint (MySQL's proxy) gets the cluster's front. */
   protected instanceReady(state: InstanceState, cluster: ClusterState | undefined): void {
-    void state;
-    void cluster;
+    const proxy = state.instanceProxy;
+    if (!proxy) return;
+    // A connection to a paused Serverless v2 instance waits here while it resumes.
+    proxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
+    cluster?.mysqlFront?.attach(proxy);
+  }
+
+  /** A new Aurora MySQL cluster: the front on its endpoints. */
+  protected openFront(cluster: ClusterState): void {
+    if (engineOf(cluster.spec.engine) !== 'mysql') return;
+    openMysqlFront(cluster, {
+      tls: this.tls!,
+      ...(this.credentials ? { credentials: this.credentials } : {}),
+      secret: this.mysql.iamSecret,
+      instance: (id) => this.instances.get(id),
+      reporter: this.reporter,
+    });
   }
 
   /** PI is on for an instance when it is on for the instance or for its cluster. */
@@ -267,14 +292,16 @@ export abstract class LocalPlaneBase {
   /** IAM database authentication on: the endpoints get the authenticating front (iam-front.ts); off: plain proxies again. */
   protected setIamAuth(cluster: ClusterState, on: boolean): void {
     cluster.spec.iamAuth = on;
+    // MySQL's front is always on and reads the setting at each login.
+    if (cluster.mysqlFront) return;
     if (!on) return cluster.iamFront?.detach(cluster.writerProxy, cluster.readerProxy);
     cluster.iamFront ??= new IamFront({
       clusterId: cluster.spec.clusterId,
       region: cluster.spec.region,
       tls: this.tls!,
       credentials: this.iamCredentials(),
-      instance: (id) => this.instances.get(id)?.server,
-      writer: () => (cluster.writerId ? this.instances.get(cluster.writerId)?.server : undefined),
+      instance: (id) => this.pgServer(id),
+      writer: () => (cluster.writerId ? this.pgServer(cluster.writerId) : undefined),
       reporter: this.reporter,
     });
     cluster.iamFront.attach(cluster.writerProxy, cluster.readerProxy);
@@ -283,6 +310,12 @@ export abstract class LocalPlaneBase {
   private iamCredentials(): LocalCredentials {
     if (!this.credentials) throw new LocalTargetError('IAM database authentication needs the local credentials; this data plane was made without them.', { code: 'LOCAL_NO_CREDENTIALS' });
     return this.credentials;
+  }
+
+  /** The PostgreSQL server of an instance (PostgreSQL-only parts: the IAM front, global databases). */
+  protected pgServer(id: string): PgServer | undefined {
+    const server = this.instances.get(id)?.server;
+    return server?.engine === 'postgres' ? server : undefined;
   }
 
   protected readersOf(cluster: ClusterState): InstanceState[] {
@@ -356,10 +389,10 @@ export abstract class LocalPlaneBase {
       servers: [...this.instances.values()]
         .filter((s) => s.server.pid !== undefined)
         .map((s) => ({ instanceId: s.spec.instanceId, pid: s.server.pid!, host: s.server.host, port: s.server.port, dataDir: s.server.dataDir })),
-      proxies: [...this.clusters.values()].flatMap((c) => [
-        { name: c.writerProxy.name, host: c.writerProxy.host, port: c.writerProxy.port },
-        { name: c.readerProxy.name, host: c.readerProxy.host, port: c.readerProxy.port },
-      ]),
+      proxies: [
+        ...[...this.clusters.values()].flatMap((c) => [c.writerProxy, c.readerProxy]),
+        ...[...this.instances.values()].flatMap((s) => (s.instanceProxy ? [s.instanceProxy] : [])),
+      ].map((p) => ({ name: p.name, host: p.host, port: p.port })),
     };
     writeRegistry(this.baseDir, reg);
   }
@@ -369,7 +402,7 @@ export abstract class LocalPlaneBase {
     return {
       clusters: () => this.clusters.values(),
       cluster: (id) => this.cluster(id),
-      server: (id) => this.instance(id).server,
+      server: (id) => this.pgServer(id) ?? this.notPostgres(id),
       withClusterLock: (cluster, fn) => withClusterLock(cluster as ClusterState, fn),
       route: (cluster) => this.routeCluster(cluster as ClusterState, { dropWriterConnections: false }),
       reclone: async (server, writer) => {
@@ -378,6 +411,13 @@ export abstract class LocalPlaneBase {
       },
       emit: (code, level, message, data) => this.emit(code, level, message, data),
     };
+  }
+
+  private notPostgres(id: string): never {
+    throw new LocalTargetError(`Global databases run on the local PostgreSQL target only; ${id} is not a PostgreSQL instance.`, {
+      code: 'LOCAL_ENGINE',
+      hint: 'Run global-database locally with --engine aurora-postgresql, or against AWS.',
+    });
   }
 
   protected emit(code: string, level: 'debug' | 'info' | 'warn', message: string, data?: unknown): void {

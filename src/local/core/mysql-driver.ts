@@ -1,0 +1,161 @@
+/**
+ * The MySQL driver of the local data plane (see engine-driver.ts), MariaDB standing in for Aurora
+ * MySQL and RDS for MySQL. Unlike PostgreSQL, a MariaDB server does not listen on its instance
+ * endpoint itself: it listens on a private 127.0.0.1 port, and the instance endpoint, like the cluster
+ * and reader endpoints, is a proxy whose handler is the cluster's MySQL front (mysql-front.ts), which
+ * answers what clients ask Aurora MySQL (@@aurora_server_id, replica_host_status, IAM logins). A
+ * standalone instance (RDS for MySQL) gets a plain proxy: RDS for MySQL has none of that.
+ */
+import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { join } from 'node:path';
+import type { EngineVersionOffer } from '../../sim/data-plane.js';
+import type { EndpointAllocator } from '../endpoints/endpoint-allocator.js';
+import { TcpProxy } from '../endpoints/tcp-proxy.js';
+import { mysqlEngineVersions } from '../engines/mysql/engine-versions.js';
+import { findMariaBinaries, type MariaBinaries } from '../engines/mysql/maria-binaries.js';
+import { cloneReplica, fenceWriter, follow, promote, rejoinAsReplica, replicaLagMs } from '../engines/mysql/maria-replication.js';
+import { MariaServer } from '../engines/mysql/maria-server.js';
+import { ensureDatabase, ensureMasterUser } from '../engines/mysql/maria-setup.js';
+import { backupTo, resetAsNewPrimary } from '../engines/mysql/maria-snapshot.js';
+import { ensureMariaTemplate } from '../engines/mysql/maria-template.js';
+import { installAuroraSchema, writeTopology } from '../engines/mysql/mysql-topology.js';
+import type { ReplicationOps } from '../engines/replication-ops.js';
+import type { ClusterTopology } from '../topology/topology-publisher.js';
+import { targetOf } from './cluster-state.js';
+import type { BuildRequest, Built, DriverContext, EngineDriver } from './engine-driver.js';
+import type { PortAllocator } from './ports.js';
+
+/** MySQL's port, what a cluster asks for unless its request names another. */
+export const DEFAULT_MYSQL_PORT = 3306;
+
+export class MysqlDriver implements EngineDriver<MariaServer> {
+  readonly engine = 'mysql' as const;
+  readonly defaultPort = DEFAULT_MYSQL_PORT;
+  private found?: MariaBinaries;
+  /** server_id is part of every GTID: unique per instance, and unlike any an older snapshot carries. */
+  private nextServerId = randomInt(1, 1_000_000) * 1000;
+  /** IAM users' internal passwords are derived from this (mysql-iam.ts); never shown. */
+  readonly iamSecret: Buffer;
+
+  readonly replication: ReplicationOps<MariaServer> = {
+    fence: (oldWriter) => fenceWriter(oldWriter),
+    promote: (newWriter, upTo) => promote(newWriter, upTo),
+    follow: (reader, newWriter) => follow(reader, newWriter),
+    rejoin: async (oldWriter, newWriter, wasRunning) => {
+      if (!wasRunning) await oldWriter.start();
+      return rejoinAsReplica(oldWriter, newWriter);
+    },
+  };
+
+  constructor(
+    private readonly ctx: DriverContext,
+    private readonly endpoints: () => EndpointAllocator,
+    private readonly ports: PortAllocator,
+    /** The running server of an instance, for the readers' lag in the topology. */
+    private readonly serverOf: (instanceId: string) => MariaServer | undefined,
+    credentials?: { secretAccessKey: string },
+    private readonly binDir?: string,
+  ) {
+    this.iamSecret = credentials
+      ? createHmac('sha256', credentials.secretAccessKey).update('aurora-lab mysql iam users').digest()
+      : randomBytes(32);
+  }
+
+  get binaries(): MariaBinaries {
+    return (this.found ??= findMariaBinaries(this.binDir ? { binDir: this.binDir } : {}));
+  }
+
+  ready(): void {
+    void this.binaries;
+  }
+
+  engineVersions(): EngineVersionOffer[] {
+    try {
+      return mysqlEngineVersions(this.binaries);
+    } catch {
+      // No MariaDB here: the local target offers no MySQL version, and says why when one is asked for.
+      return [];
+    }
+  }
+
+  async build(req: BuildRequest): Promise<Built> {
+    const endpoint = await this.endpoints().instance(req.clusterPort, req.wantedPort);
+    let port: number | undefined;
+    let server: MariaServer | undefined;
+    const proxy = new TcpProxy(`${req.spec.instanceId}/instance`);
+    try {
+      port = await this.ports.allocate(['127.0.0.1']);
+      server = new MariaServer({
+        instanceId: req.spec.instanceId,
+        ...(req.spec.clusterId ? { clusterId: req.spec.clusterId } : {}),
+        dir: join(this.ctx.baseDir, 'instances', req.spec.instanceId),
+        host: '127.0.0.1',
+        port,
+        serverId: this.nextServerId++,
+        binaries: this.binaries,
+        user: this.ctx.user,
+        ...(this.ctx.tls ? { tls: this.ctx.tls } : {}),
+        reporter: this.ctx.reporter,
+      });
+      const { source } = req;
+      if (source.kind === 'replica') {
+        await cloneReplica(server, source.writer as MariaServer);
+      } else if (source.kind === 'snapshot') {
+        await server.copyDataFrom(source.dataDir);
+      } else if (this.ctx.templateRoot) {
+        await server.copyDataFrom(await ensureMariaTemplate(this.ctx.templateRoot, this.binaries, this.ctx.user));
+      } else {
+        await server.initialize();
+      }
+      await server.start();
+      if (source.kind === 'snapshot') await resetAsNewPrimary(server);
+      await proxy.listen(endpoint.address, endpoint.port);
+      proxy.setTargets([targetOf(server)]);
+      return { server, endpoint, instanceProxy: proxy };
+    } catch (err) {
+      await proxy.close().catch(() => undefined);
+      await server?.stop('immediate').catch(() => undefined);
+      if (port !== undefined) this.ports.release(port);
+      this.endpoints().release(endpoint);
+      throw err;
+    }
+  }
+
+  async setUpPrimary(server: MariaServer, req: BuildRequest & { masterUsername: string; masterPassword: string }): Promise<void> {
+    await ensureMasterUser(server, req.masterUsername, req.masterPassword);
+    const database = req.cluster?.databaseName ?? req.spec.databaseName;
+    if (database) await ensureDatabase(server, database);
+    if (req.spec.clusterId) await installAuroraSchema((fn) => server.admin(fn));
+  }
+
+  async snapshot(server: MariaServer, dataDir: string): Promise<void> {
+    await backupTo(server, dataDir);
+  }
+
+  async reclone(server: MariaServer, writer: MariaServer): Promise<void> {
+    await server.stop('fast');
+    await cloneReplica(server, writer);
+    await server.start();
+  }
+
+  /** The private port goes back with the instance. */
+  released(server: MariaServer): void {
+    this.ports.release(server.port);
+  }
+
+  async writeTopology(writer: MariaServer, clusters: ClusterTopology[]): Promise<boolean> {
+    let unseen = false;
+    const measured = await Promise.all(clusters.map(async (cl) => ({
+      ...cl,
+      members: await Promise.all(cl.members.map(async (m) => {
+        if (m.id === cl.writerId) return m;
+        const reader = this.serverOf(m.id);
+        const lagMs = reader?.isRunning() ? await replicaLagMs(reader).catch(() => undefined) : undefined;
+        if (lagMs === undefined) unseen = true;
+        return lagMs === undefined ? m : { ...m, lagMs };
+      })),
+    })));
+    await writeTopology((fn) => writer.admin(fn), measured);
+    return unseen;
+  }
+}
