@@ -104,7 +104,7 @@ export abstract class LocalPlaneBase {
     }, options.credentials);
     this.pi = new PiCollector({ reporter: this.reporter });
     this.serverless = new ServerlessScaler({
-      server: (id) => this.instances.get(id)?.server,
+      server: (id) => this.pgServer(id),
       proxiedConnections: (id) => {
         const c = this.clusterOf(id);
         const own = this.instances.get(id)?.instanceProxy?.connectionCount ?? 0;
@@ -285,7 +285,8 @@ export abstract class LocalPlaneBase {
     const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
     const on = state.spec.performanceInsights || (cluster?.spec.performanceInsights ?? false);
     const writerId = cluster ? cluster.writerId : instanceId;
-    const writer = writerId ? this.instances.get(writerId)?.server : undefined;
+    const writer = writerId ? this.pgServer(writerId) : undefined;
+    if (state.server.engine !== 'postgres') return;
     await this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server: state.server }, writer, this.pg.binaries);
   }
 
