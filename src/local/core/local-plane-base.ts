@@ -403,22 +403,13 @@ export abstract class LocalPlaneBase {
     return {
       clusters: () => this.clusters.values(),
       cluster: (id) => this.cluster(id),
-      server: (id) => this.pgServer(id) ?? this.notPostgres(id),
+      server: (id) => this.instance(id).server,
+      ops: (server) => this.driverOf(server).replication,
       withClusterLock: (cluster, fn) => withClusterLock(cluster as ClusterState, fn),
       route: (cluster) => this.routeCluster(cluster as ClusterState, { dropWriterConnections: false }),
-      reclone: async (server, writer) => {
-        await server.cloneFrom(writer, { standby: true });
-        await server.start();
-      },
+      reclone: (server, writer) => this.driverOf(server).reclone(server, writer),
       emit: (code, level, message, data) => this.emit(code, level, message, data),
     };
-  }
-
-  private notPostgres(id: string): never {
-    throw new LocalTargetError(`Global databases run on the local PostgreSQL target only; ${id} is not a PostgreSQL instance.`, {
-      code: 'LOCAL_ENGINE',
-      hint: 'Run global-database locally with --engine aurora-postgresql, or against AWS.',
-    });
   }
 
   protected emit(code: string, level: 'debug' | 'info' | 'warn', message: string, data?: unknown): void {

@@ -13,7 +13,7 @@ import type { EndpointAllocator } from '../endpoints/endpoint-allocator.js';
 import { TcpProxy } from '../endpoints/tcp-proxy.js';
 import { mysqlEngineVersions } from '../engines/mysql/engine-versions.js';
 import { findMariaBinaries, type MariaBinaries } from '../engines/mysql/maria-binaries.js';
-import { cloneReplica, fenceWriter, follow, promote, rejoinAsReplica, replicaLagMs } from '../engines/mysql/maria-replication.js';
+import { cloneReplica, fenceWriter, follow, promote, rejoinAsReplica, replicaLagMs, waitReplicating } from '../engines/mysql/maria-replication.js';
 import { MariaServer } from '../engines/mysql/maria-server.js';
 import { ensureDatabase, ensureMasterUser } from '../engines/mysql/maria-setup.js';
 import { backupTo, resetAsNewPrimary } from '../engines/mysql/maria-snapshot.js';
@@ -44,6 +44,21 @@ export class MysqlDriver implements EngineDriver<MariaServer> {
     rejoin: async (oldWriter, newWriter, wasRunning) => {
       if (!wasRunning) await oldWriter.start();
       return rejoinAsReplica(oldWriter, newWriter);
+    },
+    // Fencing already ends every client session and reads the final position.
+    quiesce: (writer) => fenceWriter(writer),
+    applied: (replica, position) =>
+      replica.admin(async (c) => {
+        const [rows] = (await c.query('SELECT MASTER_GTID_WAIT(?, 0) AS w', [position])) as unknown as [{ w: number }[]];
+        return Number(rows[0]?.w) === 0;
+      }).catch(() => false),
+    lag: async (_writer, replica) => {
+      const ms = await replicaLagMs(replica).catch(() => undefined);
+      return { bytes: Number.NaN, replayAgeMs: ms ?? null };
+    },
+    followAndWait: async (replica, writer) => {
+      await follow(replica, writer).catch(() => undefined);
+      return waitReplicating(replica, 3000);
     },
   };
 

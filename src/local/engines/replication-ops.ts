@@ -21,4 +21,17 @@ export interface ReplicationOps<S extends InstanceServer = InstanceServer> {
   follow(reader: S, newWriter: S): Promise<void>;
   /** Bring the fenced old writer back as a reader of the new one, by whatever is cheapest. */
   rejoin(oldWriter: S, newWriter: S, wasRunning: boolean): Promise<RejoinedBy>;
+
+  // Global databases (topology/global-replication.ts) also need:
+  /**
+   * End every client session on a running writer and say up to where it wrote: the endpoints are
+   * already closed, so nothing is committed past the returned position.
+   */
+  quiesce(writer: S): Promise<string>;
+  /** Has this replica applied everything up to `position`? */
+  applied(replica: S, position: string): Promise<boolean>;
+  /** How far a replica is behind the writer it replicates from (bytes: PostgreSQL's WAL; NaN where the engine has no such figure). */
+  lag(writer: S, replica: S): Promise<{ bytes: number; replayAgeMs: number | null }>;
+  /** Re-point a running replica at another writer and wait until it replicates; false when it cannot (it diverged). */
+  followAndWait(replica: S, writer: S): Promise<boolean>;
 }

@@ -9,10 +9,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalTargetError } from '../../errors.js';
 import type { ClusterSpec, GlobalSwitchRequest } from '../../sim/data-plane.js';
-import { withAdminClient } from '../engines/postgres/admin-sql.js';
-import { pgReplicationOps, waitForStreaming } from '../engines/postgres/pg-replication.js';
+import type { InstanceServer } from '../engines/instance-server.js';
+import type { ReplicationOps } from '../engines/replication-ops.js';
 import { switchWriter, type FailoverTimings } from './failover.js';
-import type { PgServer } from '../engines/postgres/pg-server.js';
 import type { ProxyTarget, TcpProxy } from '../endpoints/tcp-proxy.js';
 
 /** The parts of a local cluster this module reads and changes (LocalDataPlane's ClusterState). */
@@ -30,11 +29,13 @@ export interface GlobalClusterState {
 export interface GlobalHost {
   clusters(): Iterable<GlobalClusterState>;
   cluster(id: string): GlobalClusterState;
-  server(instanceId: string): PgServer;
+  server(instanceId: string): InstanceServer;
+  /** The replication steps of a server's engine. */
+  ops(server: InstanceServer): ReplicationOps;
   withClusterLock<T>(cluster: GlobalClusterState, fn: () => Promise<T>): Promise<T>;
   route(cluster: GlobalClusterState): void;
-  /** A fresh base backup of `writer` as a streaming standby, started. */
-  reclone(server: PgServer, writer: PgServer): Promise<void>;
+  /** A fresh copy of `writer` as a replica of it, started. */
+  reclone(server: InstanceServer, writer: InstanceServer): Promise<void>;
   emit(code: string, level: 'debug' | 'info' | 'warn', message: string, data?: unknown): void;
 }
 
@@ -43,7 +44,7 @@ export interface GlobalSwitchTimings {
   toClusterId: string;
   newWriterId: string;
   allowDataLoss: boolean;
-  /** WAL bytes the new writer had not replayed when writes stopped (switchover) or when it was promoted (failover). */
+  /** WAL bytes the new writer had not replayed when writes stopped (switchover) or when it was promoted (failover); NaN for MySQL. */
   lagBytes: number;
   /** Waiting for the new writer to replay everything the old writer flushed (0 with data loss). */
   catchUpMs: number;
@@ -58,16 +59,16 @@ export interface GlobalSwitchTimings {
 
 export interface GlobalLag {
   instanceId: string;
-  /** pg_current_wal_lsn() of the primary's writer minus pg_last_wal_replay_lsn() of the instance. */
+  /** PostgreSQL: pg_current_wal_lsn() of the primary's writer minus pg_last_wal_replay_lsn() of the instance; NaN for MySQL. */
   bytes: number;
-  /** now() - pg_last_xact_replay_timestamp() on the instance (null before it replayed a transaction). */
+  /** How old the last transaction the instance applied is (null before it applied one). */
   replayAgeMs: number | null;
 }
 
 const CATCH_UP_TIMEOUT_MS = 30_000;
 
 /** For a secondary cluster: the writer of its primary, which its instances clone and stream from. */
-export function globalSource(host: GlobalHost, cluster: GlobalClusterState): PgServer | undefined {
+export function globalSource(host: GlobalHost, cluster: GlobalClusterState): InstanceServer | undefined {
   const primary = cluster.spec.globalPrimary;
   if (!primary) return undefined;
   const source = [...host.clusters()].find((c) => c.spec.clusterId === primary.clusterId && c.spec.region === primary.region);
@@ -87,12 +88,12 @@ function secondariesOf(host: GlobalHost, primary: GlobalClusterState): GlobalClu
   );
 }
 
-function liveMembers(host: GlobalHost, cluster: GlobalClusterState, except?: string): PgServer[] {
+function liveMembers(host: GlobalHost, cluster: GlobalClusterState, except?: string): InstanceServer[] {
   return [...cluster.members].filter((id) => id !== except && !cluster.deleting.has(id)).map((id) => host.server(id));
 }
 
 /** Instances of other clusters that stream from `primary`'s writer: a failover inside it re-points them too. */
-export function globalFollowers(host: GlobalHost, primary: GlobalClusterState): PgServer[] {
+export function globalFollowers(host: GlobalHost, primary: GlobalClusterState): InstanceServer[] {
   return secondariesOf(host, primary).flatMap((c) => liveMembers(host, c));
 }
 
@@ -101,64 +102,18 @@ export function secondaryWriterTargets(cluster: GlobalClusterState, readers: Pro
   return cluster.spec.globalPrimary && !cluster.writerId ? readers : undefined;
 }
 
-async function lsnDiff(writer: PgServer, lsn: string): Promise<number> {
-  return withAdminClient(writer.socket, async (c) => {
-    const r = await c.query<{ d: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS d', [lsn]);
-    return Math.max(0, Number(r.rows[0]?.d ?? 0));
-  });
-}
-
-async function replayLsn(standby: PgServer): Promise<string | null> {
-  return withAdminClient(standby.socket, async (c) => {
-    const r = await c.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn');
-    return r.rows[0]?.lsn ?? null;
-  });
-}
-
 /** How far each instance of a secondary cluster is behind its primary's writer. */
 export async function measureGlobalLag(host: GlobalHost, cluster: GlobalClusterState): Promise<GlobalLag[]> {
   const writer = globalSource(host, cluster);
   if (!writer) throw new LocalTargetError(`Cluster ${cluster.spec.clusterId} is not a global secondary.`, { code: 'LOCAL_GLOBAL' });
-  return Promise.all(
-    liveMembers(host, cluster).map(async (s) => {
-      const { lsn, age } = await withAdminClient(s.socket, async (c) => {
-        const r = await c.query<{ lsn: string | null; age: string | null }>(
-          'SELECT pg_last_wal_replay_lsn()::text AS lsn, (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint AS age',
-        );
-        return { lsn: r.rows[0]?.lsn ?? null, age: r.rows[0]?.age ?? null };
-      });
-      return { instanceId: s.instanceId, bytes: lsn ? await lsnDiff(writer, lsn) : Number.NaN, replayAgeMs: age === null ? null : Number(age) };
-    }),
-  );
+  const ops = host.ops(writer);
+  return Promise.all(liveMembers(host, cluster).map(async (s) => ({ instanceId: s.instanceId, ...(await ops.lag(writer, s)) })));
 }
 
-/**
- * Stop every write on the old writer and return the WAL position it has flushed: the endpoints are
- * already closed; sessions connected to the instance itself are ended and waited for, so no commit is
- * in flight past the returned position.
- */
-async function quiesce(writer: PgServer): Promise<string> {
-  return withAdminClient(writer.socket, async (c) => {
-    await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const r = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
-      if (r.rows[0]?.n === 0 || Date.now() > deadline) break;
-      await sleep(10);
-    }
-    const r = await c.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn');
-    return r.rows[0]!.lsn;
-  });
-}
-
-async function waitReplayed(standby: PgServer, target: string, timeoutMs: number): Promise<boolean> {
+async function waitReplayed(ops: ReplicationOps, replica: InstanceServer, target: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const caughtUp = await withAdminClient(standby.socket, async (c) => {
-      const r = await c.query<{ ok: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [target]);
-      return r.rows[0]?.ok === true;
-    }).catch(() => false);
-    if (caughtUp) return true;
+    if (await ops.applied(replica, target)) return true;
     await sleep(10);
   }
   return false;
@@ -168,11 +123,8 @@ async function waitReplayed(standby: PgServer, target: string, timeoutMs: number
  * A standby that followed a writer which is no longer the primary: re-point it, and re-clone it when it
  * cannot stream from the new writer (it had received WAL the new writer never got).
  */
-async function rejoin(host: GlobalHost, server: PgServer, writer: PgServer): Promise<'follow' | 'clone'> {
-  if (server.isRunning()) {
-    await server.follow(writer).catch(() => undefined);
-    if (await waitForStreaming(server, 3000)) return 'follow';
-  }
+async function rejoin(host: GlobalHost, server: InstanceServer, writer: InstanceServer): Promise<'follow' | 'clone'> {
+  if (server.isRunning() && (await host.ops(server).followAndWait(server, writer))) return 'follow';
   await server.stop('immediate');
   await host.reclone(server, writer);
   return 'clone';
@@ -203,6 +155,7 @@ async function switchover(host: GlobalHost, from: GlobalClusterState, to: Global
   if (!oldWriterId) throw new LocalTargetError(`Primary cluster ${from.spec.clusterId} has no writer.`, { code: 'LOCAL_GLOBAL' });
   const oldWriter = host.server(oldWriterId);
   const newWriter = host.server(req.newWriterId);
+  const ops = host.ops(oldWriter);
   const t0 = performance.now();
   // Both endpoints: a cluster without readers serves its reader endpoint from the writer.
   from.writerProxy.setTargets([], { dropExisting: true });
@@ -210,14 +163,13 @@ async function switchover(host: GlobalHost, from: GlobalClusterState, to: Global
   let flushed: string;
   let lagBytes: number;
   try {
-    flushed = await quiesce(oldWriter);
-    const replayed = await replayLsn(newWriter);
-    lagBytes = replayed ? await lsnDiff(oldWriter, replayed) : Number.NaN;
+    flushed = await ops.quiesce(oldWriter);
+    lagBytes = (await ops.lag(oldWriter, newWriter)).bytes;
   } catch (err) {
     host.route(from);
     throw err;
   }
-  if (!(await waitReplayed(newWriter, flushed, CATCH_UP_TIMEOUT_MS))) {
+  if (!(await waitReplayed(ops, newWriter, flushed, CATCH_UP_TIMEOUT_MS))) {
     // Nothing has changed yet: the old primary takes writes again, as when AWS cancels a switchover.
     host.route(from);
     throw new LocalTargetError(`Switchover to ${to.spec.clusterId} cancelled: ${req.newWriterId} did not replay up to ${flushed} in ${CATCH_UP_TIMEOUT_MS / 1000} s.`, {
@@ -237,7 +189,7 @@ async function switchover(host: GlobalHost, from: GlobalClusterState, to: Global
     host.route(to);
   };
   let switched = 0;
-  const timings: FailoverTimings = await switchWriter(oldWriter, newWriter, others, pgReplicationOps((server, writer) => host.reclone(server, writer)), {
+  const timings: FailoverTimings = await switchWriter(oldWriter, newWriter, others, ops, {
     closeWriterEndpoint: () => undefined,
     openWriterEndpoint: () => {
       flipRoles(from, to, req.newWriterId);
@@ -264,11 +216,11 @@ async function switchover(host: GlobalHost, from: GlobalClusterState, to: Global
 async function failover(host: GlobalHost, from: GlobalClusterState, to: GlobalClusterState, req: GlobalSwitchRequest): Promise<GlobalSwitchTimings> {
   const newWriter = host.server(req.newWriterId);
   const oldWriter = from.writerId ? host.server(from.writerId) : undefined;
-  const replayed = await replayLsn(newWriter).catch(() => null);
-  const lagBytes = oldWriter?.isRunning() && replayed ? await lsnDiff(oldWriter, replayed).catch(() => Number.NaN) : Number.NaN;
+  const ops = host.ops(newWriter);
+  const lagBytes = oldWriter?.isRunning() ? await ops.lag(oldWriter, newWriter).then((l) => l.bytes, () => Number.NaN) : Number.NaN;
   const t0 = performance.now();
-  // Promotion ends recovery: whatever the old writer had not shipped yet never arrives.
-  await newWriter.promote();
+  // Promotion ends replication: whatever the old writer had not shipped yet never arrives.
+  await ops.promote(newWriter, undefined);
   const promoteMs = Math.round(performance.now() - t0);
   from.writerProxy.setTargets([], { dropExisting: true });
   from.readerProxy.setTargets([], { dropExisting: true });
@@ -318,7 +270,7 @@ export async function detachGlobalSecondary(host: GlobalHost, clusterId: string,
       return;
     }
     const writer = host.server(newWriterId);
-    await writer.promote();
+    await host.ops(writer).promote(writer, undefined);
     cluster.writerId = newWriterId;
     delete cluster.spec.globalPrimary;
     host.route(cluster);

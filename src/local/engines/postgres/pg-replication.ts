@@ -24,6 +24,31 @@ export async function waitForStreaming(server: PgServer, timeoutMs: number): Pro
   return false;
 }
 
+async function lsnDiff(writer: PgServer, lsn: string): Promise<number> {
+  return withAdminClient(writer.socket, async (c) => {
+    const r = await c.query<{ d: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS d', [lsn]);
+    return Math.max(0, Number(r.rows[0]?.d ?? 0));
+  });
+}
+
+/**
+ * Stop every write on a running writer and return the WAL position it has flushed: sessions are
+ * ended and waited for, so no commit is in flight past the returned position.
+ */
+async function quiesce(writer: PgServer): Promise<string> {
+  return withAdminClient(writer.socket, async (c) => {
+    await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const r = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+      if (r.rows[0]?.n === 0 || Date.now() > deadline) break;
+      await sleep(10);
+    }
+    const r = await c.query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn');
+    return r.rows[0]!.lsn;
+  });
+}
+
 /** `reclone` copies the new writer afresh when neither a restart nor pg_rewind brings the old one back. */
 export function pgReplicationOps(reclone: (server: PgServer, writer: PgServer) => Promise<void>): ReplicationOps<PgServer> {
   return {
@@ -34,6 +59,26 @@ export function pgReplicationOps(reclone: (server: PgServer, writer: PgServer) =
     promote: (newWriter) => newWriter.promote(),
     // The remaining standbys follow the new timeline (recovery_target_timeline defaults to latest).
     follow: (reader, newWriter) => reader.follow(newWriter),
+    quiesce,
+    async applied(replica, position) {
+      return withAdminClient(replica.socket, async (c) => {
+        const r = await c.query<{ ok: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [position]);
+        return r.rows[0]?.ok === true;
+      }).catch(() => false);
+    },
+    async lag(writer, replica) {
+      const { lsn, age } = await withAdminClient(replica.socket, async (c) => {
+        const r = await c.query<{ lsn: string | null; age: string | null }>(
+          'SELECT pg_last_wal_replay_lsn()::text AS lsn, (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint AS age',
+        );
+        return { lsn: r.rows[0]?.lsn ?? null, age: r.rows[0]?.age ?? null };
+      });
+      return { bytes: lsn ? await lsnDiff(writer, lsn) : Number.NaN, replayAgeMs: age === null ? null : Number(age) };
+    },
+    async followAndWait(replica, writer) {
+      await replica.follow(writer).catch(() => undefined);
+      return waitForStreaming(replica, 3000);
+    },
     async rejoin(oldWriter, newWriter, wasRunning): Promise<RejoinedBy> {
       oldWriter.configureAsStandbyOf(newWriter);
       if (wasRunning && (await oldWriter.start().then(() => waitForStreaming(oldWriter, 3000), () => false))) return 'restart';
