@@ -17,7 +17,7 @@ import {
   type GlobalLag, type GlobalSwitchTimings,
 } from '../topology/global-replication.js';
 import { LocalPlaneBase } from './local-plane-base.js';
-import { engineOf } from '../engines/instance-server.js';
+import { engineOf, type InstanceServer } from '../engines/instance-server.js';
 import type { LocalServer } from './local-server.js';
 import { TcpProxy } from '../endpoints/tcp-proxy.js';
 
@@ -197,11 +197,13 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     const oldWriter = this.instance(oldId).server;
     const newWriter = this.instance(newWriterId).server;
     // Readers on their way out need not follow the new writer.
-    const others = this.readersOf(cluster)
-      .filter((r) => r.spec.instanceId !== newWriterId && !cluster.deleting.has(r.spec.instanceId))
-      .map((r) => r.server)
-      .concat(globalFollowers(this.globalHost, cluster));
-    const timings = await switchWriter(oldWriter, newWriter, others, this.driverOf(oldWriter).replication, {
+    const others: InstanceServer[] = [
+      ...this.readersOf(cluster)
+        .filter((r) => r.spec.instanceId !== newWriterId && !cluster.deleting.has(r.spec.instanceId))
+        .map((r) => r.server),
+      ...globalFollowers(this.globalHost, cluster),
+    ];
+    const timings = await switchWriter<InstanceServer>(oldWriter, newWriter, others, this.driverOf(oldWriter).replication, {
       closeWriterEndpoint: () => cluster.writerProxy.setTargets([], { dropExisting: true }),
       openWriterEndpoint: () => {
         cluster.writerId = newWriterId;
