@@ -18,6 +18,7 @@ import { chownTo, ensureOwnedDir, ensureTraversableDir, runAs, serverEnv, type R
 import type { PgBinaries } from './pg-binaries.js';
 import { statementStatsArgs } from './pi-extension.js';
 import type { TlsFiles } from '../../endpoints/tls.js';
+import type { InstanceServer, StopMode } from '../instance-server.js';
 
 export interface PgServerOptions {
   instanceId: string;
@@ -36,7 +37,7 @@ export interface PgServerOptions {
   reporter?: Reporter;
 }
 
-export type StopMode = 'smart' | 'fast' | 'immediate';
+export type { StopMode } from '../instance-server.js';
 const SIGNAL: Record<StopMode, NodeJS.Signals> = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT' };
 
 /**
@@ -47,7 +48,8 @@ function socketDirFor(dataDir: string, host: string, port: number): string {
   return `${dataDir}/.s.PGSQL.${port}`.length <= 100 ? dataDir : `/tmp/aurora-lab-sock-${host}-${port}`;
 }
 
-export class PgServer {
+export class PgServer implements InstanceServer {
+  readonly engine = 'postgres' as const;
   readonly instanceId: string;
   readonly dir: string;
   readonly dataDir: string;
