@@ -101,4 +101,29 @@ describe('the MySQL statement source', () => {
     expect(texts.some((t) => /performance_schema/i.test(t))).toBe(false);
     expect(texts.some((t) => /`lab` \. `scanned`/i.test(t))).toBe(false);
   }, 60_000);
+
+  it('samples a read-only server, as an Aurora reader is', async () => {
+    await client.end();
+    await db.restart({ readOnly: true });
+    client = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, ssl: { ca: db.ca } });
+    const errors: unknown[] = [];
+    const reader = new PiSampler({
+      instanceId: 'maria-reader',
+      source: mysqlStatementSource({ connect: mysqlSocketConnector(() => db.socketPath, 'root'), excludeUser: 'root' }),
+      intervalMs: 60_000,
+      onError: (err) => errors.push(err),
+    });
+    try {
+      await reader.refresh();
+      await client.query('select sleep(0.5), count(*) from scanned');
+      await reader.refresh();
+      const texts = reader.samples().flatMap((x) => [...x.load].map(([k, ms]) => [reader.statement(k)?.text, ms] as const));
+      console.log('reader samples', texts, errors.map(String));
+      expect(errors).toEqual([]);
+      const slept = texts.find(([t]) => t === 'SELECT `sleep` (?) , COUNT ( * ) FROM `scanned`');
+      expect(slept?.[1]).toBeGreaterThan(450);
+    } finally {
+      await reader.stop();
+    }
+  }, 120_000);
 });
