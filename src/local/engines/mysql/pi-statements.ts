@@ -65,7 +65,7 @@ export function mysqlStatementSource(opts: MysqlStatementSourceOptions): Stateme
       const nowMs = Date.now();
       const running = current.map((r): RunningStatement => {
         const masked = r.text === null ? undefined : maskLiterals(r.text);
-        const key = `pending:${r.db ?? ''}:${masked ?? `${r.thread}:${r.event}`}`;
+        const key = `pending:${r.db ?? ''}:${masked ?? '(no text)'}`;
         const provisional: SampledStatement | undefined = masked === undefined
           ? undefined
           : { key, queryId: key, dbId: r.db ?? '', dbName: r.db ?? '', userName: r.user ?? '', text: masked };
