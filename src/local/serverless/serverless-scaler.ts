@@ -31,9 +31,10 @@ export interface ServerlessHost {
   server(instanceId: string): InstanceServer | undefined;
   /**
    * The session source of an instance's server (made once per connection; closed after a failed read
-   * and when the instance stops being sampled). Optional: PostgreSQL servers have a default.
+   * and when the instance stops being sampled). Optional, and undefined for a PostgreSQL server: it
+   * has a default (engines/postgres/sessions.ts on the server's admin socket).
    */
-  sessions?(instanceId: string, server: InstanceServer): SessionSource;
+  sessions?(instanceId: string, server: InstanceServer): SessionSource | undefined;
   /** Connections the cluster and reader endpoints hold open (or are opening) to the instance. */
   proxiedConnections(instanceId: string): number;
   /** A writer with streaming replicas. */
