@@ -19,6 +19,15 @@ export const PERFORMANCE_SCHEMA_ARGS: readonly string[] = [
   '--performance-schema-consumer-statements-digest=ON',
   '--performance-schema-consumer-events-statements-current=ON',
   '--performance-schema-consumer-events-statements-history=ON',
+  // PI reads statements only: the instruments of waits, stages, files and memory, the long histories
+  // and the per-host and per-account summaries would roughly double mariadbd's memory for nothing.
+  ...['mutex', 'rwlock', 'cond', 'file', 'socket', 'stage', 'memory'].map((c) => `--performance-schema-max-${c}-classes=0`),
+  ...['statements', 'stages', 'waits', 'transactions'].map((e) => `--performance-schema-events-${e}-history-long-size=0`),
+  '--performance-schema-max-file-instances=0',
+  '--performance-schema-max-index-stat=0',
+  '--performance-schema-max-table-lock-stat=0',
+  '--performance-schema-hosts-size=0',
+  '--performance-schema-accounts-size=0',
 ];
 
 export interface MysqlStatementSourceOptions {
