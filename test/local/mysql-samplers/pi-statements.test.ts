@@ -69,6 +69,8 @@ describe('the MySQL statement source', () => {
     const st = sampler.statement(key)!;
     expect(st.queryId).toMatch(/^[0-9a-f]{32}$/);
     expect(st.dbName).toBe('lab');
+    // The digest table has no user: the session that ran it (still connected) says who.
+    expect(st.userName).toBe('lab');
   }, 60_000);
 
   it('counts a table scan under its digest with about the time the client waited for it', async () => {
