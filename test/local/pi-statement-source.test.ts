@@ -4,6 +4,7 @@
  * provisional keys re-attributed to the key the statement ended with).
  */
 import { describe, expect, it } from 'vitest';
+import { aggregateLoad } from '../../src/local/pi/pi-provider.js';
 import { PiSampler } from '../../src/local/pi/pi-sampler.js';
 import type { SampledStatement, StatementRead, StatementSource } from '../../src/local/pi/statement-source.js';
 
@@ -68,5 +69,17 @@ describe('the engine-neutral PI sampler', () => {
       { counters: new Map([[real.key, 300]]), running: [], nowMs: 2000 },
     ]);
     expect(sumBy(sampler)).toEqual({ 'SELECT `sleep` (?)': 300 });
+  });
+
+  it('groups a MySQL digest by schema name, and leaves a statement of no known user out of db.user but in the total', async () => {
+    const anonymous: SampledStatement = { ...real, key: 'lab:def', queryId: 'def', userName: '', text: 'SELECT ?' };
+    const byKey = new Map([[real.key, real], [anonymous.key, anonymous]]);
+    const samples = [{ endMs: 60_000, spanMs: 60_000, load: new Map([[real.key, 30_000], [anonymous.key, 15_000]]) }];
+    const q = { start: new Date(0), end: new Date(60_000), periodSeconds: 60, resourceId: 'db-M' };
+    const users = aggregateLoad(samples, (k) => byKey.get(k), { ...q, groupBy: 'db.user' }, 60_000);
+    expect(users.values).toEqual([0.75]);
+    expect(users.keys.map((k) => [k.dimensions['db.user.name'], k.total])).toEqual([['lab', 0.5]]);
+    const dbs = aggregateLoad(samples, (k) => byKey.get(k), { ...q, groupBy: 'db' }, 60_000);
+    expect(dbs.keys.map((k) => [k.dimensions['db.name'], k.total])).toEqual([['lab', 0.75]]);
   });
 });
