@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { serverUser } from '../../src/local/core/os-user.js';
 import { PortAllocator, randomBasePort } from '../../src/local/core/ports.js';
 import { ensureLocalTls } from '../../src/local/endpoints/tls.js';
+import { PERFORMANCE_SCHEMA_ARGS } from '../../src/local/engines/mysql/pi-statements.js';
 
 const execFileP = promisify(execFile);
 
@@ -33,6 +34,10 @@ export interface TestMariadb {
   database: 'lab';
   /** PEM of the CA that signed the server's certificate. */
   ca: string;
+  /** The server's unix socket: root logs in on it by unix_socket auth when we run as root. */
+  socketPath: string;
+  /** The mariadbd process while it runs (one process; its threads are the sessions). */
+  pid(): number | undefined;
   /**
    * Restart on the same data. readOnly: as an Aurora reader is (`@@innodb_read_only` 1, writes
    * refused with 1290 or 1836), by --innodb-read-only and --read-only.
@@ -44,7 +49,15 @@ export interface TestMariadb {
 /** Shared across test processes, like the PostgreSQL fixture's: made once by openssl. */
 const TLS_DIR = join(tmpdir(), 'aurora-lab-test-tls');
 
-export async function startTestMariadb(): Promise<TestMariadb> {
+export interface TestMariadbOptions {
+  /**
+   * Start with performance_schema on and the consumers Performance Insights reads (statement digests,
+   * the current statement per thread); MariaDB has performance_schema off by default.
+   */
+  performanceSchema?: boolean;
+}
+
+export async function startTestMariadb(options: TestMariadbOptions = {}): Promise<TestMariadb> {
   const user = serverUser();
   const base = mkdtempSync(join(tmpdir(), 'alab-maria-'));
   chmodSync(base, 0o755); // the server user passes through it
@@ -100,6 +113,7 @@ export async function startTestMariadb(): Promise<TestMariadb> {
         '--skip-name-resolve', `--init-file=${initFile}`, '--innodb-buffer-pool-size=16M', '--max-connections=40',
         `--ssl-ca=${join(base, 'ca.pem')}`, `--ssl-cert=${join(base, 'server.crt')}`, `--ssl-key=${join(base, 'server.key')}`,
         ...(readOnly ? ['--innodb-read-only', '--read-only'] : []),
+        ...(options.performanceSchema ? PERFORMANCE_SCHEMA_ARGS : []),
       ], { stdio: 'ignore', ...(user ? { uid: user.uid, gid: user.gid } : {}) });
       await waitReady(child, port, password, tls.caPem, join(dataDir, 'error.log'));
     };
@@ -108,7 +122,9 @@ export async function startTestMariadb(): Promise<TestMariadb> {
       await halt();
       await start(readOnly);
     };
-    return { host: '127.0.0.1', port, user: 'lab', password, database: 'lab', ca: tls.caPem, restart, stop };
+    const socketPath = join(dataDir, 'mysqld.sock');
+    const pid = () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined);
+    return { host: '127.0.0.1', port, user: 'lab', password, database: 'lab', ca: tls.caPem, socketPath, pid, restart, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -6,7 +6,9 @@
 import type { Reporter } from '../../events.js';
 import { TEMPLATE_SUPERUSER } from '../engines/postgres/data-template.js';
 import { createStatementStats } from '../engines/postgres/pi-extension.js';
+import { pgStatementSource } from '../engines/postgres/pi-statements.js';
 import { PiSampler } from './pi-sampler.js';
+import type { StatementSource } from './statement-source.js';
 import type { PgBinaries } from '../engines/postgres/pg-binaries.js';
 import type { PgServer } from '../engines/postgres/pg-server.js';
 
@@ -31,17 +33,25 @@ export class PiCollector {
   }
 
   /**
-   * Switch PI on or off for an instance. The extension is created on `writer` (the instance itself
-   * when it is one); a reader's sampler retries until the extension has replicated to it.
+   * Switch PI on or off for a PostgreSQL instance. The extension is created on `writer` (the instance
+   * itself when it is one); a reader's sampler retries until the extension has replicated to it.
    */
   async set(on: boolean, instance: { instanceId: string; resourceId: string; server: PgServer }, writer: PgServer | undefined, binaries: PgBinaries): Promise<void> {
     if (!on) return this.off(instance.instanceId);
     if (this.isOn(instance.instanceId)) return;
     if (writer) await createStatementStats(writer.socket, binaries);
+    this.enable(instance, () => pgStatementSource({ socket: () => instance.server.socket, excludeUser: TEMPLATE_SUPERUSER }), 'pg_stat_statements');
+  }
+
+  /**
+   * Switch PI on for an instance of any engine, sampled from `source` (made once, now). `from` names
+   * what it reads, for the event. Nothing happens when PI is on for it already.
+   */
+  enable(instance: { instanceId: string; resourceId: string }, source: () => StatementSource, from: string): void {
+    if (this.isOn(instance.instanceId)) return;
     const sampler = new PiSampler({
       instanceId: instance.instanceId,
-      socket: () => instance.server.socket,
-      excludeUser: TEMPLATE_SUPERUSER,
+      source: source(),
       ...(this.opts.intervalMs !== undefined ? { intervalMs: this.opts.intervalMs } : {}),
     });
     this.byInstance.set(instance.instanceId, { resourceId: instance.resourceId, sampler });
@@ -49,7 +59,7 @@ export class PiCollector {
     this.opts.reporter.emit({
       code: 'local.pi.on',
       level: 'info',
-      message: `Performance Insights samples ${instance.instanceId} from pg_stat_statements`,
+      message: `Performance Insights samples ${instance.instanceId} from ${from}`,
       data: { instanceId: instance.instanceId, resourceId: instance.resourceId },
     });
   }

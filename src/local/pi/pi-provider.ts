@@ -10,7 +10,8 @@ import type { PiSample, PiSampler, SampledStatement } from './pi-sampler.js';
 
 const LOAD_METRICS = new Set(['db.load.avg', 'db.sampledload.avg']);
 
-type Grouping = (s: SampledStatement, resourceId: string) => { id: string; dimensions: Record<string, string> };
+/** undefined: the statement has no value for this dimension (its load counts in the total only). */
+type Grouping = (s: SampledStatement, resourceId: string) => { id: string; dimensions: Record<string, string> } | undefined;
 
 const tokenizedId = (s: SampledStatement, resourceId: string) => hash(`${resourceId}:${s.dbId}:${s.queryId}`).toUpperCase();
 const dbId = (s: SampledStatement, resourceId: string) => `pi-${parseInt(hash(`${resourceId}:${s.dbId}`).slice(0, 8), 16)}`;
@@ -30,7 +31,8 @@ const GROUPS: Record<string, Grouping> = {
       'db.sql.db_id': dbId(s, r),
     },
   }),
-  'db.user': (s) => ({ id: s.userName, dimensions: { 'db.user.id': s.userName, 'db.user.name': s.userName } }),
+  // A MySQL digest counts every user's executions together: one seen only finished has no user.
+  'db.user': (s) => (s.userName === '' ? undefined : { id: s.userName, dimensions: { 'db.user.id': s.userName, 'db.user.name': s.userName } }),
   db: (s, r) => ({ id: String(s.dbId), dimensions: { 'db.id': dbId(s, r), 'db.name': s.dbName } }),
 };
 
@@ -80,6 +82,7 @@ export function aggregateLoad(
         const st = grouping ? statement(key) : undefined;
         if (!st) continue;
         const g = grouping!(st, q.resourceId);
+        if (!g) continue;
         const entry = groups.get(g.id) ?? { dimensions: g.dimensions, sums: new Array<number>(n).fill(0) };
         entry.sums[i]! += ms * share;
         groups.set(g.id, entry);

@@ -1,26 +1,18 @@
 /**
- * Performance Insights' sampling for one local instance: about once a second it reads
- * pg_stat_statements and keeps, per statement, the execution time spent in the interval. Time in ms
- * over the interval in ms is the statement's share of db.load.avg (average active sessions).
+ * Performance Insights' sampling for one local instance, whatever its engine: about once a second it
+ * reads the engine's statement statistics through a StatementSource (statement-source.ts) and keeps,
+ * per statement, the execution time spent in the interval. Time in ms over the interval in ms is the
+ * statement's share of db.load.avg (average active sessions).
  *
- * pg_stat_statements counts a statement only when it ends, so a 20 s statement would land as 20 s in
- * one second. The sampler also reads pg_stat_activity and books a running statement's time in the
- * interval it was running (by query_id); when the statement's counter later grows, the time already
- * booked is taken off the growth, so every millisecond is counted once.
+ * Engines count a statement only when it ends, so a 20 s statement would land as 20 s in one second.
+ * The sampler also books a running statement's time in the interval it was running; when the
+ * statement's counter later grows, the time already booked is taken off the growth (the "debt"), so
+ * every millisecond is counted once. Where the engine names a running statement only once it has
+ * ended (MySQL's digest), the time booked under the provisional key is re-attributed by an alias.
  */
-import type pg from 'pg';
-import { openAdminClient, type SocketAddress } from '../engines/postgres/admin-sql.js';
+import type { RunningStatement, SampledStatement, StatementSource } from './statement-source.js';
 
-/** One statement as pg_stat_statements tells it apart: database, user and normalized text. */
-export interface SampledStatement {
-  key: string;
-  queryId: string;
-  dbId: number;
-  dbName: string;
-  userName: string;
-  /** Normalized text ($1 for literals), as pg_stat_statements gives it. */
-  text: string;
-}
+export type { SampledStatement, StatementSource } from './statement-source.js';
 
 /** Execution time (ms) per statement key over [endMs - spanMs, endMs]. */
 export interface PiSample {
@@ -31,56 +23,42 @@ export interface PiSample {
 
 export interface PiSamplerOptions {
   instanceId: string;
-  /** Read again on every connection: a rebooted or re-pointed server keeps its socket, but need not. */
-  socket: () => SocketAddress;
-  /** The local admin role (set-up SQL); its statements are not the workload's. */
-  excludeUser: string;
+  source: StatementSource;
   intervalMs?: number;
   retentionMs?: number;
   now?: () => number;
-  /** Told about a failed read (the server restarting, the extension not replicated yet). */
+  /** Told about a failed read (the server restarting, the statistics not ready yet). */
   onError?: (err: unknown) => void;
 }
 
-/** Prefixed to the sampler's own SQL so its statements can be told apart whoever it connects as. */
-const MARK = '/* aurora-lab pi sampler */';
 /** A booked running time not matched by counter growth within this long is forgotten (a reset counter). */
 const DEBT_TTL_MS = 60_000;
-
-const STATEMENTS_SQL = `${MARK} SELECT s.queryid::text AS queryid, s.dbid::int AS dbid, s.userid::int AS userid, s.total_exec_time AS ms
-  FROM pg_stat_statements(false) s WHERE s.queryid IS NOT NULL`;
-const TEXTS_SQL = `${MARK} SELECT s.queryid::text AS queryid, s.dbid::int AS dbid, s.userid::int AS userid, s.query,
-    d.datname, r.rolname
-  FROM pg_stat_statements(true) s LEFT JOIN pg_database d ON d.oid = s.dbid LEFT JOIN pg_roles r ON r.oid = s.userid
-  WHERE s.queryid::text = ANY($1::text[])`;
-const ACTIVITY_SQL = `${MARK} SELECT a.pid, a.query_id::text AS queryid, a.datid::int AS dbid, a.usesysid::int AS userid,
-    a.query, a.datname, a.usename,
-    extract(epoch FROM a.query_start) * 1000 AS started, extract(epoch FROM clock_timestamp()) * 1000 AS now
-  FROM pg_stat_activity a
-  WHERE a.state = 'active' AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND a.query_id IS NOT NULL
-    AND a.usename IS DISTINCT FROM $1`;
 
 interface Running {
   key: string;
   booked: number;
+  /** The key is provisional (see RunningStatement.pending). */
+  pending: boolean;
 }
 
 export class PiSampler {
   readonly instanceId: string;
   private readonly opts: Required<Omit<PiSamplerOptions, 'onError'>> & Pick<PiSamplerOptions, 'onError'>;
-  private client?: pg.Client;
+  private readonly source: StatementSource;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private ticking?: Promise<void>;
   private readonly history: PiSample[] = [];
   private readonly known = new Map<string, SampledStatement>();
-  /** Known only from pg_stat_activity (still running the first time): the text as sent, until it ends. */
+  /** Known only from a running execution (not seen finished yet): a provisional name, until it ends. */
   private readonly provisional = new Set<string>();
+  /** Provisional key -> the key its executions turned out to have (MySQL's digest). */
+  private readonly aliases = new Map<string, string>();
   /** Reads run one at a time: the timer's and those asked for by refresh(). */
   private chain: Promise<void> = Promise.resolve();
   /** Keys that are the sampler's or the admin's own statements. */
   private readonly ignored = new Set<string>();
-  /** total_exec_time per key at the last read; undefined until the first read (the baseline). */
+  /** Total execution time per key at the last read; undefined until the first read (the baseline). */
   private counters?: Map<string, number>;
   private lastAt?: number;
   private lastServerNow?: number;
@@ -90,6 +68,7 @@ export class PiSampler {
 
   constructor(options: PiSamplerOptions) {
     this.instanceId = options.instanceId;
+    this.source = options.source;
     this.opts = { intervalMs: 1000, retentionMs: 3_600_000, now: Date.now, ...options };
   }
 
@@ -107,7 +86,7 @@ export class PiSampler {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking?.catch(() => undefined);
-    await this.disconnect();
+    await this.source.close().catch(() => undefined);
   }
 
   /** Samples of the last retention period, oldest first. */
@@ -115,8 +94,10 @@ export class PiSampler {
     return this.history;
   }
 
+  /** The statement a sampled key stands for (a provisional key: the statement it turned out to be). */
   statement(key: string): SampledStatement | undefined {
-    return this.known.get(key);
+    const real = this.aliases.get(key);
+    return (real !== undefined ? this.known.get(real) : undefined) ?? this.known.get(key);
   }
 
   /** Read now (after any read in progress), so an answer includes statements that have just ended. */
@@ -129,38 +110,36 @@ export class PiSampler {
   /** One read; the first only sets the baseline (statistics from before PI was on are not load). */
   private async tick(): Promise<void> {
     try {
-      const c = await this.connection();
-      const counters = await c.query<{ queryid: string; dbid: number; userid: number; ms: number }>(STATEMENTS_SQL);
-      const activity = await c.query<ActivityRow>(ACTIVITY_SQL, [this.opts.excludeUser]);
+      const read = await this.source.read();
       const now = this.opts.now();
-      const current = new Map<string, number>();
-      for (const r of counters.rows) current.set(keyOf(r), Number(r.ms));
-      await this.learn(c, [...current.keys()].filter((k) => (!this.known.has(k) || this.provisional.has(k)) && !this.ignored.has(k)));
-      const serverNow = Number(activity.rows[0]?.now ?? now);
+      const current = read.counters;
+      await this.learn([...current.keys()].filter((k) => (!this.known.has(k) || this.provisional.has(k)) && !this.ignored.has(k)));
+      for (const r of read.running) this.nameProvisionally(r);
+      const ended = await this.ended(read.running);
       if (this.counters && this.lastAt !== undefined) {
-        this.record(now, current, activity.rows, serverNow);
+        this.record(now, current, read.running, read.nowMs, ended);
       } else {
-        this.track(activity.rows, serverNow, undefined);
+        this.book(read.running, read.nowMs, undefined);
       }
       this.counters = current;
       this.lastAt = now;
-      this.lastServerNow = serverNow;
+      this.lastServerNow = read.nowMs;
     } catch (err) {
       this.opts.onError?.(err);
-      await this.disconnect();
+      await this.source.close().catch(() => undefined);
     }
   }
 
-  private record(now: number, current: Map<string, number>, activity: ActivityRow[], serverNow: number): void {
+  private record(now: number, current: Map<string, number>, running: RunningStatement[], serverNow: number, ended: Running[]): void {
     const load = new Map<string, number>();
     const add = (key: string, ms: number) => {
       if (ms > 0 && !this.ignored.has(key)) load.set(key, (load.get(key) ?? 0) + ms);
     };
-    const ended = this.track(activity, serverNow, add);
+    this.book(running, serverNow, add);
     for (const e of ended) this.debts.push({ key: e.key, ms: e.booked, at: now });
     for (const [key, total] of current) {
       const before = this.counters!.get(key);
-      // A counter that went down was reset (pg_stat_statements_reset, a crash): it counts from zero.
+      // A counter that went down was reset (pg_stat_statements_reset, TRUNCATE, a crash): it counts from zero.
       let grown = before === undefined || total < before ? total : total - before;
       for (const d of this.debts) {
         if (d.key !== key || grown <= 0) continue;
@@ -176,90 +155,53 @@ export class PiSampler {
     while (this.history.length > 0 && this.history[0]!.endMs < horizon) this.history.shift();
   }
 
-  /** Book running statements' time since the last read; returns the executions that have ended since. */
-  private track(activity: ActivityRow[], serverNow: number, add: ((key: string, ms: number) => void) | undefined): Running[] {
+  /** Book running statements' time since the last read (with add; without it only track them). */
+  private book(running: RunningStatement[], serverNow: number, add: ((key: string, ms: number) => void) | undefined): void {
     const next = new Map<string, Running>();
-    for (const a of activity) {
-      if (a.queryid === '0') continue;
-      const started = Number(a.started);
-      const exec = `${a.pid}:${started}`;
-      const key = keyOf(a);
-      const text = provisionalText(a.query);
-      if (text !== undefined && !this.known.has(key) && !this.ignored.has(key)) {
-        this.known.set(key, { key, queryId: a.queryid, dbId: a.dbid, dbName: a.datname ?? String(a.dbid), userName: a.usename ?? String(a.userid), text });
-        this.provisional.add(key);
-      }
-      const run = this.running.get(exec) ?? { key, booked: 0 };
-      if (add) {
-        const from = Math.max(started, this.lastServerNow ?? serverNow);
+    for (const r of running) {
+      const run = this.running.get(r.exec) ?? { key: r.key, booked: 0, pending: r.pending === true };
+      if (add && !this.ignored.has(r.key)) {
+        const from = Math.max(r.startedMs, this.lastServerNow ?? serverNow);
         const ms = Math.max(0, serverNow - from);
-        if (!this.ignored.has(key)) {
-          add(key, ms);
-          run.booked += ms;
-        }
+        add(r.key, ms);
+        run.booked += ms;
       }
-      next.set(exec, run);
+      next.set(r.exec, run);
     }
-    const ended = [...this.running].filter(([exec]) => !next.has(exec)).map(([, r]) => r);
     this.running = next;
-    return ended;
   }
 
-  private async learn(c: pg.Client, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    const ids = [...new Set(keys.map((k) => k.split(':')[2]!))];
-    const r = await c.query<{ queryid: string; dbid: number; userid: number; query: string | null; datname: string | null; rolname: string | null }>(TEXTS_SQL, [ids]);
-    for (const row of r.rows) {
-      const key = keyOf(row);
-      const text = row.query ?? '';
-      if (text.startsWith(MARK) || row.rolname === this.opts.excludeUser) {
-        this.ignored.add(key);
-        continue;
+  /** The executions tracked at the last read that are no longer running, under the keys they really had. */
+  private async ended(running: RunningStatement[]): Promise<Running[]> {
+    const still = new Set(running.map((r) => r.exec));
+    const ended = [...this.running].filter(([exec]) => !still.has(exec));
+    const unsettled = ended.filter(([, r]) => r.pending);
+    if (this.source.settle && unsettled.length > 0) {
+      const settled = await this.source.settle(unsettled.map(([exec]) => exec));
+      for (const [exec, r] of unsettled) {
+        const real = settled.get(exec);
+        if (real === undefined) continue;
+        if (real !== r.key) this.aliases.set(r.key, real);
+        r.key = real;
+        r.pending = false;
       }
-      this.known.set(key, { key, queryId: row.queryid, dbId: row.dbid, dbName: row.datname ?? String(row.dbid), userName: row.rolname ?? String(row.userid), text });
-      this.provisional.delete(key);
+    }
+    return ended.map(([, r]) => r);
+  }
+
+  private nameProvisionally(r: RunningStatement): void {
+    if (!r.provisional || this.known.has(r.key) || this.ignored.has(r.key)) return;
+    this.known.set(r.key, r.provisional);
+    this.provisional.add(r.key);
+  }
+
+  private async learn(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const { statements, ignored } = await this.source.describe(keys);
+    for (const key of ignored) this.ignored.add(key);
+    for (const s of statements) {
+      this.known.set(s.key, s);
+      this.provisional.delete(s.key);
     }
   }
-
-  private async connection(): Promise<pg.Client> {
-    if (this.client) return this.client;
-    const client = await openAdminClient(this.opts.socket(), { applicationName: 'aurora-lab-pi', connectTimeoutMs: 3000 });
-    this.client = client;
-    return client;
-  }
-
-  private async disconnect(): Promise<void> {
-    const c = this.client;
-    this.client = undefined;
-    await c?.end().catch(() => undefined);
-  }
-}
-
-type ActivityRow = {
-  pid: number;
-  queryid: string;
-  dbid: number;
-  userid: number;
-  query: string | null;
-  datname: string | null;
-  usename: string | null;
-  started: string;
-  now: string;
-};
-
-/**
- * pg_stat_activity has the text as sent, literals and all, and utility statements too (ALTER ROLE ...
- * PASSWORD): only statements pg_stat_statements tracks get a name from it, with literals masked, until
- * pg_stat_statements' normalized text replaces it. Others still count in the total load, unnamed.
- */
-function provisionalText(query: string | null): string | undefined {
-  if (!query || !/^\s*(select|insert|update|delete|with|values|table|merge)\b/i.test(query)) return undefined;
-  return query
-    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, '?')
-    .replace(/(?<![\w$])(?:[EeBbXx]|[Uu]&)?'(?:[^']|'')*'/g, '?')
-    .replace(/(?<![\w$])\d+(\.\d+)?\b/g, '?');
-}
-
-function keyOf(r: { dbid: number; userid: number; queryid: string }): string {
-  return `${r.dbid}:${r.userid}:${r.queryid}`;
 }

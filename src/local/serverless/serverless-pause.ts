@@ -1,12 +1,12 @@
 /**
- * Auto-pause of one local Serverless v2 instance: its postgres process really stops when it has been
+ * Auto-pause of one local Serverless v2 instance, whatever its engine: its server process really stops when it has been
  * without connections long enough, and starts again for the next connection, which waits meanwhile.
  *
  * running -> pausing -> paused -> resuming -> running. A resume asked for while pausing waits for the
  * stop to finish first. Holds (a failover, a snapshot, a reboot in progress) keep it awake.
  */
 import type { Reporter } from '../../events.js';
-import type { PgServer } from '../engines/postgres/pg-server.js';
+import type { InstanceServer } from '../engines/instance-server.js';
 
 export type PauseState = 'running' | 'pausing' | 'paused' | 'resuming';
 
@@ -27,7 +27,7 @@ export class PauseControl {
 
   constructor(
     readonly instanceId: string,
-    private readonly server: () => PgServer | undefined,
+    private readonly server: () => InstanceServer | undefined,
     private readonly events: PauseEvents,
   ) {}
 

@@ -1,14 +1,17 @@
 /**
  * Serverless v2 on the local target: every db.serverless instance of a cluster with a scaling range is
- * sampled periodically (its client sessions from pg_stat_activity, the CPU of its processes from
- * /proc), its capacity follows the load (see serverless-capacity.ts), and with MinCapacity 0 it pauses
- * when idle (see serverless-pause.ts). The capacity history feeds CloudWatch (serverless-metrics.ts).
+ * sampled periodically (its client sessions through the engine's SessionSource, the CPU of its
+ * processes from /proc), its capacity follows the load (see serverless-capacity.ts), and with
+ * MinCapacity 0 it pauses when idle (see serverless-pause.ts). The capacity history feeds CloudWatch
+ * (serverless-metrics.ts).
  */
-import type pg from 'pg';
-import { openAdminClient } from '../engines/postgres/admin-sql.js';
+import { LocalTargetError } from '../../errors.js';
 import { silentReporter, type Reporter } from '../../events.js';
 import type { ServerlessScaling } from '../../sim/data-plane.js';
+import type { InstanceServer } from '../engines/instance-server.js';
 import type { PgServer } from '../engines/postgres/pg-server.js';
+import { pgSessionSource } from '../engines/postgres/sessions.js';
+import type { SessionSource } from './session-source.js';
 import { busyCoresBetween, CapacityGauge, cpuTicks, HISTORY_MS } from './serverless-capacity.js';
 import type { CapacityHistory } from './serverless-metrics.js';
 import { PauseControl } from './serverless-pause.js';
@@ -25,7 +28,13 @@ export function timeScaleFromEnv(env: NodeJS.ProcessEnv = process.env): number {
 
 /** What the scaler needs of the data plane. */
 export interface ServerlessHost {
-  server(instanceId: string): PgServer | undefined;
+  server(instanceId: string): InstanceServer | undefined;
+  /**
+   * The session source of an instance's server (made once per connection; closed after a failed read
+   * and when the instance stops being sampled). Optional, and undefined for a PostgreSQL server: it
+   * has a default (engines/postgres/sessions.ts on the server's admin socket).
+   */
+  sessions?(instanceId: string, server: InstanceServer): SessionSource | undefined;
   /** Connections the cluster and reader endpoints hold open (or are opening) to the instance. */
   proxiedConnections(instanceId: string): number;
   /** A writer with streaming replicas. */
@@ -45,13 +54,10 @@ interface Tracked {
   region: string;
   gauge: CapacityGauge;
   pause: PauseControl;
-  admin?: pg.Client;
+  sessions?: SessionSource;
   cpu?: { at: number; ticks: Map<number, number> };
   sampling: boolean;
 }
-
-const SESSIONS_SQL = `select pid, state, backend_type, client_addr is not null as tcp
-  from pg_stat_activity where pid <> pg_backend_pid()`;
 
 export class ServerlessScaler {
   readonly timeScale: number;
@@ -204,19 +210,18 @@ export class ServerlessScaler {
       t.cpu = undefined;
       return;
     }
-    t.admin ??= await openAdmin(server);
-    const rows = (await t.admin.query<{ pid: number; state: string | null; backend_type: string; tcp: boolean }>(SESSIONS_SQL)).rows;
-    const clients = rows.filter((r) => r.backend_type === 'client backend');
+    t.sessions ??= this.host.sessions?.(t.instanceId, server) ?? defaultSessions(server);
+    const counts = await t.sessions.sample();
     const ticks = new Map<number, number>();
-    for (const pid of [server.pid, ...rows.map((r) => r.pid)]) {
+    for (const pid of [server.pid, ...counts.pids]) {
       const v = cpuTicks(pid);
       if (v !== undefined) ticks.set(pid, v);
     }
     const at = Date.now();
     const busyCores = t.cpu ? busyCoresBetween(t.cpu.ticks, ticks, at - t.cpu.at) : 0;
     t.cpu = { at, ticks };
-    t.gauge.update({ activeSessions: clients.filter((r) => r.state === 'active').length, busyCores }, at);
-    this.considerPause(t, clients.filter((r) => r.tcp).length, at);
+    t.gauge.update({ activeSessions: counts.active, busyCores }, at);
+    this.considerPause(t, counts.tcp, at);
   }
 
   /** Connections over the admin socket (the local plane's own set-up) do not keep an instance awake. */
@@ -238,15 +243,23 @@ export class ServerlessScaler {
   }
 }
 
-function openAdmin(server: PgServer): Promise<pg.Client> {
-  return openAdminClient(server.socket, { applicationName: 'aurora-lab-capacity', connectTimeoutMs: 2000 });
+/** PostgreSQL's session source, read from the server's admin socket; other engines' come from the host. */
+function defaultSessions(server: InstanceServer): SessionSource {
+  if (server.engine !== 'postgres') {
+    throw new LocalTargetError(`Serverless v2 cannot sample the sessions of ${server.instanceId}: no session source for its engine (${server.engine}).`, {
+      code: 'LOCAL_SERVERLESS_NO_SESSIONS',
+      hint: 'give the ServerlessHost a sessions() callback for this engine (engines/mysql/sessions.ts for MySQL)',
+    });
+  }
+  const pgServer = server as PgServer;
+  return pgSessionSource(() => pgServer.socket);
 }
 
 async function closeAdmin(t: Tracked): Promise<void> {
-  const c = t.admin;
-  t.admin = undefined;
+  const c = t.sessions;
+  t.sessions = undefined;
   t.cpu = undefined;
-  if (c) await c.end().catch(() => undefined);
+  if (c) await c.close().catch(() => undefined);
 }
 
 function round(n: number): number {

@@ -1,0 +1,85 @@
+/**
+ * The engine-neutral PI sampler over a scripted StatementSource: the bookkeeping every engine shares
+ * (the baseline, running statements booked in the interval they ran, debts paid by counter growth,
+ * provisional keys re-attributed to the key the statement ended with).
+ */
+import { describe, expect, it } from 'vitest';
+import { aggregateLoad } from '../../src/local/pi/pi-provider.js';
+import { PiSampler } from '../../src/local/pi/pi-sampler.js';
+import type { SampledStatement, StatementRead, StatementSource } from '../../src/local/pi/statement-source.js';
+
+const real: SampledStatement = { key: 'lab:abc', queryId: 'abc', dbId: 'lab', dbName: 'lab', userName: 'lab', text: 'SELECT `sleep` (?)' };
+
+/** Reads come from `script` one by one; the clock is the read's nowMs. */
+function scripted(script: StatementRead[], settle?: Map<string, string>): { source: StatementSource; clock: () => number } {
+  let i = -1;
+  const source: StatementSource = {
+    read: async () => script[++i]!,
+    describe: async (keys) => ({ statements: keys.includes(real.key) ? [real] : [], ignored: keys.filter((k) => k.startsWith('own:')) }),
+    ...(settle ? { settle: async (execs: string[]) => new Map(execs.flatMap((e) => (settle.has(e) ? [[e, settle.get(e)!] as const] : []))) } : {}),
+    close: async () => undefined,
+  };
+  return { source, clock: () => script[Math.max(0, i)]!.nowMs };
+}
+
+const pending = (startedMs: number) => ({
+  exec: '7:1', key: 'pending:lab:select sleep(?)', pending: true, startedMs,
+  provisional: { key: 'pending:lab:select sleep(?)', queryId: 'pending:lab:select sleep(?)', dbId: 'lab', dbName: 'lab', userName: 'lab', text: 'select sleep(?)' },
+});
+
+async function run(script: StatementRead[], settle?: Map<string, string>): Promise<PiSampler> {
+  const { source, clock } = scripted(script, settle);
+  const sampler = new PiSampler({ instanceId: 'i', source, now: clock, intervalMs: 60_000 });
+  for (let n = 0; n < script.length; n++) await sampler.refresh();
+  return sampler;
+}
+
+const sumBy = (s: PiSampler) => {
+  const out = new Map<string, number>();
+  for (const x of s.samples()) for (const [k, ms] of x.load) out.set(s.statement(k)?.text ?? k, (out.get(s.statement(k)?.text ?? k) ?? 0) + ms);
+  return Object.fromEntries(out);
+};
+
+describe('the engine-neutral PI sampler', () => {
+  it('books a running statement per interval and counts it once when its provisional key settles to the real one', async () => {
+    const sampler = await run([
+      { counters: new Map(), running: [pending(1000)], nowMs: 1500 }, // baseline
+      { counters: new Map(), running: [pending(1000)], nowMs: 2500 },
+      { counters: new Map(), running: [pending(1000)], nowMs: 3500 },
+      { counters: new Map([[real.key, 3000]]), running: [], nowMs: 4500 }, // ended at 4000 after 3000 ms
+    ], new Map([['7:1', real.key]]));
+    const spans = sampler.samples().map((x) => [...x.load.values()].reduce((a, b) => a + b, 0));
+    // 1000 ms in each of the two intervals it was seen running, then the 1000 ms not booked yet.
+    expect(spans).toEqual([1000, 1000, 1000]);
+    expect(sumBy(sampler)).toEqual({ 'SELECT `sleep` (?)': 3000 });
+    expect(sampler.statement('pending:lab:select sleep(?)')).toEqual(real);
+  });
+
+  it('counts growth only after the baseline, and never for ignored keys', async () => {
+    const sampler = await run([
+      { counters: new Map([[real.key, 5000], ['own:x', 10]]), running: [], nowMs: 1000 },
+      { counters: new Map([[real.key, 5400], ['own:x', 20]]), running: [], nowMs: 2000 },
+    ]);
+    expect(sampler.samples().map((x) => Object.fromEntries(x.load))).toEqual([{ [real.key]: 400 }]);
+  });
+
+  it('treats a counter that went down as reset, counting from zero', async () => {
+    const sampler = await run([
+      { counters: new Map([[real.key, 5000]]), running: [], nowMs: 1000 },
+      { counters: new Map([[real.key, 300]]), running: [], nowMs: 2000 },
+    ]);
+    expect(sumBy(sampler)).toEqual({ 'SELECT `sleep` (?)': 300 });
+  });
+
+  it('groups a MySQL digest by schema name, and leaves a statement of no known user out of db.user but in the total', async () => {
+    const anonymous: SampledStatement = { ...real, key: 'lab:def', queryId: 'def', userName: '', text: 'SELECT ?' };
+    const byKey = new Map([[real.key, real], [anonymous.key, anonymous]]);
+    const samples = [{ endMs: 60_000, spanMs: 60_000, load: new Map([[real.key, 30_000], [anonymous.key, 15_000]]) }];
+    const q = { start: new Date(0), end: new Date(60_000), periodSeconds: 60, resourceId: 'db-M' };
+    const users = aggregateLoad(samples, (k) => byKey.get(k), { ...q, groupBy: 'db.user' }, 60_000);
+    expect(users.values).toEqual([0.75]);
+    expect(users.keys.map((k) => [k.dimensions['db.user.name'], k.total])).toEqual([['lab', 0.5]]);
+    const dbs = aggregateLoad(samples, (k) => byKey.get(k), { ...q, groupBy: 'db' }, 60_000);
+    expect(dbs.keys.map((k) => [k.dimensions['db.name'], k.total])).toEqual([['lab', 0.75]]);
+  });
+});
