@@ -22,6 +22,9 @@ import { PgDriver } from './pg-driver.js';
 import { MysqlDriver } from './mysql-driver.js';
 import { openMysqlFront } from './mysql-fronts.js';
 import type { PgServer } from '../engines/postgres/pg-server.js';
+import type { MariaServer } from '../engines/mysql/maria-server.js';
+import { mysqlSocketConnector, mysqlStatementSource } from '../engines/mysql/pi-statements.js';
+import { mysqlSessionSource } from '../engines/mysql/sessions.js';
 import { PiCollector } from '../pi/pi-collector.js';
 import type { PiSampler } from '../pi/pi-sampler.js';
 import { PortAllocator } from './ports.js';
@@ -104,7 +107,9 @@ export abstract class LocalPlaneBase {
     }, options.credentials);
     this.pi = new PiCollector({ reporter: this.reporter });
     this.serverless = new ServerlessScaler({
-      server: (id) => this.pgServer(id),
+      server: (id) => this.instances.get(id)?.server,
+      // PostgreSQL's sessions are the scaler's default; MySQL's come from the processlist.
+      sessions: (_id, server) => (server.engine === 'mysql' ? mysqlSessionSource(mysqlSocketConnector(() => (server as MariaServer).socketPath, server.superuser)) : undefined),
       proxiedConnections: (id) => {
         const c = this.clusterOf(id);
         const own = this.instances.get(id)?.instanceProxy?.connectionCount ?? 0;
@@ -285,9 +290,16 @@ export abstract class LocalPlaneBase {
     const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
     const on = state.spec.performanceInsights || (cluster?.spec.performanceInsights ?? false);
     const writerId = cluster ? cluster.writerId : instanceId;
-    const writer = writerId ? this.pgServer(writerId) : undefined;
-    if (state.server.engine !== 'postgres') return;
-    await this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server: state.server }, writer, this.pg.binaries);
+    const server = state.server;
+    if (server.engine === 'postgres') {
+      const writer = writerId ? this.pgServer(writerId) : undefined;
+      return this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server }, writer, this.pg.binaries);
+    }
+    if (!on) return this.pi.off(instanceId);
+    // MySQL: performance_schema is on in every local MariaDB (its digests are what PI reads).
+    this.pi.enable({ instanceId, resourceId: state.spec.resourceId },
+      () => mysqlStatementSource({ connect: mysqlSocketConnector(() => server.socketPath, server.superuser), excludeUser: server.superuser }),
+      'performance_schema');
   }
 
   /** IAM database authentication on: the endpoints get the authenticating front (iam-front.ts); off: plain proxies again. */
