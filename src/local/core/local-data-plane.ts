@@ -17,6 +17,10 @@ import {
   type GlobalLag, type GlobalSwitchTimings,
 } from '../topology/global-replication.js';
 import { LocalPlaneBase } from './local-plane-base.js';
+import { openMysqlFront } from './mysql-fronts.js';
+import { mysqlSocketConnector, mysqlStatementSource } from '../engines/mysql/pi-statements.js';
+import { IamFront } from '../engines/postgres/iam-front.js';
+import type { LocalCredentials } from '../daemon/local-credentials.js';
 import { engineOf, type InstanceServer } from '../engines/instance-server.js';
 import type { LocalServer } from './local-server.js';
 import { TcpProxy } from '../endpoints/tcp-proxy.js';
@@ -299,5 +303,67 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
   /** How far a global secondary's instances are behind the primary's writer (tests and measurements). */
   globalLag(clusterId: string): Promise<GlobalLag[]> {
     return measureGlobalLag(this.globalHost, this.cluster(clusterId));
+  }
+
+  /** An instance is built and routed: its own endpoint (MySQL's proxy) gets the cluster's front. */
+  private instanceReady(state: InstanceState, cluster: ClusterState | undefined): void {
+    const proxy = state.instanceProxy;
+    if (!proxy) return;
+    // A connection to a paused Serverless v2 instance waits here while it resumes.
+    proxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
+    cluster?.mysqlFront?.attach(proxy);
+  }
+
+  /** A new Aurora MySQL cluster: the front on its endpoints. */
+  private openFront(cluster: ClusterState): void {
+    if (engineOf(cluster.spec.engine) !== 'mysql') return;
+    openMysqlFront(cluster, {
+      tls: this.tls!,
+      ...(this.credentials ? { credentials: this.credentials } : {}),
+      secret: this.mysql.iamSecret,
+      instance: (id) => this.instances.get(id),
+      reporter: this.reporter,
+    });
+  }
+
+  /** PI is on for an instance when it is on for the instance or for its cluster. */
+  private async applyPerformanceInsights(instanceId: string): Promise<void> {
+    const state = this.instance(instanceId);
+    const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
+    const on = state.spec.performanceInsights || (cluster?.spec.performanceInsights ?? false);
+    const writerId = cluster ? cluster.writerId : instanceId;
+    const server = state.server;
+    if (server.engine === 'postgres') {
+      const writer = writerId ? this.pgServer(writerId) : undefined;
+      return this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server }, writer, this.pg.binaries);
+    }
+    if (!on) return this.pi.off(instanceId);
+    // MySQL: performance_schema is on in every local MariaDB (its digests are what PI reads).
+    this.pi.enable({ instanceId, resourceId: state.spec.resourceId },
+      () => mysqlStatementSource({ connect: mysqlSocketConnector(() => server.socketPath, server.superuser), excludeUser: server.superuser }),
+      'performance_schema');
+  }
+
+  /** IAM database authentication on: the endpoints get the authenticating front (iam-front.ts); off: plain proxies again. */
+  private setIamAuth(cluster: ClusterState, on: boolean): void {
+    cluster.spec.iamAuth = on;
+    // MySQL's front is always on and reads the setting at each login.
+    if (cluster.mysqlFront) return;
+    if (!on) return cluster.iamFront?.detach(cluster.writerProxy, cluster.readerProxy);
+    cluster.iamFront ??= new IamFront({
+      clusterId: cluster.spec.clusterId,
+      region: cluster.spec.region,
+      tls: this.tls!,
+      credentials: this.iamCredentials(),
+      instance: (id) => this.pgServer(id),
+      writer: () => (cluster.writerId ? this.pgServer(cluster.writerId) : undefined),
+      reporter: this.reporter,
+    });
+    cluster.iamFront.attach(cluster.writerProxy, cluster.readerProxy);
+  }
+
+  private iamCredentials(): LocalCredentials {
+    if (!this.credentials) throw new LocalTargetError('IAM database authentication needs the local credentials; this data plane was made without them.', { code: 'LOCAL_NO_CREDENTIALS' });
+    return this.credentials;
   }
 }

@@ -20,10 +20,9 @@ import type { EngineDriver } from './engine-driver.js';
 import { engineOf, type EngineName, type InstanceServer } from '../engines/instance-server.js';
 import { PgDriver } from './pg-driver.js';
 import { MysqlDriver } from './mysql-driver.js';
-import { openMysqlFront } from './mysql-fronts.js';
 import type { PgServer } from '../engines/postgres/pg-server.js';
 import type { MariaServer } from '../engines/mysql/maria-server.js';
-import { mysqlSocketConnector, mysqlStatementSource } from '../engines/mysql/pi-statements.js';
+import { mysqlSocketConnector } from '../engines/mysql/pi-statements.js';
 import { mysqlSessionSource } from '../engines/mysql/sessions.js';
 import { PiCollector } from '../pi/pi-collector.js';
 import type { PiSampler } from '../pi/pi-sampler.js';
@@ -261,68 +260,6 @@ export abstract class LocalPlaneBase {
     rmSync(join(this.baseDir, 'processes.json'), { force: true });
     if (options.purge) rmSync(this.baseDir, { recursive: true, force: true });
     this.starting = undefined;
-  }
-
-  /** An instance is built and routed: its own endpoint (MySQL's proxy) gets the cluster's front. */
-  protected instanceReady(state: InstanceState, cluster: ClusterState | undefined): void {
-    const proxy = state.instanceProxy;
-    if (!proxy) return;
-    // A connection to a paused Serverless v2 instance waits here while it resumes.
-    proxy.beforeConnect = (target) => this.serverless.beforeConnect(target.id);
-    cluster?.mysqlFront?.attach(proxy);
-  }
-
-  /** A new Aurora MySQL cluster: the front on its endpoints. */
-  protected openFront(cluster: ClusterState): void {
-    if (engineOf(cluster.spec.engine) !== 'mysql') return;
-    openMysqlFront(cluster, {
-      tls: this.tls!,
-      ...(this.credentials ? { credentials: this.credentials } : {}),
-      secret: this.mysql.iamSecret,
-      instance: (id) => this.instances.get(id),
-      reporter: this.reporter,
-    });
-  }
-
-  /** PI is on for an instance when it is on for the instance or for its cluster. */
-  protected async applyPerformanceInsights(instanceId: string): Promise<void> {
-    const state = this.instance(instanceId);
-    const cluster = state.spec.clusterId ? this.clusters.get(state.spec.clusterId) : undefined;
-    const on = state.spec.performanceInsights || (cluster?.spec.performanceInsights ?? false);
-    const writerId = cluster ? cluster.writerId : instanceId;
-    const server = state.server;
-    if (server.engine === 'postgres') {
-      const writer = writerId ? this.pgServer(writerId) : undefined;
-      return this.pi.set(on, { instanceId, resourceId: state.spec.resourceId, server }, writer, this.pg.binaries);
-    }
-    if (!on) return this.pi.off(instanceId);
-    // MySQL: performance_schema is on in every local MariaDB (its digests are what PI reads).
-    this.pi.enable({ instanceId, resourceId: state.spec.resourceId },
-      () => mysqlStatementSource({ connect: mysqlSocketConnector(() => server.socketPath, server.superuser), excludeUser: server.superuser }),
-      'performance_schema');
-  }
-
-  /** IAM database authentication on: the endpoints get the authenticating front (iam-front.ts); off: plain proxies again. */
-  protected setIamAuth(cluster: ClusterState, on: boolean): void {
-    cluster.spec.iamAuth = on;
-    // MySQL's front is always on and reads the setting at each login.
-    if (cluster.mysqlFront) return;
-    if (!on) return cluster.iamFront?.detach(cluster.writerProxy, cluster.readerProxy);
-    cluster.iamFront ??= new IamFront({
-      clusterId: cluster.spec.clusterId,
-      region: cluster.spec.region,
-      tls: this.tls!,
-      credentials: this.iamCredentials(),
-      instance: (id) => this.pgServer(id),
-      writer: () => (cluster.writerId ? this.pgServer(cluster.writerId) : undefined),
-      reporter: this.reporter,
-    });
-    cluster.iamFront.attach(cluster.writerProxy, cluster.readerProxy);
-  }
-
-  private iamCredentials(): LocalCredentials {
-    if (!this.credentials) throw new LocalTargetError('IAM database authentication needs the local credentials; this data plane was made without them.', { code: 'LOCAL_NO_CREDENTIALS' });
-    return this.credentials;
   }
 
   /** The PostgreSQL server of an instance (PostgreSQL-only parts: the IAM front, global databases). */

@@ -6,7 +6,6 @@
  */
 import type { Reporter } from '../../events.js';
 import type { TlsFiles } from '../endpoints/tls.js';
-import { LOCAL_AURORA_MYSQL_VERSION } from '../engines/mysql/engine-versions.js';
 import { MysqlFront } from '../engines/mysql/mysql-front.js';
 import type { ClusterState, InstanceState } from './cluster-state.js';
 
@@ -18,9 +17,12 @@ export interface FrontDeps {
   reporter: Reporter;
 }
 
-/** "8.0.mysql_aurora.3.08.2" -> "3.08.2", what @@aurora_version answers. */
+/**
+ * What @@aurora_version answers: "3.08.2" for "8.0.mysql_aurora.3.08.2". Aurora MySQL 8.4's versions
+ * ("8.4.7") carry no separate Aurora number in the API; the engine version itself is answered.
+ */
 export function auroraVersionOf(engineVersion: string): string {
-  return /mysql_aurora\.(.+)$/.exec(engineVersion)?.[1] ?? /mysql_aurora\.(.+)$/.exec(LOCAL_AURORA_MYSQL_VERSION)![1]!;
+  return /mysql_aurora\.(.+)$/.exec(engineVersion)?.[1] ?? engineVersion;
 }
 
 /** Give a new Aurora MySQL cluster its front, on its cluster and reader endpoints. */
