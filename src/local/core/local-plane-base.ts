@@ -13,11 +13,10 @@ import { readersOf, routeCluster, withClusterLock, type ClusterState, type Insta
 import { AddressPool, chooseAddressMode, SINGLE_ADDRESS } from '../endpoints/endpoint-addresses.js';
 import { EndpointAllocator, type MovedPort } from '../endpoints/endpoint-allocator.js';
 import type { GlobalHost } from '../topology/global-replication.js';
-import { IamFront } from '../engines/postgres/iam-front.js';
 import type { LocalCredentials } from '../daemon/local-credentials.js';
 import { defaultDataRoot, ensureTraversableDir, restrictDir, serverUser, type RunAsUser } from './os-user.js';
 import type { EngineDriver } from './engine-driver.js';
-import { engineOf, type EngineName, type InstanceServer } from '../engines/instance-server.js';
+import type { EngineName, InstanceServer } from '../engines/instance-server.js';
 import { PgDriver } from './pg-driver.js';
 import { MysqlDriver } from './mysql-driver.js';
 import type { PgServer } from '../engines/postgres/pg-server.js';
