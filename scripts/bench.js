@@ -1,8 +1,9 @@
 // npm run bench: the local target's figures (issue 4) measured with the built CLI (npm run build first).
+//  1-3, for aurora-postgresql and for aurora-mysql (MariaDB) side by side:
 //  1. `run cluster-launch --local`: wall time from the command's start to a verified writer and two
 //     readers (every SQL check done), with the server already running (and, for reference, cold).
 //  2. `run failover --local`: the client-observed write outage and the probe's resolution.
-//  3. RSS of a three-instance cluster: every postgres process of it (postmasters and their children).
+//  3. RSS of a three-instance cluster: every server process of it (postmasters and their children, or mariadbd).
 //  4. `run iam-auth --local` (3 runs): the IAM token login through the cluster endpoint, client and server side.
 //  5. `run serverless-v2 --local`: the connect that resumes a paused instance, and the capacity peak.
 //  6. `run performance-insights --local`: the top statement by db.load.avg and its load.
@@ -120,8 +121,8 @@ async function scenario(name, fn) {
   }
 }
 
-/** Postmasters on a data dir under ours, and all their children: RSS and PSS in kB. */
-function postgresMemory() {
+/** Database servers (postmasters, mariadbd) on a data dir under ours, and all their children: RSS and PSS in kB. */
+function serverMemory() {
   const procs = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
@@ -136,7 +137,7 @@ function postgresMemory() {
       } catch {
         // no smaps_rollup on this kernel
       }
-      procs.push({ pid: Number(e), ppid, rss, pss, postmaster: cmd.some((a) => a.endsWith('postgres')) && cmd.some((a) => a.startsWith(dataDir) && a.includes('/instances/')) });
+      procs.push({ pid: Number(e), ppid, rss, pss, postmaster: cmd.some((a) => a.endsWith('postgres') || a.endsWith('mariadbd')) && cmd.some((a) => a.includes(dataDir) && a.includes('/instances/')) });
     } catch {
       // gone
     }
@@ -205,30 +206,36 @@ try {
 if (failed) process.exitCode = 1;
 
 async function localScenarios() {
-  await scenario('clusterLaunch', async () => {
-    // Cold: nothing running, no initdb template yet (the first run on a machine pays for both).
-    const cold = await runLab('cluster-launch');
-    // Warm: the server is running, as after `aurora-lab local start` or an earlier --local run.
-    const warm = [];
-    for (let i = 0; i < 3; i++) warm.push((await runLab('cluster-launch')).at.verified);
-    results.clusterLaunchColdMs = cold.at.verified;
-    results.clusterLaunchWarmMs = warm;
-    return [`  cluster-launch --local, start to verified writer + 2 readers: ${fmt(median(warm))} warm (median of ${warm.map(fmt).join(', ')}; target < 5 s), ${fmt(cold.at.verified)} cold (server start and first initdb)`];
-  });
+  // The three core figures for both engines side by side: PostgreSQL, and MariaDB standing in for Aurora MySQL.
+  for (const engine of ['aurora-postgresql', 'aurora-mysql']) {
+    const E = ['--engine', engine];
+    const tag = engine === 'aurora-mysql' ? 'mysql' : 'pg';
+    await scenario(`clusterLaunch.${tag}`, async () => {
+      // Cold: for the first engine nothing runs yet and there is no data template (the first run on a
+      // machine pays for both); for the second the server runs but its engine's template is new.
+      const cold = await runLab('cluster-launch', E);
+      // Warm: the server is running, as after `aurora-lab local start` or an earlier --local run.
+      const warm = [];
+      for (let i = 0; i < 3; i++) warm.push((await runLab('cluster-launch', E)).at.verified);
+      results[`clusterLaunch.${tag}`] = { coldMs: cold.at.verified, warmMs: warm };
+      return [`  ${engine} cluster-launch --local, start to verified writer + 2 readers: ${fmt(median(warm))} warm (median of ${warm.map(fmt).join(', ')}; target < 5 s), ${fmt(cold.at.verified)} cold (first template of the engine)`];
+    });
 
-  await scenario('failover', async () => {
-    const m = (await runLab('failover')).doc.measurements;
-    results.failover = { writeOutageMs: m.writeOutageMs, probeResolutionMs: m.probeResolutionMs, writerChangeMs: m.writerChangeMs, lostWrites: m.lostWrites, writerBefore: m.writerBefore, writerAfter: m.writerAfter };
-    return [`  failover --local: write outage ${fmt(m.writeOutageMs)} (target < 1 s), probe resolution ${fmt(m.probeResolutionMs)} (target <= 100 ms), writer ${m.writerBefore} -> ${m.writerAfter}, lost writes ${m.lostWrites}`];
-  });
+    await scenario(`failover.${tag}`, async () => {
+      const m = (await runLab('failover', E)).doc.measurements;
+      results[`failover.${tag}`] = { writeOutageMs: m.writeOutageMs, probeResolutionMs: m.probeResolutionMs, writerChangeMs: m.writerChangeMs, lostWrites: m.lostWrites, writerBefore: m.writerBefore, writerAfter: m.writerAfter };
+      return [`  ${engine} failover --local: write outage ${fmt(m.writeOutageMs)} (target < 1 s), probe resolution ${fmt(m.probeResolutionMs)} (target <= 100 ms), writer ${m.writerBefore} -> ${m.writerAfter}, lost writes ${m.lostWrites}`];
+    });
 
-  await scenario('memory', async () => {
-    const kept = await runLab('cluster-launch', ['--keep']);
-    const mem = (results.memory = postgresMemory());
-    const down = await cli(['teardown', kept.doc.runId, '--yes']);
-    if (down.code !== 0) throw new Error(`teardown ${kept.doc.runId} exited ${down.code}:\n${down.stderr.slice(-2000)}`);
-    return [`  three-instance cluster memory: ${(mem.rssKb / 1024).toFixed(1)} MB RSS summed over ${mem.processes} postgres processes of ${mem.postmasters} instances (${(mem.pssKb / 1024).toFixed(1)} MB PSS, shared pages counted once; target < 300 MB)`];
-  });
+    await scenario(`memory.${tag}`, async () => {
+      const kept = await runLab('cluster-launch', [...E, '--keep']);
+      const mem = (results[`memory.${tag}`] = serverMemory());
+      const down = await cli(['teardown', kept.doc.runId, '--yes']);
+      if (down.code !== 0) throw new Error(`teardown ${kept.doc.runId} exited ${down.code}:\n${down.stderr.slice(-2000)}`);
+      const program = tag === 'mysql' ? 'mariadbd' : 'postgres';
+      return [`  ${engine} three-instance cluster memory: ${(mem.rssKb / 1024).toFixed(1)} MB RSS summed over ${mem.processes} ${program} processes of ${mem.postmasters} instances (${(mem.pssKb / 1024).toFixed(1)} MB PSS, shared pages counted once; target < 300 MB)`];
+    });
+  }
 
   const PG = ['--engine', 'aurora-postgresql'];
   await scenario('iamAuth', async () => {
