@@ -17,7 +17,7 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import type { Reporter } from '../../../events.js';
@@ -103,8 +103,8 @@ export class MysqlFront {
       let answer = await cReader.read();
       const secure = isSslRequest(answer.payload);
       if (secure) {
-        cReader.release();
-        const tls = new TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
+        // The client starts TLS right after its SSLRequest, with no answer to wait for: what came with it is the ClientHello.
+        const tls = new TLSSocket(withHead(raw, cReader.release()), { isServer: true, secureContext: this.secureContext });
         tls.on('error', () => tls.destroy());
         session.track(tls);
         client = tls;
@@ -117,6 +117,7 @@ export class MysqlFront {
         session.track(backend);
         bReader = new PacketReader(backend);
       }
+
       const response = parseHandshakeResponse(answer.payload);
       const user = response.user.toString('utf8');
       backend.write(packet(answer.seq, withCapabilities(answer.payload, 0, CLIENT.compress)));
@@ -234,6 +235,25 @@ export class MysqlFront {
     upstream.resume();
     client.resume();
   }
+}
+
+/** The socket's bytes with `head` before them, as one stream (what TLSSocket reads the handshake from). */
+function withHead(raw: Socket, head: Buffer): Duplex {
+  const joined = new Duplex({
+    read: () => void raw.resume(),
+    write: (chunk: Buffer, _enc, done) => void raw.write(chunk, done),
+    final: (done) => void raw.end(done),
+    destroy: (err, done) => {
+      raw.destroy();
+      done(err);
+    },
+  });
+  if (head.length > 0) joined.push(head);
+  raw.on('data', (chunk: Buffer) => void (joined.push(chunk) || raw.pause()));
+  raw.on('end', () => joined.push(null));
+  raw.on('close', () => joined.destroy());
+  raw.resume();
+  return joined;
 }
 
 async function connectBackend(at: { host: string; port: number }): Promise<Socket> {
