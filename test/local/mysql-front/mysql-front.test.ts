@@ -114,6 +114,14 @@ describe('the MySQL front', () => {
     expect(await one(readerProxy, sql)).toEqual([{ instance_id: 'c1-1', is_reader: 1 }]);
     expect(await one(readerProxy, 'select @@aurora_version')).toEqual([{ '@@aurora_version': '3.08.2' }]);
     expect(await one(writerProxy, "SHOW VARIABLES LIKE 'aurora_version'")).toEqual([{ Variable_name: 'aurora_version', Value: '3.08.2' }]);
+    // A prepared statement (COM_STMT_PREPARE) is rewritten too.
+    const c = await mysql.createConnection(options(readerProxy));
+    try {
+      const [rows] = await c.execute('select @@aurora_server_id as id, ? + 1 as n', [1]);
+      expect(rows).toEqual([{ id: 'c1-1', n: 2 }]);
+    } finally {
+      await c.end();
+    }
   });
 
   it('is a TLS session on the instance exactly when the client used TLS', async () => {
@@ -130,7 +138,15 @@ describe('the MySQL front', () => {
     expect(wrong.message).toContain("Access denied for user 'lab'");
   });
 
-  it("answers the AWS JDBC wrapper's topology query unchanged, writer first", async () => {
+  it("answers the AWS wrappers' topology query exactly as they send it", async () => {
+    const rows = await one(
+      writerProxy,
+      "SELECT SERVER_ID, CASE WHEN SESSION_ID = 'MASTER_SESSION_ID' THEN TRUE ELSE FALSE END, CPU, REPLICA_LAG_IN_MILLISECONDS, LAST_UPDATE_TIMESTAMP FROM information_schema.replica_host_status WHERE time_to_sec(timediff(now(), LAST_UPDATE_TIMESTAMP)) <= 300 OR SESSION_ID = 'MASTER_SESSION_ID' ",
+    );
+    expect(rows.map((r) => Object.values(r).slice(0, 2)).sort()).toEqual([['c1-0', 1], ['c1-1', 0]]);
+  });
+
+  it('answers the topology query with aliases, writer first', async () => {
     const rows = await one(
       readerProxy,
       "SELECT SERVER_ID, CASE WHEN SESSION_ID = 'MASTER_SESSION_ID' THEN TRUE ELSE FALSE END AS IS_WRITER, CPU, REPLICA_LAG_IN_MILLISECONDS, LAST_UPDATE_TIMESTAMP FROM information_schema.replica_host_status WHERE time_to_sec(timediff(now(), LAST_UPDATE_TIMESTAMP)) <= 300 OR SESSION_ID = 'MASTER_SESSION_ID' ORDER BY IS_WRITER DESC",
@@ -169,6 +185,8 @@ describe('IAM users through the MySQL front', () => {
     }
     const ssl = await one(writerProxy, "SHOW SESSION STATUS LIKE 'Ssl_version'", { user: IAM_USER, iamToken: await token(writerProxy) });
     expect(ssl[0]!.Value).toMatch(/^TLSv1\.[23]$/);
+    const logins = reporter.events.filter((e) => e.code === 'local.iam.login').map((e) => (e.data as { endpoint: string }).endpoint);
+    expect(logins).toEqual(['c1/cluster', 'c1/reader', 'c1/cluster']);
   });
 
   it('are refused with 1045 for a tampered or wrong-endpoint token, without TLS, and while IAM is off, and each refusal is logged', async () => {

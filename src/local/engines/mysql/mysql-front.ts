@@ -86,6 +86,8 @@ export class MysqlFront {
     let client: Duplex = raw;
     let backend: Duplex | undefined;
     const timeout = setTimeout(() => raw.destroy(), LOGIN_TIMEOUT_MS).unref();
+    /** The sequence number an ERR of the front's own takes: 0 before the greeting, after it the answer's. */
+    let errSeq = 0;
     try {
       const info = this.opts.instance(target.id);
       if (!info) throw new Error(`instance ${target.id} is not running`);
@@ -99,6 +101,7 @@ export class MysqlFront {
       }
       const { capabilities } = parseGreeting(greeting.payload);
       raw.write(packet(0, offerGreeting(greeting.payload)));
+      errSeq = 2;
       let cReader = new PacketReader(raw);
       let answer = await cReader.read();
       const secure = isSslRequest(answer.payload);
@@ -110,6 +113,7 @@ export class MysqlFront {
         client = tls;
         cReader = new PacketReader(tls);
         answer = await cReader.read();
+        errSeq = 3;
         if (!(capabilities & CLIENT.ssl)) throw new Error(`instance ${target.id} does not offer TLS`);
         backend.write(packet(1, withCapabilities(answer.payload.subarray(0, 32), CLIENT.ssl, CLIENT.compress)));
         bReader.release();
@@ -154,7 +158,7 @@ export class MysqlFront {
     } catch (err) {
       backend?.destroy();
       if (client.destroyed || !client.writable) raw.destroy();
-      else client.end(packet(2, errPayload(2013, 'HY000', `aurora-lab MySQL front: ${(err as Error).message}`)), () => raw.destroy());
+      else client.end(packet(errSeq, errPayload(2013, 'HY000', `aurora-lab MySQL front: ${(err as Error).message}`)), () => raw.destroy());
     } finally {
       clearTimeout(timeout);
     }

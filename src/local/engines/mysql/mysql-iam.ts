@@ -60,6 +60,7 @@ export function isIamUserError(code: number, message: string): boolean {
  * mysql.user pointed at the view; anything else unchanged.
  */
 export function rewriteIam(sql: string, secret: Buffer): string {
+  if (!/AWSAuthenticationPlugin|mysql/i.test(sql)) return sql;
   const tokens = tokenize(sql);
   const sig = significant(tokens);
   const first = tokens[sig[0]!]?.text.toLowerCase();
