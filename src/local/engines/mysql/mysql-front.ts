@@ -195,7 +195,9 @@ export class MysqlFront {
     const password = internalPassword(this.opts.secret, a.response.user);
     const deadline = Date.now() + RETRY_MS;
     for (;;) {
-      const login = await backendLogin(a.target, a.response, password, this.opts.tls.caPem);
+      const login: BackendLogin = await backendLogin(a.target, a.response, password, this.opts.tls.caPem).catch((err: Error) => ({
+        err: errPayload(2013, 'HY000', `aurora-lab MySQL front: ${err.message}`),
+      }));
       if (login.ok) {
         client.write(packet(answer.seq + 1, login.ok));
         this.opts.reporter.emit({
