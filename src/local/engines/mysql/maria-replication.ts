@@ -32,8 +32,12 @@ async function one<T>(c: Connection, sql: string, values?: unknown[]): Promise<T
   return rows[0] as T | undefined;
 }
 
-/** The template `writer`'s data came from, if its binlog still starts there (first file, no GTID before). */
-async function replayableTemplate(writer: MariaServer): Promise<string | undefined> {
+/**
+ * The template `writer`'s data came from, if its binlog still starts there (first file, no GTID before)
+ * and none of it was written by `reader`'s server id: a replica skips events of its own server id (as it
+ * must, with --log-slave-updates), so an old writer re-cloned this way would miss its own transactions.
+ */
+async function replayableTemplate(reader: MariaServer, writer: MariaServer): Promise<string | undefined> {
   const origin = writer.dataOrigin;
   if (!origin || !existsSync(origin)) return undefined;
   return writer.admin(async (c) => {
@@ -41,6 +45,8 @@ async function replayableTemplate(writer: MariaServer): Promise<string | undefin
     const first = logs[0] as { Log_name: string } | undefined;
     const bytes = logs.reduce((n, l) => n + Number((l as { File_size: number }).File_size), 0);
     if (!first || !first.Log_name.endsWith('.000001') || bytes > MAX_REPLAY_BINLOG_BYTES) return undefined;
+    const state = (await one<{ s: string }>(c, 'SELECT @@GLOBAL.gtid_binlog_state AS s'))?.s ?? '';
+    if ([...parseGtids(state).keys()].some((k) => k.split('-')[1] === String(reader.serverId))) return undefined;
     const [events] = await c.query<RowDataPacket[]>(`SHOW BINLOG EVENTS IN ? LIMIT 4`, [first.Log_name]);
     const list = events.find((e) => e.Event_type === 'Gtid_list') as { Info: string } | undefined;
     return list && list.Info.trim() === '[]' ? origin : undefined;
@@ -58,7 +64,7 @@ export async function cloneReplica(reader: MariaServer, writer: MariaServer, opt
   ensureTraversableDir(reader.dir);
   await writer.admin((c) => ensureReplicationUser(c, writer.dir));
   copySecret(writer.dir, reader.dir);
-  const template = options.method === 'backup' ? undefined : await replayableTemplate(writer);
+  const template = options.method === 'backup' ? undefined : await replayableTemplate(reader, writer);
   if (options.method === 'template' && !template) {
     throw new LocalTargetError(`${writer.instanceId}'s binlog does not hold its whole history since a template.`, { code: 'LOCAL_MYSQL_REPLICATION' });
   }
