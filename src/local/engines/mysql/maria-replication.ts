@@ -75,7 +75,7 @@ export async function cloneReplica(reader: MariaServer, writer: MariaServer, opt
     reader.dataOrigin = undefined;
     gtid = (await backupTo(writer, reader.dataDir)).gtid;
   }
-  writePendingReplica(reader.dir, { host: writer.host, port: writer.port, gtid });
+  writePendingReplica(reader.dir, reader.dataDir, reader.user, { host: writer.host, port: writer.port, gtid });
   reader.replicaMark = true;
   return template ? 'template' : 'backup';
 }

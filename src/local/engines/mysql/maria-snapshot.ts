@@ -13,6 +13,7 @@
  */
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { RowDataPacket } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
 import { ensureTraversableDir, runAs } from '../../core/os-user.js';
 import { dropSecret } from './maria-repl-sql.js';
@@ -69,8 +70,10 @@ export async function resetAsNewPrimary(server: MariaServer): Promise<void> {
   await server.admin(async (c) => {
     await c.query('STOP SLAVE');
     await c.query('RESET SLAVE ALL');
-    await c.query('RESET MASTER');
-    await c.query("SET GLOBAL gtid_slave_pos = ''");
+    const [rows] = await c.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_pos AS bin, @@GLOBAL.gtid_slave_pos AS slave');
+    // Restored data has no binlog, so this is mostly a no-op; RESET MASTER costs up to a second.
+    if (rows[0]?.bin) await c.query('RESET MASTER');
+    if (rows[0]?.slave) await c.query("SET GLOBAL gtid_slave_pos = ''");
     await c.query('SET GLOBAL read_only = 0');
   });
   server.replicaMark = false;
