@@ -96,6 +96,23 @@ describe('MariaDB GTID replication', () => {
     }
   });
 
+  it('keeps a restarted replica read-only and replicating, and has no lag figure while its SQL thread is stopped', async () => {
+    await r2.stop('fast');
+    await writer.admin((c) => c.query("INSERT INTO lab.t VALUES (10, 'while r2 was down')"));
+    await r2.start();
+    expect(await r2.admin(async (c) => (await c.query('SELECT @@read_only AS ro'))[0])).toEqual([{ ro: 1 }]);
+    expect(await waitReplicating(r2)).toBe(true);
+    await caughtUp(r2, writer);
+    expect(await count(r2, 'lab.t')).toBe(3);
+    await r2.admin((c) => c.query('STOP SLAVE SQL_THREAD'));
+    expect(await replicaLagMs(r2)).toBeUndefined();
+    await r2.admin((c) => c.query('START SLAVE SQL_THREAD'));
+    expect(await waitReplicating(r2)).toBe(true);
+    await writer.admin((c) => c.query('DELETE FROM lab.t WHERE id = 10'));
+    await caughtUp(r2, writer);
+    expect(await replicaLagMs(r2)).toBe(0);
+  });
+
   it('clones a replica by mariadb-backup as well as by template replay, each then replicating', async () => {
     const r3 = await bench.server('reader3');
     let t = Date.now();

@@ -116,6 +116,14 @@ describe('MariaServer', () => {
     expect(n).toEqual([{ n: 2 }]);
   });
 
+  it('puts its socket in a short directory under /tmp when the instance dir is deep', async () => {
+    const { MariaServer } = await import('../../../src/local/engines/mysql/maria-server.js');
+    const deep = new MariaServer({ instanceId: 'deep', dir: `/var/tmp/${'d'.repeat(90)}/deep`, host: '127.0.0.3', port: 3306, serverId: 9, binaries: bench.binaries, user: bench.user });
+    expect(deep.socketPath).toBe('/tmp/aurora-lab-mysock-127.0.0.3-3306/mysqld.sock');
+    const near = new MariaServer({ instanceId: 'near', dir: '/var/tmp/x/near', port: 3306, serverId: 10, binaries: bench.binaries, user: bench.user });
+    expect(near.socketPath).toBe('/var/tmp/x/near/run/mysqld.sock');
+  });
+
   it('fails to start with LOCAL_MYSQL_START and the log tail when its port is taken', async () => {
     const s = await bench.server('clash');
     await s.copyDataFrom(await bench.template());

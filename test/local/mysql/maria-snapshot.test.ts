@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cloneReplica, waitReplicating } from '../../../src/local/engines/mysql/maria-replication.js';
 import { backupTo, resetAsNewPrimary } from '../../../src/local/engines/mysql/maria-snapshot.js';
@@ -48,6 +49,9 @@ describe('MariaDB snapshots and the master user', () => {
     const { gtid } = await backupTo(r, snapshotDir); // from a replica, as the driver may
     const backupMs = Date.now() - t0;
     expect(gtid).toMatch(/^0-\d+-\d+$/);
+    // The replica's replication settings (with the replication password) stay out of the snapshot.
+    expect(existsSync(join(snapshotDir, 'master.info'))).toBe(false);
+    expect(existsSync(join(snapshotDir, 'relay-log.info'))).toBe(false);
     await w.admin((c) => c.query('INSERT INTO lab.t VALUES (5001, "after the snapshot")'));
 
     const restored = await bench.server('restored');

@@ -209,13 +209,19 @@ export async function rejoinAsReplica(oldWriter: MariaServer, newWriter: MariaSe
   return 'clone';
 }
 
-/** Wait until both replication threads run (true), or a replication error or the timeout (false). */
+/**
+ * Wait until both replication threads run (true); false at the timeout or as soon as replication has
+ * stopped for good (a thread is No: an apply error, or the writer refused our GTID position). A writer
+ * not reachable yet (Connecting, retried every second) is waited for.
+ */
 export async function waitReplicating(server: MariaServer, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   return server.admin(async (c) => {
     for (;;) {
       const st = await slaveStatus(c);
-      if (st && (st.Last_IO_Errno || st.Last_SQL_Errno)) return false;
+      if (!st || st.Slave_IO_Running === 'No' || st.Slave_SQL_Running === 'No') {
+        if (!st || st.Last_IO_Errno || st.Last_SQL_Errno || Date.now() > deadline) return false;
+      }
       if (st?.Slave_IO_Running === 'Yes' && st.Slave_SQL_Running === 'Yes') return true;
       if (Date.now() > deadline) return false;
       await sleep(20);

@@ -15,7 +15,8 @@ import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
-import { ensureTraversableDir, runAs } from '../../core/os-user.js';
+import { ensureTraversableDir } from '../../core/os-user.js';
+import { runTool } from './maria-exec.js';
 import { dropSecret } from './maria-repl-sql.js';
 import type { MariaServer } from './maria-server.js';
 
@@ -36,17 +37,17 @@ export async function backupTo(server: MariaServer, targetDataDir: string): Prom
   }
   ensureTraversableDir(dirname(targetDataDir));
   rmSync(targetDataDir, { recursive: true, force: true });
-  await runAs(
+  await runTool(
     backup,
     ['--no-defaults', '--backup', `--target-dir=${targetDataDir}`, `--socket=${server.socketPath}`,
       `--user=${server.superuser}`, `--datadir=${server.dataDir}`, '--parallel=2'],
-    { user: undefined, cwd: '/', what: 'mariadb-backup --backup' },
+    { user: undefined, what: 'mariadb-backup --backup' },
   );
   if (server.user) {
-    await runAs('chown', ['-R', `${server.user.uid}:${server.user.gid}`, targetDataDir], { user: undefined, what: 'chown of a backup' });
+    await runTool('chown', ['-R', `${server.user.uid}:${server.user.gid}`, targetDataDir], { user: undefined, what: 'chown of a backup' });
   }
   chmodSync(targetDataDir, 0o700);
-  await runAs(backup, ['--no-defaults', '--prepare', `--target-dir=${targetDataDir}`, '--use-memory=32M'], {
+  await runTool(backup, ['--no-defaults', '--prepare', `--target-dir=${targetDataDir}`, '--use-memory=32M'], {
     user: server.user,
     cwd: '/',
     what: 'mariadb-backup --prepare',
