@@ -34,13 +34,14 @@ export class MariaBench {
     return ensureMariaTemplate(TEMPLATE_ROOT, this.binaries, this.user);
   }
 
-  async server(name: string, options: { tls?: boolean } = {}): Promise<MariaServer> {
+  async server(name: string, options: { tls?: boolean; host?: string; port?: number } = {}): Promise<MariaServer> {
     if (options.tls && !this.tls) this.tls = await ensureLocalTls(TLS_DIR);
     const s = new MariaServer({
       instanceId: name,
       clusterId: 'bench',
       dir: join(this.root, name),
-      port: await this.ports.allocate(),
+      host: options.host,
+      port: options.port ?? (await this.ports.allocate(options.host ? [options.host] : undefined)),
       serverId: this.nextId++,
       binaries: this.binaries,
       user: this.user,

@@ -200,6 +200,23 @@ describe('MariaDB GTID replication', () => {
     expect(await eventually(async () => (await count(writer, 'lab.t')) === expected + 1)).toBe(true);
   });
 
+  it('replicates between instances that share a port, each on its own loopback address', async () => {
+    const port = await bench.ports.allocate(['127.0.0.2', '127.0.0.3']);
+    const w = await bench.server('addr-writer', { host: '127.0.0.2', port });
+    await w.copyDataFrom(await bench.template());
+    await w.start();
+    await ensureMasterUser(w, 'admin', PASSWORD);
+    const r = await bench.server('addr-reader', { host: '127.0.0.3', port });
+    await cloneReplica(r, w);
+    await r.start();
+    expect(await waitReplicating(r)).toBe(true);
+    await w.admin((c) => c.query('CREATE DATABASE shared_port'));
+    expect(await eventually(async () => r.admin(async (c) => ((await c.query("SHOW DATABASES LIKE 'shared_port'"))[0] as unknown[]).length === 1))).toBe(true);
+    const c = await login(r, 'admin', PASSWORD);
+    c.destroy();
+    await Promise.all([w.stop('fast'), r.stop('fast')]);
+  });
+
   it('containedIn compares each domain-server sequence', () => {
     expect(containedIn('0-1-100', '0-1-100,0-2-105')).toBe(true);
     expect(containedIn('0-1-101', '0-1-100,0-2-105')).toBe(false);
