@@ -338,7 +338,8 @@ export class MariaServer implements InstanceServer {
     try {
       return await fn(c);
     } finally {
-      c.destroy();
+      // COM_QUIT, not a cut socket: mariadbd logs every cut connection as "Aborted connection".
+      await c.end().catch(() => c.destroy());
     }
   }
 
