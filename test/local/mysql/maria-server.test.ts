@@ -92,6 +92,9 @@ describe('MariaServer', () => {
         "SELECT NAME, ENABLED FROM performance_schema.setup_consumers WHERE NAME IN ('events_statements_current', 'statements_digest') ORDER BY NAME",
       );
       expect(ps).toEqual([{ NAME: 'events_statements_current', ENABLED: 'YES' }, { NAME: 'statements_digest', ENABLED: 'YES' }]);
+      await c.query('SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?', ['labdb']);
+      const [digests] = await c.query("SELECT COUNT(*) AS n FROM performance_schema.events_statements_summary_by_digest WHERE DIGEST_TEXT LIKE '%information_schema%tables%'");
+      expect((digests as Array<{ n: number }>)[0]!.n).toBeGreaterThan(0);
     } finally {
       await c.end();
     }
