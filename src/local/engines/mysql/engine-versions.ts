@@ -1,0 +1,33 @@
+/**
+ * The MySQL engine versions the local target offers for the model's catalogue (DataPlane.engineVersions).
+ *
+ * MariaDB (the version found, e.g. 10.11) stands in for both Aurora MySQL and RDS for MySQL: it speaks
+ * the MySQL protocol, replicates by GTID, and has the performance_schema digests Performance Insights
+ * reads. It is not MySQL 8.0, so each engine is offered at one real RDS version (both are in
+ * src/sim/model/catalog/versions.ts), the one labs get by default, rather than at MariaDB's number:
+ * aurora-mysql 8.0.mysql_aurora.3.08.2 (the clusters) and mysql 8.0.40 (standalone RDS instances, the
+ * labs' migration sources).
+ */
+import type { EngineVersionOffer } from '../../../sim/data-plane.js';
+import type { MariaBinaries } from './maria-binaries.js';
+
+export const LOCAL_AURORA_MYSQL_VERSION = '8.0.mysql_aurora.3.08.2';
+export const LOCAL_MYSQL_VERSION = '8.0.40';
+
+/** `binaries` is what runs them: its presence is what makes them offered at all. */
+export function mysqlEngineVersions(binaries: Pick<MariaBinaries, 'version'>): EngineVersionOffer[] {
+  void binaries.version; // MariaDB <binaries.version> serves both; RDS has no version to name it by
+  return [
+    {
+      engine: 'aurora-mysql',
+      version: LOCAL_AURORA_MYSQL_VERSION,
+      isDefault: true,
+      // The serverless helper pauses an idle db.serverless instance at MinCapacity 0 (engine-neutral).
+      minCapacityZero: true,
+      supportsGlobalDatabases: true,
+      // None of Aurora MySQL's optional features (Lambda, S3 import/export) is implemented locally.
+      featureNames: [],
+    },
+    { engine: 'mysql', version: LOCAL_MYSQL_VERSION, isDefault: true, minCapacityZero: false, supportsGlobalDatabases: false, featureNames: [] },
+  ];
+}
