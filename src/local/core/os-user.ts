@@ -144,6 +144,8 @@ export function runAs(
         }),
       );
     });
+    // A program that exits before reading its (empty) stdin would raise EPIPE on it: not an error of ours.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

@@ -40,7 +40,7 @@ describe('MariaDB binaries', () => {
       expect(AWS_VERSIONS.some((v) => v.engine === o.engine && v.version === o.version)).toBe(true);
     }
     expect(offers.find((o) => o.engine === 'aurora-mysql')).toMatchObject({ version: '8.0.mysql_aurora.3.08.2', isDefault: true, minCapacityZero: true, supportsGlobalDatabases: true });
-    expect(offers.find((o) => o.engine === 'mysql')).toMatchObject({ version: '8.0.40' });
+    expect(offers.find((o) => o.engine === 'mysql')).toMatchObject({ version: '8.4.7' });
   });
 });
 

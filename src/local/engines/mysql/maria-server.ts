@@ -24,6 +24,7 @@ import { runTool } from './maria-exec.js';
 import type { TlsFiles } from '../../endpoints/tls.js';
 import type { InstanceServer, StopMode } from '../instance-server.js';
 import type { MariaBinaries } from './maria-binaries.js';
+import { PERFORMANCE_SCHEMA_ARGS } from './pi-statements.js';
 import { applyPendingReplica, BINLOG_BASENAME, PENDING_REPLICA_FILE } from './maria-repl-sql.js';
 import { nativePasswordHash, quoteAccount } from './maria-sql.js';
 
@@ -208,27 +209,20 @@ export class MariaServer implements InstanceServer {
       '--skip-name-resolve',
       '--character-set-server=utf8mb4',
       '--collation-server=utf8mb4_general_ci',
-      // Performance Insights reads statement digests and the statements running now; all else is small.
-      '--performance-schema=ON',
-      '--performance-schema-consumer-events-statements-current=ON',
-      '--performance-schema-consumer-statements-digest=ON',
+      // Performance Insights reads statement digests and the statements running now (pi-statements.ts
+      // says what it needs); everything else performance_schema could keep is kept small.
       '--performance-schema-digests-size=1000',
       '--performance-schema-max-digest-length=1024',
       '--performance-schema-max-sql-text-length=1024',
-      '--performance-schema-events-statements-history-size=5',
-      '--performance-schema-events-statements-history-long-size=100',
+      '--performance-schema-events-statements-history-size=10',
       '--performance-schema-events-waits-history-size=2',
       '--performance-schema-events-stages-history-size=2',
       '--performance-schema-events-transactions-history-size=2',
       '--performance-schema-max-thread-instances=100',
       '--performance-schema-max-table-instances=200',
       '--performance-schema-max-table-handles=200',
-      '--performance-schema-max-file-instances=400',
-      '--performance-schema-max-index-stat=500',
-      '--performance-schema-max-table-lock-stat=200',
-      '--performance-schema-accounts-size=20',
-      '--performance-schema-hosts-size=20',
       '--performance-schema-users-size=20',
+      ...PERFORMANCE_SCHEMA_ARGS,
       // A replica notices a vanished writer in seconds, not the default minute.
       '--slave-net-timeout=5',
       ...(readOnly ? ['--read-only'] : []),
