@@ -96,7 +96,7 @@ export async function localStatus(g: GlobalOptions): Promise<ExitCodeValue> {
   const { readIamRefusals } = await import('../../local/iam/iam-refusal-log.js');
   const iamRefusals = readIamRefusals(localControlDir());
   if (g.json) {
-    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, addressBlock: info.addressBlock ?? null, movedPorts: info.movedPorts ?? [], clusters, instances, iamRefusals });
+    printJson({ running: true, pid: info.pid, port: info.port, url: info.url, startedAt: info.startedAt, dataDir: info.dataDir, timeScale: info.timeScale, addressBlock: info.addressBlock ?? null, caFile: info.caFile ?? null, movedPorts: info.movedPorts ?? [], clusters, instances, iamRefusals });
     return ExitCode.ok;
   }
   const out = [`Local server on ${info.url} (pid ${info.pid}, since ${info.startedAt.replace('T', ' ').slice(0, 19)}, data in ${info.dataDir})`];
