@@ -71,14 +71,15 @@ export class LocalPitr {
   }
 
   /**
-   * A cluster's writer is ready: record the cluster's base backup unless it has one (a new writer after
-   * a failover continues the same WAL history). A writer that started from a stopped data directory
+   * A cluster's first writer is ready (the first ever, or the first after every instance was deleted,
+   * whose data starts afresh locally): record the cluster's base backup, replacing an older one. A
+   * failover does not come here: the promoted reader continues the same WAL history. A writer that started from a stopped data directory
    * (the initdb template, a snapshot, a restored volume, none of which ever change) has that directory
    * as its base backup: it is linked, not copied, in milliseconds, and is usable at once. A writer made
    * by initdb is backed up with pg_basebackup, in the background.
    */
   async writerReady(clusterId: string, writer: PgServer, startedFrom: string | undefined): Promise<void> {
-    if (this.pending.has(clusterId) || this.readMeta(clusterId)) return;
+    await this.pending.get(clusterId);
     const dir = this.baseDir(clusterId);
     rmSync(dir, { recursive: true, force: true });
     ensureTraversableDir(dir);
