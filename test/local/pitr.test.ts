@@ -66,4 +66,30 @@ describe('point-in-time recovery of a local cluster', () => {
     await expect(plane.createCluster(clusterSpec('pitr-early', { fromPointInTime: { sourceClusterId: 'pitr-late', restoreTime: before } }))).rejects.toMatchObject({ code: 'LOCAL_PITR' });
     await expect(plane.createCluster(clusterSpec('pitr-none', { fromPointInTime: { sourceClusterId: 'no-such', restoreTime: new Date() } }))).rejects.toMatchObject({ code: 'LOCAL_PITR' });
   });
+
+  test('a restore after a failover follows the promoted writer onto its new timeline', async () => {
+    const src = await plane.createCluster(clusterSpec('pitr-fo'));
+    await plane.createInstance(instanceSpec('pitr-fo-1', 'pitr-fo', 'writer', 0));
+    await plane.createInstance(instanceSpec('pitr-fo-2', 'pitr-fo', 'reader', 1));
+    const write = async (v: string) => {
+      const c = await connect(plane, src.endpoint);
+      try {
+        await c.query('CREATE TABLE IF NOT EXISTS notes (v text)');
+        await c.query('INSERT INTO notes VALUES ($1)', [v]);
+      } finally {
+        await c.end();
+      }
+    };
+    await write('on the first writer');
+    await plane.failover('pitr-fo', 'pitr-fo-2');
+    await write('on the promoted writer');
+    await sleep(50);
+    const moment = new Date();
+    await sleep(50);
+    await write('after the moment');
+    const restored = await plane.createCluster(clusterSpec('pitr-fo-r', { fromPointInTime: { sourceClusterId: 'pitr-fo', restoreTime: moment } }));
+    await plane.createInstance(instanceSpec('pitr-fo-r-1', 'pitr-fo-r', 'writer'));
+    const rows = await queryOne<{ vs: string[] }>(plane, restored.endpoint, 'SELECT array_agg(v ORDER BY v) AS vs FROM notes');
+    expect(rows.vs).toEqual(['on the first writer', 'on the promoted writer']);
+  });
 });
