@@ -24,6 +24,12 @@ export interface ClusterSpec {
   databaseName?: string;
   /** Data for the cluster's first instance comes from this snapshot (RestoreDBClusterFromSnapshot). */
   fromSnapshot?: { snapshotId: string; kind: 'cluster' | 'instance' };
+  /**
+   * RestoreDBClusterToPointInTime: the cluster's volume is sourceClusterId's (same region) as it was at
+   * restoreTime: every transaction committed by then, none after. The data plane builds that volume
+   * before createCluster resolves (the cluster is "creating" meanwhile); its first instance serves it.
+   */
+  fromPointInTime?: { sourceClusterId: string; restoreTime: Date };
   iamAuth: boolean;
   /** ServerlessV2ScalingConfiguration; db.serverless instances scale (and pause) inside it. */
   serverless?: ServerlessScaling;

@@ -24,6 +24,7 @@ import type { LocalCredentials } from '../daemon/local-credentials.js';
 import { engineOf, type InstanceServer } from '../engines/instance-server.js';
 import type { LocalServer } from './local-server.js';
 import { TcpProxy } from '../endpoints/tcp-proxy.js';
+import { LocalPitr } from '../snapshots/pitr.js';
 
 export type { LocalDataPlaneOptions } from './local-plane-base.js';
 
@@ -32,6 +33,19 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
   lastFailover?: FailoverTimings & { clusterId: string; from: string; to: string };
   /** The last global switchover or failover's timings, likewise. */
   lastGlobalSwitch?: GlobalSwitchTimings;
+  /** Point-in-time recovery (snapshots/pitr.ts): base backups of new writers, restores to a moment. */
+  private readonly pitr = new LocalPitr({
+    baseDir: this.baseDir,
+    binaries: () => this.binaries!,
+    user: this.user,
+    ports: this.ports,
+    reporter: this.reporter,
+    snapshots: this.snapshots,
+    withWriter: (clusterId, why, work) => {
+      const writerId = this.clusters.get(clusterId)?.writerId;
+      return writerId ? this.serverless.whileAwake([writerId], why, () => work(this.instance(writerId).server)) : work(undefined);
+    },
+  });
 
   async createCluster(spec: ClusterSpec): Promise<{ endpoint: Endpoint; readerEndpoint: Endpoint }> {
     await this.start();
@@ -39,6 +53,8 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     const clash = this.identifierClash('cluster', spec.clusterId, spec.region);
     if (clash) throw new LocalTargetError(clash, { code: 'LOCAL_ID_CLASH' });
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
+    // RestoreDBClusterToPointInTime: the volume is recovered now; the first instance copies it like a snapshot.
+    if (spec.fromPointInTime) spec = { ...spec, fromSnapshot: await this.pitr.restore(spec) };
     const writerProxy = new TcpProxy(`${spec.clusterId}/cluster`);
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
     // A connection to a paused Serverless v2 instance waits here while it resumes.
@@ -102,6 +118,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
       cluster.members.add(spec.instanceId);
       if (!writer) cluster.writerId = spec.instanceId;
       this.routeCluster(cluster, { dropWriterConnections: false });
+      if (!writer) await this.pitr.writerReady(cluster.spec.clusterId, server, snapshot ? this.snapshots.dataDir(snapshot.snapshotId) : template);
     }
     this.instanceReady(state, cluster);
     await this.applyPerformanceInsights(spec.instanceId);
@@ -175,6 +192,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     this.endpoints!.releaseCluster([cluster.writerProxy, cluster.readerProxy].map((p) => ({ address: p.host, port: p.port })));
     this.clusters.delete(clusterId);
     this.movedPorts.delete(clusterId);
+    await this.pitr.forget(clusterId);
     this.record();
   }
 

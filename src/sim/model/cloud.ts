@@ -13,6 +13,7 @@ import { globalHandlers } from './rds-global.js';
 import { groupHandlers } from './rds-groups.js';
 import { instanceHandlers } from './rds-instances.js';
 import { restoreHandlers } from './rds-restore.js';
+import { pitrHandlers } from './rds-pitr.js';
 import { snapshotHandlers } from './rds-snapshots.js';
 import { tagHandlers } from './rds-tags.js';
 import { Runtime, type Handler, type SimCloudOptions } from './runtime.js';
@@ -34,6 +35,7 @@ const HANDLERS: Record<SimService, Record<string, Handler>> = {
     ...instanceHandlers,
     ...snapshotHandlers,
     ...restoreHandlers,
+    ...pitrHandlers,
     ...globalHandlers,
     ...groupHandlers,
     ...tagHandlers,

@@ -11,6 +11,7 @@ const STATUS: Record<string, number> = {
   DBParameterGroupNotFound: 404,
   DBClusterParameterGroupNotFound: 404,
   DBClusterQuotaExceededFault: 403,
+  DBClusterAutomatedBackupNotFoundFault: 404,
   ResourceNotFoundException: 400,
 };
 

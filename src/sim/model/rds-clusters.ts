@@ -66,6 +66,7 @@ export function launchCluster(rt: Runtime, c: ClusterRec): void {
     masterPassword: c.masterPassword,
     ...(c.databaseName ? { databaseName: c.databaseName } : {}),
     ...(c.restoredFrom ? { fromSnapshot: c.restoredFrom } : {}),
+    ...(c.restoredToTime ? { fromPointInTime: { sourceClusterId: c.restoredToTime.sourceClusterId, restoreTime: new Date(c.restoredToTime.restoreTime) } } : {}),
     ...clusterSettings(c),
     ...globalPrimaryOf(rt, c),
   };
@@ -92,6 +93,7 @@ function launchDelay(rt: Runtime, c: ClusterRec): number {
     const snap = snaps[rkey(c.region, c.restoredFrom.snapshotId)];
     return rt.timed('cluster-restore', c, { after: snap ? [snap] : [] });
   }
+  if (c.restoredToTime) return rt.timed('cluster-restore', c);
   const g = c.globalClusterId ? rt.state.globalClusters[c.globalClusterId] : undefined;
   const primaryArn = g?.members.find((m) => m.isWriter && m.clusterArn !== c.arn)?.clusterArn;
   // A secondary copies the primary's volume through its writer: it starts once the primary has one.

@@ -4,6 +4,7 @@ import { clusterInstances } from './rds-common.js';
 import { endpointHash, hostedZoneId } from './ids.js';
 import { tagsOut } from './input.js';
 import type { Output, Runtime } from './runtime.js';
+import { restorableWindow } from './rds-pitr.js';
 import { masterUserSecretOut } from './secrets.js';
 import type { ClusterRec, ClusterSnapshotRec, DbSnapshotRec, GlobalClusterRec, InstanceRec } from './state.js';
 
@@ -19,6 +20,7 @@ export function clusterOut(rt: Runtime, c: ClusterRec): Output {
   const azs = [...new Set(members.map((i) => i.availabilityZone))];
   // One Port for every endpoint, as on AWS; only a local target that must put all endpoints on 127.0.0.1
   // gives the reader endpoint a port of its own, which then has to travel in the address.
+  const window = restorableWindow(rt, c);
   const readerEndpoint =
     c.readerEndpoint && c.readerPort !== undefined && c.readerPort !== c.port ? `${c.readerEndpoint}:${c.readerPort}` : c.readerEndpoint;
   return {
@@ -55,8 +57,7 @@ export function clusterOut(rt: Runtime, c: ClusterRec): Output {
     StorageType: 'aurora',
     IAMDatabaseAuthenticationEnabled: c.iamAuth,
     ClusterCreateTime: new Date(c.createdAt),
-    EarliestRestorableTime: new Date(c.createdAt),
-    LatestRestorableTime: new Date(rt.now()),
+    ...(window ? { EarliestRestorableTime: new Date(window.earliest), LatestRestorableTime: new Date(window.latest) } : {}),
     DeletionProtection: c.deletionProtection,
     CopyTagsToSnapshot: c.copyTagsToSnapshot,
     HttpEndpointEnabled: false,

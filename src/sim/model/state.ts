@@ -77,6 +77,8 @@ export interface ClusterRec extends Base {
   backupRetentionPeriod: number;
   stoppedAt?: number;
   restoredFrom?: { snapshotId: string; kind: 'cluster' | 'instance' };
+  /** RestoreDBClusterToPointInTime: the source cluster (same region) and the moment restored to (ms). */
+  restoredToTime?: { sourceClusterId: string; restoreTime: number };
 }
 
 export interface InstanceRec extends Base {

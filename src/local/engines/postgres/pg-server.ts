@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalTargetError } from '../../../errors.js';
 import type { Reporter } from '../../../events.js';
@@ -35,6 +35,19 @@ export interface PgServerOptions {
   superuser: string;
   tls?: TlsFiles;
   reporter?: Reporter;
+  /**
+   * Where this server archives its completed WAL segments (point-in-time recovery replays them: pg-pitr.ts).
+   * Default: a cluster member archives into its cluster's directory (walArchiveDirFor); other servers do not archive.
+   */
+  walArchiveDir?: string;
+}
+
+/**
+ * A cluster's WAL archive: <baseDir>/wal-archive/<clusterId>, beside <baseDir>/instances/ where every
+ * instance's own directory is. Shared by the cluster's members, so it outlives any one of them.
+ */
+export function walArchiveDirFor(baseDir: string, clusterId: string): string {
+  return join(baseDir, 'wal-archive', clusterId);
 }
 
 export type { StopMode } from '../instance-server.js';
@@ -57,6 +70,7 @@ export class PgServer implements InstanceServer {
   readonly host: string;
   port: number;
   superuser: string;
+  readonly walArchiveDir?: string;
   private child?: ChildProcess;
   private exited?: Promise<void>;
   pid?: number;
@@ -71,6 +85,8 @@ export class PgServer implements InstanceServer {
     this.port = opts.port;
     this.superuser = opts.superuser;
     this.reporter = opts.reporter ?? silentReporter;
+    // Instance directories are <baseDir>/instances/<id> (instance-launch.ts).
+    this.walArchiveDir = opts.walArchiveDir ?? (opts.clusterId ? walArchiveDirFor(dirname(dirname(opts.dir)), opts.clusterId) : undefined);
   }
 
   get socketDir(): string {
@@ -163,6 +179,11 @@ export class PgServer implements InstanceServer {
       ...c('wal_retrieve_retry_interval', '100ms'),
       ...c('wal_receiver_status_interval', '1s'),
       ...c('logging_collector', 'off'),
+      // Point-in-time recovery: every completed WAL segment is copied to the cluster's archive (a
+      // primary archives; a standby starts to when promoted). A copy of a 1 MB segment is cheap.
+      ...(this.walArchiveDir
+        ? [...c('archive_mode', 'on'), ...c('archive_command', `cp %p '${this.walArchiveDir}/%f.part' && mv '${this.walArchiveDir}/%f.part' '${this.walArchiveDir}/%f'`)]
+        : []),
       // Performance Insights reads pg_stat_statements; preloading needs a start, so every server has it.
       ...statementStatsArgs(this.opts.binaries),
       ...(tls
@@ -174,6 +195,7 @@ export class PgServer implements InstanceServer {
   /** Start postgres and wait until it accepts connections (as primary or as hot standby). */
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.isRunning()) return;
+    if (this.walArchiveDir) ensureOwnedDir(this.walArchiveDir, this.opts.user);
     const tls = this.opts.tls;
     if (tls) {
       // PostgreSQL insists its key is owned by it (or root) and not group/world readable.
