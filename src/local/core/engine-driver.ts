@@ -35,6 +35,8 @@ export interface Built {
   endpoint: Reservation;
   /** MySQL: the instance endpoint is a proxy (with the front) in front of the server's own port. */
   instanceProxy?: TcpProxy;
+  /** The stopped data directory the server's data was copied from (a template or snapshot), if any. */
+  startedFrom?: string;
 }
 
 /** What the plane lends a driver. */

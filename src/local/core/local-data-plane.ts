@@ -36,14 +36,14 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
   /** Point-in-time recovery (snapshots/pitr.ts): base backups of new writers, restores to a moment. */
   private readonly pitr = new LocalPitr({
     baseDir: this.baseDir,
-    binaries: () => this.binaries!,
+    binaries: () => this.pg.binaries,
     user: this.user,
     ports: this.ports,
     reporter: this.reporter,
     snapshots: this.snapshots,
     withWriter: (clusterId, why, work) => {
       const writerId = this.clusters.get(clusterId)?.writerId;
-      return writerId ? this.serverless.whileAwake([writerId], why, () => work(this.instance(writerId).server)) : work(undefined);
+      return writerId ? this.serverless.whileAwake([writerId], why, () => work(this.pgServer(writerId))) : work(undefined);
     },
   });
 
@@ -54,6 +54,12 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     if (clash) throw new LocalTargetError(clash, { code: 'LOCAL_ID_CLASH' });
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
     // RestoreDBClusterToPointInTime: the volume is recovered now; the first instance copies it like a snapshot.
+    if (spec.fromPointInTime && driver.engine !== 'postgres') {
+      throw new LocalTargetError(`Point-in-time recovery of ${spec.engine} is not available on the local target yet (aurora-postgresql only).`, {
+        code: 'LOCAL_ENGINE',
+        hint: 'Run point-in-time-recovery locally with --engine aurora-postgresql, or as a dry run or on AWS for aurora-mysql.',
+      });
+    }
     if (spec.fromPointInTime) spec = { ...spec, fromSnapshot: await this.pitr.restore(spec) };
     const writerProxy = new TcpProxy(`${spec.clusterId}/cluster`);
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
@@ -118,7 +124,8 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
       cluster.members.add(spec.instanceId);
       if (!writer) cluster.writerId = spec.instanceId;
       this.routeCluster(cluster, { dropWriterConnections: false });
-      if (!writer) await this.pitr.writerReady(cluster.spec.clusterId, server, snapshot ? this.snapshots.dataDir(snapshot.snapshotId) : template);
+      // Point-in-time recovery is PostgreSQL's only (a MariaDB one would replay binary logs).
+      if (!writer && state.server.engine === 'postgres') await this.pitr.writerReady(cluster.spec.clusterId, state.server, built.startedFrom);
     }
     this.instanceReady(state, cluster);
     await this.applyPerformanceInsights(spec.instanceId);

@@ -83,7 +83,8 @@ export class PgDriver implements EngineDriver<PgServer> {
         await s.initdb(source.masterPassword);
       }
     });
-    return { server: launched.server, endpoint: launched.endpoint };
+    const startedFrom = source.kind === 'snapshot' ? source.dataDir : template;
+    return { server: launched.server, endpoint: launched.endpoint, ...(startedFrom ? { startedFrom } : {}) };
   }
 
   async setUpPrimary(server: PgServer, req: BuildRequest & { masterUsername: string; masterPassword: string }): Promise<void> {
