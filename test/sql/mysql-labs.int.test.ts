@@ -13,7 +13,7 @@ import { openSession, SqlError } from '../../src/sql/session.js';
 import type { ResolvedConnection } from '../../src/sql/types.js';
 import { mariadbInstalled, startTestMariadb, type TestMariadb } from '../helpers/mariadb-fixture.js';
 
-const LABS = ['cluster-launch', 'failover', 'global-database', 'iam-auth', 'performance-insights', 'serverless-v2', 'snapshot-migration'];
+const LABS = ['cluster-launch', 'failover', 'global-database', 'iam-auth', 'performance-insights', 'point-in-time-recovery', 'serverless-v2', 'snapshot-migration'];
 /** The instance the server pretends to be: Aurora's @@aurora_server_id becomes this literal. */
 const INSTANCE = 'lab-instance-1';
 /** Steps whose connection is a reader (the reader endpoint, a reader instance, the secondary region). */
