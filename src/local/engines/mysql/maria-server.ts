@@ -19,8 +19,7 @@ import type { Connection } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
 import type { Reporter } from '../../../events.js';
 import { silentReporter } from '../../../events.js';
-import { chownTo, ensureOwnedDir, ensureTraversableDir, serverEnv, type RunAsUser } from '../../core/os-user.js';
-import { runTool } from './maria-exec.js';
+import { chownTo, ensureOwnedDir, ensureTraversableDir, runAs, serverEnv, type RunAsUser } from '../../core/os-user.js';
 import type { TlsFiles } from '../../endpoints/tls.js';
 import type { InstanceServer, StopMode } from '../instance-server.js';
 import type { MariaBinaries } from './maria-binaries.js';
@@ -162,7 +161,7 @@ export class MariaServer implements InstanceServer {
     const t0 = Date.now();
     this.prepareDirs();
     // cp as the server user so every file is already owned by it.
-    await runTool('cp', ['-a', `${sourceDataDir}/.`, this.dataDir], { user: this.user, what: 'copy of a data directory' });
+    await runAs('cp', ['-a', `${sourceDataDir}/.`, this.dataDir], { user: this.user, what: 'copy of a data directory' });
     // A template (ensureMariaTemplate marks it beside its data dir) has no history the binlog would lack.
     if (existsSync(join(sourceDataDir, '..', 'ready'))) this.dataOrigin = sourceDataDir;
     this.emitTiming('data copy', Date.now() - t0);
@@ -368,7 +367,7 @@ export class MariaServer implements InstanceServer {
 
 /** mariadb-install-db into an empty `dataDir` owned by `user`, whose socket account is localSuperuser(). */
 export async function installDataDir(binaries: MariaBinaries, user: RunAsUser | undefined, dataDir: string, cwd: string): Promise<void> {
-  await runTool(
+  await runAs(
     binaries.installDb,
     ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket',
       `--auth-root-socket-user=${localSuperuser()}`, ...INSTALL_ARGS],
