@@ -42,7 +42,7 @@ export function lossWindow(tl: Timeline, lost: readonly number[]): LossWindow {
   const newestLost = lostAcks.reduce((a, b) => (b.at > a.at ? b : a));
   return {
     consistentPrefix: newestKept === undefined || newestKept.seq < firstLost.seq,
-    windowMs: Math.max(0, newestLost.at - (newestKept?.at ?? firstLost.at)),
+    windowMs: Math.round(Math.max(0, newestLost.at - (newestKept?.at ?? firstLost.at))),
     ...(newestKept ? { newestKept: newestKept.seq } : {}),
   };
 }
