@@ -23,7 +23,11 @@ function acks(tl: Timeline): Ack[] {
 }
 
 export interface LossWindow {
-  /** Every lost write came after (by sequence, which is the order the probe sent them) every kept one. */
+  /**
+   * Every lost write came after (by sequence, the order the probe sent them) every kept write of the
+   * writer that acknowledged it: what that writer's writes left behind is a prefix, with no hole.
+   * Writes other instances acknowledged (a new writer, later) are not part of that history.
+   */
   consistentPrefix: boolean;
   /** From the acknowledgement of the newest write kept to that of the newest write lost; 0 when none was lost. */
   windowMs: number;
@@ -32,8 +36,9 @@ export interface LossWindow {
 
 /** `lost`: the acknowledged seqs the new writer does not have (verifyAcknowledgedWrites). */
 export function lossWindow(tl: Timeline, lost: readonly number[]): LossWindow {
-  const all = acks(tl);
   const gone = new Set(lost);
+  const writers = new Set(acks(tl).filter((a) => gone.has(a.seq)).map((a) => a.instanceId));
+  const all = acks(tl).filter((a) => writers.size === 0 || writers.has(a.instanceId));
   const kept = all.filter((a) => !gone.has(a.seq));
   const lostAcks = all.filter((a) => gone.has(a.seq));
   const newestKept = kept.at(-1);
