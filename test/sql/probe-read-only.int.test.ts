@@ -20,7 +20,7 @@ let conn: ResolvedConnection;
 
 beforeAll(async () => {
   pg = await startTestPostgres();
-  conn = { family: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database };
+  conn = { family: 'postgres', host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, tls: false };
 });
 afterAll(async () => {
   await pg?.stop();
