@@ -94,8 +94,21 @@ describe('global clusters', () => {
   });
 
   it('fails back with data loss after a switchover: the old primary stays a member, a synchronized secondary with no writer', async () => {
-    const { rds, clock } = setup({ delays: { switchover: 3000, failover: 3000 } });
-    const { eastArn, westArn } = await globalDatabase(rds);
+    const { rds, clock } = setup({ delays: { switchover: 3000, failover: 3000, create: 5000 } });
+    const settle = async () => {
+      clock.t += 5000;
+      await rds('DescribeDBClusters');
+      await rds('DescribeDBClusters', {}, SECONDARY);
+    };
+    const eastArn = (await rds('CreateDBCluster', CLUSTER)).DBCluster.DBClusterArn as string;
+    await rds('CreateDBInstance', instance('east-1', 'east'));
+    await settle();
+    await rds('CreateGlobalCluster', { GlobalClusterIdentifier: 'world', SourceDBClusterIdentifier: eastArn });
+    await settle();
+    const westArn = (await rds('CreateDBCluster', { DBClusterIdentifier: 'west', Engine: 'aurora-postgresql', GlobalClusterIdentifier: 'world' }, SECONDARY)).DBCluster.DBClusterArn as string;
+    await settle();
+    await rds('CreateDBInstance', instance('west-1', 'west'), SECONDARY);
+    await settle();
     await rds('SwitchoverGlobalCluster', { GlobalClusterIdentifier: 'world', TargetDbClusterIdentifier: westArn });
     clock.t += 3000;
     expect((await global(rds)).Status).toBe('available');
@@ -107,10 +120,14 @@ describe('global clusters', () => {
     const g = await global(rds, SECONDARY);
     expect(g.Status).toBe('available');
     expect(g.FailoverState).toBeUndefined();
+    // The old primary is rebuilt from the new one before it is a secondary again; until then no switchover can go to it.
     expect(g.GlobalClusterMembers).toEqual([
       expect.objectContaining({ DBClusterArn: eastArn, IsWriter: true, Readers: [westArn] }),
-      expect.objectContaining({ DBClusterArn: westArn, IsWriter: false, SynchronizationStatus: 'connected' }),
+      expect.objectContaining({ DBClusterArn: westArn, IsWriter: false, SynchronizationStatus: 'pending-resync' }),
     ]);
+    expect(await code(rds('SwitchoverGlobalCluster', { GlobalClusterIdentifier: 'world', TargetDbClusterIdentifier: westArn }))).toBe('InvalidDBClusterStateFault');
+    clock.t += 5000;
+    expect((await global(rds)).GlobalClusterMembers[1]).toMatchObject({ DBClusterArn: westArn, SynchronizationStatus: 'connected' });
     const east = (await rds('DescribeDBClusters', { DBClusterIdentifier: 'east' })).DBClusters[0];
     expect(east.DBClusterMembers).toEqual([expect.objectContaining({ DBInstanceIdentifier: 'east-1', IsClusterWriter: true })]);
     const west = (await rds('DescribeDBClusters', { DBClusterIdentifier: 'west' }, SECONDARY)).DBClusters[0];
