@@ -105,3 +105,22 @@ describe('alarm evaluation', () => {
     expect((await cw('DescribeAlarms', {})).MetricAlarms).toEqual([]);
   });
 });
+
+describe('evaluation between reads', () => {
+  it('evaluates every period that ended since the last read, so a spike between two reads is in the history', async () => {
+    const { perMinute, provider } = connections();
+    const { sim, clock } = simCloud({ metrics: provider });
+    const cw = serviceCaller(sim, 'cloudwatch');
+    await cw('PutMetricAlarm', { ...ALARM, TreatMissingData: 'notBreaching' });
+    perMinute.set(1, 12);
+    clock.t = T0 + 5 * 60_000 + 1000;
+    const alarm = (await cw('DescribeAlarms', {})).MetricAlarms[0];
+    expect(alarm.StateValue).toBe('OK');
+    const items = (await cw('DescribeAlarmHistory', { HistoryItemType: 'StateUpdate', ScanBy: 'TimestampAscending' })).AlarmHistoryItems;
+    expect(items.map((h: { HistorySummary: string; Timestamp: Date }) => [h.HistorySummary, h.Timestamp.getTime() - T0])).toEqual([
+      ['Alarm updated from INSUFFICIENT_DATA to OK', 60_000],
+      ['Alarm updated from OK to ALARM', 120_000],
+      ['Alarm updated from ALARM to OK', 180_000],
+    ]);
+  });
+});

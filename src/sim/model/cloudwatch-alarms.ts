@@ -85,62 +85,76 @@ function stamp(t: number): string {
   return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${String(d.getUTCFullYear()).slice(2)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
-function setState(rt: Runtime, a: AlarmRec, state: AlarmRec['state'], reason: string, data?: Record<string, unknown>): void {
+function setState(a: AlarmRec, at: number, state: AlarmRec['state'], reason: string, data?: Record<string, unknown>): void {
   if (a.state === state) return;
-  const now = rt.now();
   const old = { stateValue: a.state, stateReason: a.stateReason };
   a.state = state;
   a.stateReason = reason;
   a.stateReasonData = data ? JSON.stringify(data) : undefined;
-  a.stateUpdatedAt = now;
+  a.stateUpdatedAt = at;
   a.history.push({
-    timestamp: now,
+    timestamp: at,
     type: 'StateUpdate',
     summary: `Alarm updated from ${old.stateValue} to ${state}`,
     data: JSON.stringify({ version: '1.0', oldState: old, newState: { stateValue: state, stateReason: reason, ...(data ? { stateReasonData: data } : {}) } }),
   });
 }
 
-/** One evaluation: the last EvaluationPeriods whole periods before now, as CloudWatch evaluates them. */
+/** Evaluations caught up at once after a long gap (the virtual clock jumps): the newest ones only. */
+const MAX_CATCH_UP = 60;
+
+/**
+ * Evaluate every period that has ended since the last evaluation, as CloudWatch evaluates an alarm
+ * each period whether anyone looks or not: each one over the EvaluationPeriods periods before it.
+ */
 export async function evaluateAlarm(rt: Runtime, a: AlarmRec): Promise<void> {
   const c = a.config;
   const period = Number(c['Period']);
   const n = Number(c['EvaluationPeriods']);
-  const m = Number(c['DatapointsToAlarm']);
-  const threshold = Number(c['Threshold']);
-  const cmp = COMPARISONS[String(c['ComparisonOperator'])]!;
   const step = period * 1000;
-  const end = Math.floor(rt.now() / step) * step;
-  const start = end - n * step;
+  const last = Math.floor(rt.now() / step) * step;
+  const from = Math.max(a.evaluatedUntil ?? Math.floor(a.configUpdatedAt / step) * step, last - MAX_CATCH_UP * step);
+  if (from >= last) return;
   const s = await series(rt, {
     region: a.region,
     namespace: String(c['Namespace']),
     metricName: String(c['MetricName']),
     dimensions: dimensions(c['Dimensions']),
-    start: new Date(start),
-    end: new Date(end),
+    start: new Date(from + step - n * step),
+    end: new Date(last),
     periodSeconds: period,
     stat: String(c['Statistic']),
   });
   const byPeriod = new Map<number, number>();
-  s.timestamps.forEach((t, i) => {
-    const at = Math.floor(t.getTime() / step) * step;
-    if (at >= start && at < end) byPeriod.set(at, s.values[i]!);
-  });
-  const points = [...byPeriod.entries()].sort((x, y) => y[0] - x[0]);
+  s.timestamps.forEach((t, i) => byPeriod.set(Math.floor(t.getTime() / step) * step, s.values[i]!));
+  for (let end = from + step; end <= last; end += step) evaluateAt(a, end, byPeriod);
+  a.evaluatedUntil = last;
+}
+
+function evaluateAt(a: AlarmRec, end: number, byPeriod: Map<number, number>): void {
+  const c = a.config;
+  const period = Number(c['Period']);
+  const step = period * 1000;
+  const n = Number(c['EvaluationPeriods']);
+  const m = Number(c['DatapointsToAlarm']);
+  const threshold = Number(c['Threshold']);
+  const cmp = COMPARISONS[String(c['ComparisonOperator'])]!;
+  const points: [number, number][] = [];
+  for (let t = end - step; t >= end - n * step; t -= step) if (byPeriod.has(t)) points.push([t, byPeriod.get(t)!]);
   const missing = String(c['TreatMissingData']);
   const absent = n - points.length;
   const breaching = points.filter(([, v]) => cmp.test(v, threshold)).length + (missing === 'breaching' ? absent : 0);
   const shown = points.map(([t, v]) => `${v} (${stamp(t)})`).join(', ');
-  const data = { version: '1.0', queryDate: new Date(rt.now()).toISOString(), statistic: c['Statistic'], period, recentDatapoints: points.map(([, v]) => v), threshold, evaluatedDatapoints: points.map(([t, v]) => ({ timestamp: new Date(t).toISOString(), value: v })) };
+  const data = { version: '1.0', queryDate: new Date(end).toISOString(), statistic: c['Statistic'], period, recentDatapoints: points.map(([, v]) => v), threshold, evaluatedDatapoints: points.map(([t, v]) => ({ timestamp: new Date(t).toISOString(), value: v })) };
   if (points.length === 0 && (missing === 'missing' || missing === 'ignore')) {
-    if (missing === 'missing') setState(rt, a, 'INSUFFICIENT_DATA', `Insufficient Data: ${n} datapoint${n === 1 ? ' was' : 's were'} unknown.`, data);
+    if (missing === 'missing') setState(a, end, 'INSUFFICIENT_DATA', `Insufficient Data: ${n} datapoint${n === 1 ? ' was' : 's were'} unknown.`, data);
     return;
   }
   if (breaching >= m) {
-    setState(rt, a, 'ALARM', `Threshold Crossed: ${breaching} out of the last ${n} datapoints [${shown}] ${breaching === 1 ? 'was' : 'were'} ${cmp.word} the threshold (${threshold}) (minimum ${m} datapoint${m === 1 ? '' : 's'} for OK -> ALARM transition).`, data);
+    setState(a, end, 'ALARM', `Threshold Crossed: ${breaching} out of the last ${n} datapoints [${shown}] ${breaching === 1 ? 'was' : 'were'} ${cmp.word} the threshold (${threshold}) (minimum ${m} datapoint${m === 1 ? '' : 's'} for OK -> ALARM transition).`, data);
   } else if (missing !== 'ignore' || points.length > 0) {
-    setState(rt, a, 'OK', `Threshold Crossed: ${n - breaching} out of the last ${n} datapoints [${shown}] ${n - breaching === 1 ? 'was' : 'were'} not ${cmp.word} the threshold (${threshold}) (minimum ${n - m + 1} datapoint${n - m + 1 === 1 ? '' : 's'} for ALARM -> OK transition).`, data);
+    const good = n - breaching;
+    setState(a, end, 'OK', `Threshold Crossed: ${good} out of the last ${n} datapoints [${shown}] ${good === 1 ? 'was' : 'were'} not ${cmp.word} the threshold (${threshold}) (minimum ${n - m + 1} datapoint${n - m + 1 === 1 ? '' : 's'} for ALARM -> OK transition).`, data);
   }
 }
 

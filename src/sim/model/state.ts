@@ -311,6 +311,8 @@ export interface AlarmRec {
   stateReasonData?: string;
   stateUpdatedAt: number;
   configUpdatedAt: number;
+  /** The end of the last period evaluated: each read evaluates every period ended since. */
+  evaluatedUntil?: number;
   tags: Tag[];
   history: { timestamp: number; type: 'ConfigurationUpdate' | 'StateUpdate' | 'Action'; summary: string; data: string }[];
 }
