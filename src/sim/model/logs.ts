@@ -93,7 +93,8 @@ export function publishRdsLogs(rt: Runtime, region: string): void {
     if (!role?.attachedPolicies.includes(ENHANCED_MONITORING_POLICY)) continue;
     const g = ensureLogGroup(rt, region, OS_METRICS_GROUP, i.createdAt);
     const stream = g.streams[i.resourceId];
-    const last = stream?.events.at(-1)?.timestamp ?? i.createdAt;
+    // The first sample comes as the instance starts: the stream's last one, or one interval before that.
+    const last = stream?.events.at(-1)?.timestamp ?? i.createdAt - i.monitoringInterval * 1000;
     if (rt.logs) {
       g.streams[i.resourceId] ??= { createdAt: last, events: [] };
       continue;
