@@ -27,10 +27,14 @@ export function processInfo(pid: number): ProcessInfo | undefined {
   }
 }
 
-/** User+system CPU ticks of a process and every descendant, and how many there are. */
-export function treeCpuTicks(rootPid: number): { ticks: number; tasks: number } {
+/**
+ * User+system CPU ticks of a process and every descendant, how many there are, and when the root
+ * started (ticks since boot).
+ */
+export function treeCpuTicks(rootPid: number): { ticks: number; tasks: number; startTicks: number } {
   const parent = new Map<number, number>();
   const ticks = new Map<number, number>();
+  let startTicks = 0;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -39,6 +43,7 @@ export function treeCpuTicks(rootPid: number): { ticks: number; tasks: number } 
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parent.set(Number(name), Number(f[1]));
       ticks.set(Number(name), Number(f[11]) + Number(f[12]));
+      if (Number(name) === rootPid) startTicks = Number(f[19]);
     } catch {
       // gone meanwhile
     }
@@ -54,7 +59,7 @@ export function treeCpuTicks(rootPid: number): { ticks: number; tasks: number } 
     total += t;
     tasks++;
   }
-  return { ticks: total, tasks };
+  return { ticks: total, tasks, startTicks };
 }
 
 export function memInfoKb(): { total: number; free: number } {

@@ -12,7 +12,14 @@ import { optBool, optNum, optStr, reqStr, strList } from './input.js';
 import { osMetricsEvents } from './logs-rds.js';
 import type { Handler, Input, Runtime } from './runtime.js';
 import { rkey, type LogEventRec, type LogGroupRec } from './state.js';
-import { toMillis } from './time.js';
+
+/** CloudWatch Logs times are epoch milliseconds (Long), not timestamps: a Date is refused, as the wire refuses it. */
+function millis(input: Input, name: string, fallback: number): number {
+  const v = input[name];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) invalid(`1 validation error detected: parameter "${name}" must be a number of milliseconds since the epoch.`);
+  return v;
+}
 
 /** The shared group Enhanced Monitoring publishes to. */
 export const OS_METRICS_GROUP = 'RDSOSMetrics';
@@ -107,7 +114,13 @@ export const ENHANCED_MONITORING_POLICY = 'arn:aws:iam::aws:policy/service-role/
 
 /** Events of a group: stored ones, or the provider's (the local target reads the real server's log). */
 async function groupEvents(rt: Runtime, g: LogGroupRec): Promise<Record<string, LogEventRec[]>> {
-  const provided = await rt.logs?.({ region: g.region, logGroupName: g.name, streams: Object.keys(g.streams) });
+  const instances: Record<string, { instanceId: string; engine: string; resourceId: string; monitoringInterval?: number }> = {};
+  for (const i of Object.values(rt.state.instances)) {
+    if (i.region !== g.region) continue;
+    const stream = g.name === OS_METRICS_GROUP ? i.resourceId : i.id;
+    if (g.streams[stream]) instances[stream] = { instanceId: i.id, engine: i.engine, resourceId: i.resourceId, ...(i.monitoringInterval ? { monitoringInterval: i.monitoringInterval } : {}) };
+  }
+  const provided = rt.logs ? await rt.logs({ region: g.region, logGroupName: g.name, streams: Object.keys(g.streams), instances }) : undefined;
   if (!provided) return Object.fromEntries(Object.entries(g.streams).map(([k, s]) => [k, s.events]));
   const out: Record<string, LogEventRec[]> = {};
   for (const [stream, events] of Object.entries(provided)) {
@@ -244,8 +257,8 @@ export const logsHandlers: Record<string, Handler> = {
     const names = strList(input, 'logStreamNames');
     const prefix = optStr(input, 'logStreamNamePrefix');
     if (names.length > 0 && prefix !== undefined) invalid('logStreamNames and logStreamNamePrefix are mutually exclusive parameters.');
-    const from = input['startTime'] === undefined ? -Infinity : toMillis(input['startTime'], 'startTime');
-    const to = input['endTime'] === undefined ? Infinity : toMillis(input['endTime'], 'endTime');
+    const from = millis(input, 'startTime', -Infinity);
+    const to = millis(input, 'endTime', Infinity);
     const pattern = optStr(input, 'filterPattern');
     const limit = limitOf(input, 10_000, 10_000);
     const streams = await groupEvents(rt, g);
@@ -269,8 +282,8 @@ export const logsHandlers: Record<string, Handler> = {
     const streamName = reqStr(input, 'logStreamName');
     const all = (await groupEvents(rt, g))[streamName];
     if (!all) fail('ResourceNotFoundException', 'The specified log stream does not exist.');
-    const from = input['startTime'] === undefined ? -Infinity : toMillis(input['startTime'], 'startTime');
-    const to = input['endTime'] === undefined ? Infinity : toMillis(input['endTime'], 'endTime');
+    const from = millis(input, 'startTime', -Infinity);
+    const to = millis(input, 'endTime', Infinity);
     const events = all.filter((e) => e.timestamp >= from && e.timestamp < to);
     const limit = limitOf(input, 10_000, 10_000);
     const scope = `${g.name}|${streamName}`;

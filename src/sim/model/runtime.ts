@@ -141,8 +141,16 @@ export interface PiProvider {
   >;
 }
 
-/** A log group's real events, by stream (the local target reads its servers' logs); undefined: the model's own. */
-export type LogsProvider = (query: { region: string; logGroupName: string; streams: string[] }) =>
+/**
+ * A log group's real events, by stream (the local target reads its servers' logs); undefined: the
+ * model's own. `instances` says which instance writes each stream, with its monitoring interval.
+ */
+export type LogsProvider = (query: {
+  region: string;
+  logGroupName: string;
+  streams: string[];
+  instances: Record<string, { instanceId: string; engine: string; resourceId: string; monitoringInterval?: number }>;
+}) =>
   | Record<string, { timestamp: number; message: string }[]>
   | undefined
   | Promise<Record<string, { timestamp: number; message: string }[]> | undefined>;
