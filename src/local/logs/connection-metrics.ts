@@ -2,11 +2,13 @@
  * DatabaseConnections for the local target, measured: once a second the client backends of each
  * PostgreSQL server are counted from /proc (its children named "postgres: user db host(port) ...").
  * GetMetricStatistics / GetMetricData and the alarms read per-period statistics of those samples, by
- * DBInstanceIdentifier (or DBClusterIdentifier: the cluster's instances summed). MySQL is not counted.
+ * DBInstanceIdentifier (or DBClusterIdentifier: the cluster's instances summed). MariaDB runs threads,
+ * not processes: its connections are the established TCP connections to its port.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { MetricQuery, MetricSeries, MetricsProvider, SimCloud } from '../../sim/model/cloud.js';
 import type { LocalLogsSource } from './local-logs.js';
+import { processInfo } from './proc-info.js';
 
 const KEEP_MS = 2 * 3600_000;
 // "postgres: [cluster_name: ]user database host(port) state": the local servers set cluster_name.
@@ -25,6 +27,26 @@ function countBackends(pids: Set<number>): Map<number, number> {
       if (CLIENT_BACKEND.test(title) && !title.includes(': walsender ')) counts.set(ppid, (counts.get(ppid) ?? 0) + 1);
     } catch {
       // gone meanwhile
+    }
+  }
+  return counts;
+}
+
+/** Established TCP connections to each port (MariaDB runs a connection per thread, not per process). */
+function establishedByPort(): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3] !== '01') continue;
+      const port = parseInt(f[1]!.split(':')[1] ?? '', 16);
+      counts.set(port, (counts.get(port) ?? 0) + 1);
     }
   }
   return counts;
@@ -54,10 +76,14 @@ export class ConnectionSampler {
     const byPid = new Map<number, string>();
     for (const [id, pid] of Object.entries(pids)) if (pid) byPid.set(pid, id);
     const counts = countBackends(new Set(byPid.keys()));
+    const tcp = establishedByPort();
     const t = this.now();
     for (const [pid, id] of byPid) {
+      const info = processInfo(pid);
+      const maria = info?.settings['datadir'] !== undefined && info.settings['port'] !== undefined;
+      const n = maria ? (tcp.get(Number(info.settings['port'])) ?? 0) : (counts.get(pid) ?? 0);
       const list = this.samples.get(id) ?? [];
-      list.push({ t, n: counts.get(pid) ?? 0 });
+      list.push({ t, n });
       while (list.length > 0 && list[0]!.t < t - KEEP_MS) list.shift();
       this.samples.set(id, list);
     }

@@ -1,14 +1,16 @@
 /**
  * The local target's CloudWatch Logs content, read from the real servers: an Aurora PostgreSQL
- * cluster's exported `postgresql` log is each instance's own postgres.log, and RDSOSMetrics holds
+ * cluster's exported `postgresql` log is each instance's own postgres.log (Aurora MySQL's `slowquery`
+ * each MariaDB's slow query log), and RDSOSMetrics holds
  * samples of the instance's processes taken from /proc (CPU of the server and its children, the
  * host's memory and load). The model calls it for every read of a group (SimCloudOptions.logs).
- * Aurora MySQL's logs are not read yet: undefined leaves the model's own (empty) streams.
+ * Aurora MySQL's exported slowquery log is each MariaDB's slow query log file.
  */
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LogsProvider } from '../../sim/model/cloud.js';
 import { osMetricsDocument } from '../../sim/model/logs-rds.js';
+import { readSlowLog, slowLogFile } from './maria-log.js';
 import { readPgLog } from './pg-log.js';
 import { loadAverage1, memInfoKb, processInfo, treeCpuTicks, uptimeSeconds } from './proc-info.js';
 
@@ -38,6 +40,15 @@ export function localLogsProvider(source: LocalLogsSource, now: () => number = D
         const info = pid ? processInfo(pid) : undefined;
         // The server's working directory is its data directory; its log sits beside it.
         out[stream] = info ? readPgLog(join(dirname(info.cwd), 'postgres.log')) : [];
+      }
+      return out;
+    }
+    if (logGroupName.startsWith('/aws/rds/cluster/') && logGroupName.endsWith('/slowquery')) {
+      const out: Record<string, { timestamp: number; message: string }[]> = {};
+      for (const [stream, owner] of Object.entries(instances)) {
+        const pid = pids[owner.instanceId];
+        const dataDir = pid ? processInfo(pid)?.settings['datadir'] : undefined;
+        out[stream] = dataDir ? readSlowLog(slowLogFile(dataDir)) : [];
       }
       return out;
     }
