@@ -12,7 +12,7 @@ import type { LogsProvider } from '../../sim/model/cloud.js';
 import { osMetricsDocument } from '../../sim/model/logs-rds.js';
 import { readSlowLog, slowLogFile } from './maria-log.js';
 import { readPgLog } from './pg-log.js';
-import { loadAverage1, memInfoKb, processInfo, treeCpuTicks, uptimeSeconds } from './proc-info.js';
+import { loadAverages, memInfoKb, processInfo, treeCpuTicks, uptimeSeconds } from './proc-info.js';
 
 export interface LocalLogsSource {
   /** The server process of each running instance. */
@@ -71,7 +71,7 @@ export function localLogsProvider(source: LocalLogsSource, now: () => number = D
             cpuTotal: Math.max(0, pct),
             memoryTotalKb: mem.total,
             memoryFreeKb: mem.free,
-            load1: loadAverage1(),
+            ...loadAverages(),
             tasksTotal: cpu.tasks,
             uptimeSeconds: uptimeSeconds(),
           }, cores);

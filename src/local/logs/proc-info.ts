@@ -68,8 +68,9 @@ export function memInfoKb(): { total: number; free: number } {
   return { total: get('MemTotal'), free: get('MemAvailable') || get('MemFree') };
 }
 
-export function loadAverage1(): number {
-  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+export function loadAverages(): { load1: number; load5: number; load15: number } {
+  const [one, five, fifteen] = readFileSync('/proc/loadavg', 'utf8').split(' ').map(Number);
+  return { load1: one!, load5: five!, load15: fifteen! };
 }
 
 export function uptimeSeconds(): number {

@@ -13,6 +13,8 @@ export interface OsMetricsSample {
   memoryTotalKb: number;
   memoryFreeKb: number;
   load1: number;
+  load5?: number;
+  load15?: number;
   tasksTotal: number;
   uptimeSeconds: number;
 }
@@ -30,7 +32,7 @@ export function osMetricsDocument(i: Pick<InstanceRec, 'id' | 'resourceId' | 'en
     uptime: `${Math.floor(up / 86400)} days, ${pad(Math.floor(up / 3600) % 24)}:${pad(Math.floor(up / 60) % 60)}:${pad(up % 60)}`,
     numVCPUs: vcpus,
     cpuUtilization: { guest: 0, irq: 0, system: round(s.cpuTotal * 0.3), wait: 0, idle: round(100 - s.cpuTotal), user: round(s.cpuTotal * 0.7), total: round(s.cpuTotal), steal: 0, nice: 0 },
-    loadAverageMinute: { one: round(s.load1), five: round(s.load1), fifteen: round(s.load1) },
+    loadAverageMinute: { one: round(s.load1), ...(s.load5 !== undefined ? { five: round(s.load5) } : {}), ...(s.load15 !== undefined ? { fifteen: round(s.load15) } : {}) },
     memory: { total: s.memoryTotalKb, free: s.memoryFreeKb, buffers: 0, cached: 0, active: s.memoryTotalKb - s.memoryFreeKb, inactive: 0, dirty: 0, writeback: 0, mapped: 0, pageTables: 0, slab: 0, hugePagesTotal: 0, hugePagesFree: 0, hugePagesRsvd: 0, hugePagesSurp: 0, hugePagesSize: 2048 },
     tasks: { total: s.tasksTotal, running: 1, sleeping: s.tasksTotal - 1, stopped: 0, zombie: 0, blocked: 0 },
   });
