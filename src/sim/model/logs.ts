@@ -98,10 +98,11 @@ export function publishRdsLogs(rt: Runtime, region: string): void {
     const role = Object.values(rt.state.roles ?? {}).find((r) => r.arn === i.monitoringRoleArn);
     // Without the managed policy the role cannot write to CloudWatch Logs: nothing is published.
     if (!role?.attachedPolicies.includes(ENHANCED_MONITORING_POLICY)) continue;
-    const g = ensureLogGroup(rt, region, OS_METRICS_GROUP, i.createdAt);
+    const since = i.monitoringSince ?? i.createdAt;
+    const g = ensureLogGroup(rt, region, OS_METRICS_GROUP, since);
     const stream = g.streams[i.resourceId];
-    // The first sample comes as the instance starts: the stream's last one, or one interval before that.
-    const last = stream?.events.at(-1)?.timestamp ?? i.createdAt - i.monitoringInterval * 1000;
+    // The first sample comes as monitoring starts: after the stream's last one, or at `since`.
+    const last = stream?.events.at(-1)?.timestamp ?? since - i.monitoringInterval * 1000;
     if (rt.logs) {
       g.streams[i.resourceId] ??= { createdAt: last, events: [] };
       continue;

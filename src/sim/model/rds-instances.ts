@@ -226,6 +226,7 @@ const modifyDBInstance: Handler = (rt, input, region) => {
   if (pub !== undefined) i.publiclyAccessible = pub;
   if (input['MonitoringInterval'] !== undefined || input['MonitoringRoleArn'] !== undefined) {
     const m = monitoringOf(rt, input, i);
+    if (m.monitoringInterval && !i.monitoringInterval) i.monitoringSince = rt.now();
     i.monitoringInterval = m.monitoringInterval;
     if (m.monitoringRoleArn) i.monitoringRoleArn = m.monitoringRoleArn;
     else delete i.monitoringRoleArn;

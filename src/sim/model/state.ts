@@ -110,6 +110,8 @@ export interface InstanceRec extends Base {
   /** Enhanced Monitoring: seconds between OS samples (0: off) and the role RDS publishes them with. */
   monitoringInterval?: number;
   monitoringRoleArn?: string;
+  /** When Enhanced Monitoring was turned on by ModifyDBInstance (else it runs from the creation). */
+  monitoringSince?: number;
 }
 
 export interface ClusterSnapshotRec extends Base {
