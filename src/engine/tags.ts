@@ -33,6 +33,13 @@ export function withRunTags(service: string, operation: string, input: Record<st
   if (service === 'secrets-manager' && operation === 'CreateSecret') {
     return { ...input, Tags: merge(input.Tags, tags) };
   }
+  if ((service === 'iam' && operation === 'CreateRole') || (service === 'cloudwatch' && operation === 'PutMetricAlarm')) {
+    return { ...input, Tags: merge(input.Tags, tags) };
+  }
+  if (service === 'logs' && operation === 'CreateLogGroup') {
+    // CloudWatch Logs takes tags as a map.
+    return { ...input, tags: { ...((input.tags as Record<string, string> | undefined) ?? {}), ...Object.fromEntries(tags.map((t) => [t.Key, t.Value])) } };
+  }
   if (service === 'ec2' && operation === 'CreateSecurityGroup') {
     const specs = Array.isArray(input.TagSpecifications) ? (input.TagSpecifications as { ResourceType: string; Tags?: Tag[] }[]) : [];
     const others = specs.filter((s) => s.ResourceType !== 'security-group');

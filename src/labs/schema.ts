@@ -20,7 +20,7 @@ import { z } from 'zod';
 
 export const ENGINES = ['aurora-postgresql', 'aurora-mysql'] as const;
 export const LEVELS = ['beginner', 'intermediate', 'advanced', 'expert'] as const;
-export const SERVICES = ['rds', 'sts', 'ec2', 'secrets-manager', 'cloudwatch', 'pi', 'tagging'] as const;
+export const SERVICES = ['rds', 'sts', 'ec2', 'secrets-manager', 'cloudwatch', 'pi', 'tagging', 'logs', 'iam'] as const;
 export const RESOURCE_TYPES = [
   'global-cluster',
   'db-cluster',
@@ -33,6 +33,12 @@ export const RESOURCE_TYPES = [
   'security-group',
   /** A Secrets Manager secret the run made (a password it generated: global database members). */
   'secret',
+  /** An IAM role the run made (Enhanced Monitoring's, assumed by monitoring.rds.amazonaws.com). */
+  'iam-role',
+  /** A CloudWatch metric alarm. */
+  'cloudwatch-alarm',
+  /** A CloudWatch Logs log group the run made (before RDS writes into it, so that it is tagged and deleted). */
+  'log-group',
 ] as const;
 
 export type Engine = (typeof ENGINES)[number];

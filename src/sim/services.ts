@@ -39,6 +39,13 @@ export const SERVICES: Record<SimService, ServiceInfo> = {
     signingName: 'monitoring',
     load: load('@aws-sdk/client-cloudwatch'),
   },
+  logs: {
+    pkg: '@aws-sdk/client-cloudwatch-logs',
+    clientName: 'CloudWatchLogsClient',
+    signingName: 'logs',
+    load: load('@aws-sdk/client-cloudwatch-logs'),
+  },
+  iam: { pkg: '@aws-sdk/client-iam', clientName: 'IAMClient', signingName: 'iam', load: load('@aws-sdk/client-iam') },
   pi: { pkg: '@aws-sdk/client-pi', clientName: 'PIClient', signingName: 'pi', load: load('@aws-sdk/client-pi') },
   tagging: {
     pkg: '@aws-sdk/client-resource-groups-tagging-api',

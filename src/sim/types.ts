@@ -1,6 +1,6 @@
 /** The contract between the simulated control plane and its two transports (in-process, HTTP). */
 
-export type SimService = 'rds' | 'sts' | 'ec2' | 'secrets-manager' | 'cloudwatch' | 'pi' | 'tagging';
+export type SimService = 'rds' | 'sts' | 'ec2' | 'secrets-manager' | 'cloudwatch' | 'pi' | 'tagging' | 'logs' | 'iam';
 
 export interface SimCall {
   service: SimService;

@@ -160,6 +160,10 @@ export function leftovers(sim: SimState, runId: string): string[] {
   for (const g of Object.values(sim.parameterGroups)) if (!g.name.startsWith('default')) out.push(`parameter-group ${g.name}`);
   for (const g of Object.values(sim.securityGroups)) if (!g.isDefault) out.push(`security-group ${g.groupId} (${g.name})`);
   for (const s of Object.values(sim.secrets)) out.push(`secret ${s.name}`);
+  for (const r of Object.values(sim.roles ?? {})) out.push(`iam-role ${r.name}`);
+  for (const a of Object.values(sim.alarms ?? {})) out.push(`cloudwatch-alarm ${a.name}`);
+  // RDSOSMetrics is the account's, made by RDS for every monitored instance: not the run's to delete.
+  for (const g of Object.values(sim.logGroups ?? {})) if (g.name !== 'RDSOSMetrics') out.push(`log-group ${g.name}`);
   return out;
 }
 

@@ -35,9 +35,9 @@ function unfinished(text: string): string[] {
 
 // Four CLIs at a time: each spawn is mostly start-up, and the file would take minutes one by one.
 describe.concurrent('what show and a dry run print', () => {
-  it('covers all eight labs on both engines', () => {
-    expect(new Set(CASES.map((c) => c.lab)).size).toBe(8);
-    expect(CASES).toHaveLength(16);
+  it('covers all nine labs on both engines', () => {
+    expect(new Set(CASES.map((c) => c.lab)).size).toBe(9);
+    expect(CASES).toHaveLength(18);
   });
 
   it.each(CASES)('show $lab --engine $engine is finished text', async ({ lab, engine }) => {

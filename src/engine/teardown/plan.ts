@@ -32,6 +32,8 @@ const PHASES: { name: string; kind: TeardownActionKind; types: ResourceType[] }[
   { name: 'detach-global-secondaries', kind: 'detach-global-secondaries', types: ['global-cluster'] },
   { name: 'detach-global-primaries', kind: 'detach-global-primary', types: ['global-cluster'] },
   { name: 'start-stopped-clusters', kind: 'start-if-stopped', types: ['db-cluster'] },
+  // Alarms depend on nothing and watch what is about to go: first, before they fire on the teardown.
+  { name: 'alarms', kind: 'delete', types: ['cloudwatch-alarm'] },
   { name: 'instances', kind: 'delete', types: ['db-instance'] },
   { name: 'clusters', kind: 'delete', types: ['db-cluster'] },
   // The global cluster, empty since its members were detached, goes after them: AWS's own order
@@ -41,6 +43,10 @@ const PHASES: { name: string; kind: TeardownActionKind; types: ResourceType[] }[
   { name: 'subnet-groups', kind: 'delete', types: ['db-subnet-group'] },
   { name: 'parameter-groups', kind: 'delete', types: ['db-cluster-parameter-group', 'db-parameter-group'] },
   { name: 'security-groups', kind: 'delete', types: ['security-group'] },
+  // After the instances that publish with the role and the clusters that export into the groups:
+  // RDS would make a deleted group again while a cluster still exports to it.
+  { name: 'monitoring-roles', kind: 'delete', types: ['iam-role'] },
+  { name: 'log-groups', kind: 'delete', types: ['log-group'] },
   // Last: a cluster that still runs may need its password (a resumed teardown, a learner's session).
   { name: 'secrets', kind: 'delete', types: ['secret'] },
 ];

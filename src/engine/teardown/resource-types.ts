@@ -13,13 +13,19 @@ import type { Tag } from '../tags.js';
 export type AwsSender = Pick<AwsClients, 'send' | 'wait'>;
 
 export interface ResourceTypeSpec {
-  service: 'rds' | 'ec2' | 'secrets-manager';
+  service: 'rds' | 'ec2' | 'secrets-manager' | 'iam' | 'cloudwatch' | 'logs';
   describe: {
     operation: string;
     input(id: string): Record<string, unknown>;
     /** The output member that lists the matches; undefined: the output is the item (DescribeSecret). */
     list?: string;
+    /** The output member that is the item (GetRole: Role), where there is no list. */
+    item?: string;
+    /** The match among the listed items, where the Describe filters by prefix (DescribeLogGroups). */
+    pick?(items: Record<string, unknown>[], id: string): Record<string, unknown> | undefined;
   };
+  /** Tags read by another call, for types whose Describe carries none (alarms, log groups). */
+  tags?(clients: AwsSender, item: Record<string, unknown>, region: string, signal?: AbortSignal): Promise<Tag[]>;
   /** A described item that is as good as gone (a secret scheduled for deletion). */
   gone?(item: Record<string, unknown>): boolean;
   /** Status of a described item; types without one (groups) exist or do not. */
@@ -187,6 +193,55 @@ export const RESOURCE_SPECS: Record<ResourceType, ResourceTypeSpec> = {
     busy: [],
     createOutput: (x) => ({ ARN: x.ARN, Name: x.Name }),
   },
+  'iam-role': {
+    service: 'iam',
+    describe: { operation: 'GetRole', input: (id) => ({ RoleName: id }), item: 'Role' },
+    status: () => undefined,
+    arn: (x) => str(x.Arn),
+    inlineTags: (x) => (Array.isArray(x.Tags) ? (x.Tags as Tag[]) : []),
+    notFound: ['NoSuchEntity', 'NoSuchEntityException'],
+    delete: { operation: 'DeleteRole', input: (id) => ({ RoleName: id }) },
+    // Policies still attached (teardown detaches them first; one attached meanwhile is retried).
+    busy: ['DeleteConflict', 'DeleteConflictException'],
+    createKey: 'Role',
+  },
+  'cloudwatch-alarm': {
+    service: 'cloudwatch',
+    describe: { operation: 'DescribeAlarms', input: (id) => ({ AlarmNames: [id] }), list: 'MetricAlarms' },
+    status: () => undefined,
+    arn: (x) => str(x.AlarmArn),
+    inlineTags: () => undefined,
+    tags: async (clients, item, region, signal) => {
+      const out = await clients.send('cloudwatch', 'ListTagsForResource', { ResourceARN: str(item.AlarmArn) }, { region, signal });
+      return Array.isArray(out.Tags) ? (out.Tags as Tag[]) : [];
+    },
+    notFound: ['ResourceNotFound', 'ResourceNotFoundException'],
+    delete: { operation: 'DeleteAlarms', input: (id) => ({ AlarmNames: [id] }) },
+    busy: [],
+    // PutMetricAlarm answers nothing: adopting needs no output.
+    createOutput: () => ({}),
+  },
+  'log-group': {
+    service: 'logs',
+    describe: {
+      operation: 'DescribeLogGroups',
+      input: (id) => ({ logGroupNamePrefix: id }),
+      list: 'logGroups',
+      pick: (items, id) => items.find((x) => x.logGroupName === id),
+    },
+    status: () => undefined,
+    arn: (x) => str(x.logGroupArn),
+    inlineTags: () => undefined,
+    tags: async (clients, item, region, signal) => {
+      const out = await clients.send('logs', 'ListTagsForResource', { resourceArn: str(item.logGroupArn) }, { region, signal });
+      const tags = (out.tags ?? {}) as Record<string, string>;
+      return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    },
+    notFound: ['ResourceNotFoundException'],
+    delete: { operation: 'DeleteLogGroup', input: (id) => ({ logGroupName: id }) },
+    busy: ['OperationAbortedException'],
+    createOutput: () => ({}),
+  },
 };
 
 /** Error codes a create call returns when the resource is already there (wire codes and SDK class names). */
@@ -201,6 +256,10 @@ export const ALREADY_EXISTS_CODES: Record<ResourceType, string[]> = {
   'db-parameter-group': ['DBParameterGroupAlreadyExists', 'DBParameterGroupAlreadyExistsFault'],
   'security-group': ['InvalidGroup.Duplicate'],
   secret: ['ResourceExistsException'],
+  'iam-role': ['EntityAlreadyExists', 'EntityAlreadyExistsException'],
+  // PutMetricAlarm overwrites an alarm of the same name: there is no "already exists".
+  'cloudwatch-alarm': [],
+  'log-group': ['ResourceAlreadyExistsException'],
 };
 
 /** Does the error carry one of these AWS codes? */
@@ -220,7 +279,8 @@ export const isAlreadyExists = (type: ResourceType, err: unknown): boolean => ha
 export function asCreateOutput(type: ResourceType, describeOutput: Record<string, unknown>): Record<string, unknown> {
   const spec = RESOURCE_SPECS[type];
   const list = spec.describe.list === undefined ? undefined : describeOutput[spec.describe.list];
-  const item = Array.isArray(list) ? ((list[0] as Record<string, unknown> | undefined) ?? {}) : describeOutput;
+  const nested = spec.describe.item === undefined ? undefined : (describeOutput[spec.describe.item] as Record<string, unknown> | undefined);
+  const item = Array.isArray(list) ? ((list[0] as Record<string, unknown> | undefined) ?? {}) : (nested ?? describeOutput);
   if (spec.createOutput) return spec.createOutput(item);
   const key = spec.createKey;
   if (key) return { [key]: item };
@@ -253,10 +313,19 @@ export async function describeResource(clients: AwsSender, type: ResourceType, i
     if (isNotFound(type, err)) return { exists: false, tags: [] };
     throw err;
   }
-  const list = spec.describe.list === undefined ? [out] : out[spec.describe.list];
-  const item = Array.isArray(list) ? (list[0] as Record<string, unknown> | undefined) : undefined;
+  const list = spec.describe.list === undefined ? [spec.describe.item === undefined ? out : out[spec.describe.item]] : out[spec.describe.list];
+  const items = Array.isArray(list) ? (list as Record<string, unknown>[]) : [];
+  const item = spec.describe.pick ? spec.describe.pick(items, id) : items[0];
   if (!item || spec.gone?.(item)) return { exists: false, tags: [] };
   let tags = spec.inlineTags(item);
+  if (!tags && spec.tags) {
+    try {
+      tags = await spec.tags(clients, item, region, signal);
+    } catch (err) {
+      if (isNotFound(type, err)) return { exists: false, tags: [] };
+      throw err;
+    }
+  }
   if (!tags) {
     const arn = spec.arn(item);
     tags = [];

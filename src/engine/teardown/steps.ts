@@ -22,6 +22,7 @@ export async function deleteResource(ctx: TeardownContext, type: ResourceType, i
     if (type === 'db-cluster') await prepareClusterDelete(ctx, id, region, found);
     if (type === 'db-instance') await prepareInstanceDelete(ctx, id, region, found);
     if (type === 'global-cluster') await prepareGlobalClusterDelete(ctx, id, region, found);
+    if (type === 'iam-role') await prepareRoleDelete(ctx, id, region);
     const input = spec.delete.input(id, found.raw ?? {});
     ctx.emit('teardown.delete', 'info', `deleting ${type} ${id}`, { type, id, region, operation: spec.delete.operation });
     await ctx.retryBusy({ type, id, operation: spec.delete.operation }, async () => {
@@ -105,5 +106,19 @@ export async function prepareInstanceDelete(ctx: TeardownContext, id: string, re
     await ctx.retryBusy({ type: 'db-instance', id, operation: 'ModifyDBInstance' }, () =>
       ctx.send('rds', 'ModifyDBInstance', { DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true }, { region }),
     );
+  }
+}
+
+/** IAM deletes no role with managed policies attached (DeleteConflict): detach each first. */
+export async function prepareRoleDelete(ctx: TeardownContext, id: string, region: string): Promise<void> {
+  const out = await ctx.send('iam', 'ListAttachedRolePolicies', { RoleName: id }, { region });
+  const arns = (Array.isArray(out.AttachedPolicies) ? (out.AttachedPolicies as { PolicyArn?: string }[]) : []).map((p) => p.PolicyArn).filter((a): a is string => typeof a === 'string');
+  for (const arn of arns) {
+    ctx.emit('teardown.detach-policy', 'info', `detaching ${arn} from role ${id}`, { type: 'iam-role', id, region, policyArn: arn });
+    try {
+      await ctx.send('iam', 'DetachRolePolicy', { RoleName: id, PolicyArn: arn }, { region });
+    } catch (err) {
+      if (!isNotFound('iam-role', err)) throw err;
+    }
   }
 }

@@ -6,6 +6,9 @@
  * Its state file (server.json) and log (server.log) live in the control directory, $AURORA_LAB_HOME/local.
  * The log carries event codes, operation names and error codes only: never inputs, which hold passwords.
  */
+import { localLogsProvider } from '../logs/local-logs.js';
+import { PgParameterApplier } from '../logs/pg-parameters.js';
+import { clusterOfInstance, ConnectionSampler } from '../logs/connection-metrics.js';
 import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalTargetError } from '../../errors.js';
@@ -94,16 +97,22 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     info.movedPorts = [...(info.movedPorts ?? []).filter((m) => m.clusterId !== spec.clusterId), { region: spec.region, ...moved }];
     writeServerInfo(opts.controlDir, info);
   });
-  const sim = new SimCloud({
+  const connections = new ConnectionSampler(dataPlane, (id) => clusterOfInstance(sim, id));
+  connections.start();
+  const serverless = serverlessMetricsProvider(() => dataPlane.serverless.capacityHistories());
+  const sim: SimCloud = new SimCloud({
     accountId: LOCAL_ACCOUNT_ID,
     delays: delaysFrom(delayMs),
     dataPlane: tracked.dataPlane,
     pi: localPiProvider((resourceId) => dataPlane.piSampler(resourceId)),
-    metrics: serverlessMetricsProvider(() => dataPlane.serverless.capacityHistories()),
+    metrics: async (q) => (await connections.provider()(q)) ?? serverless(q),
+    logs: localLogsProvider(dataPlane),
   });
+  const pgParameters = new PgParameterApplier(dataPlane);
   const call = async (c: SimCall): Promise<Record<string, unknown>> => {
     refuseIdentifierClash(dataPlane, c);
     const out = await sim.call(c);
+    await pgParameters.apply(sim);
     return CREATES_CLUSTER.has(c.operation) && c.service === 'rds' ? withLocalEndpoints(sim, c, out, tracked.created) : out;
   };
   // One call at a time: a refused call rolls the model's state back to what it was before it, which
@@ -161,6 +170,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     (stopping ??= (async () => {
       log.line('stopping');
       try {
+        connections.stop();
         await server.close().catch(() => undefined);
         // Work the model already started (a create in flight) finishes before the processes go.
         await Promise.race([sim.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);

@@ -1,11 +1,13 @@
 /**
- * SimCloud: a simulated AWS account (RDS, EC2, STS, Secrets Manager, CloudWatch, PI, tagging) that
- * answers SDK operations with the SDK's member names and AWS's statuses and error codes.
+ * SimCloud: a simulated AWS account (RDS, EC2, STS, Secrets Manager, CloudWatch and its Logs, IAM, PI,
+ * tagging) that answers SDK operations with the SDK's member names and AWS's statuses and error codes.
  * See src/sim/SPEC.md for the behaviour.
  */
 import { SimError, type SimCall, type SimService } from '../types.js';
 import { cloudwatchHandlers } from './cloudwatch.js';
 import { ec2Handlers, ensureRegionDefaults } from './ec2.js';
+import { iamHandlers } from './iam.js';
+import { logsHandlers } from './logs.js';
 import { piHandlers } from './pi.js';
 import { describeDBEngineVersions, describeDBMajorEngineVersions, describeOrderableDBInstanceOptions } from './rds-catalog.js';
 import { clusterHandlers } from './rds-clusters.js';
@@ -23,7 +25,7 @@ import { stsHandlers } from './sts.js';
 import { taggingHandlers } from './tagging.js';
 import { advance } from './transitions.js';
 
-export type { SimCloudOptions, SimDelays, SimQuotas, MetricsProvider, MetricQuery, MetricSeries, PiProvider, PiQuery, PiDimensionKey } from './runtime.js';
+export type { SimCloudOptions, SimDelays, SimQuotas, LogsProvider, MetricsProvider, MetricQuery, MetricSeries, PiProvider, PiQuery, PiDimensionKey } from './runtime.js';
 export { DEFAULT_DELAYS, DEFAULT_QUOTAS } from './runtime.js';
 export type { SimState } from './state.js';
 
@@ -49,10 +51,12 @@ const HANDLERS: Record<SimService, Record<string, Handler>> = {
   cloudwatch: cloudwatchHandlers,
   pi: piHandlers,
   tagging: taggingHandlers,
+  logs: logsHandlers,
+  iam: iamHandlers,
 };
 
 /** Services on the Query protocol answer an unknown action with InvalidAction; JSON ones with UnknownOperationException. */
-const QUERY_SERVICES = new Set<SimService>(['rds', 'ec2', 'sts', 'cloudwatch']);
+const QUERY_SERVICES = new Set<SimService>(['rds', 'ec2', 'sts', 'cloudwatch', 'iam']);
 
 export class SimCloud {
   private rt: Runtime;

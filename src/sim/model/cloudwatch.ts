@@ -1,15 +1,16 @@
 /**
  * CloudWatch metrics for Aurora Serverless v2 (ServerlessDatabaseCapacity, ACUUtilization). The dry run
  * synthesizes a plausible series inside the cluster's scaling range; a `metrics` provider (the local
- * target) supplies real values instead.
+ * target) supplies real values instead. Metric alarms (cloudwatch-alarms.ts) are evaluated over the same series.
  */
 import type { Handler, Input, MetricQuery, MetricSeries, MetricStatistic, Runtime } from './runtime.js';
 import { optStr, reqStr } from './input.js';
 import { invalidValue } from './errors.js';
 import { periods, toMillis } from './time.js';
 import { rkey, type ClusterRec } from './state.js';
+import { alarmHandlers } from './cloudwatch-alarms.js';
 
-function dimensions(list: unknown): Record<string, string> {
+export function dimensions(list: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (Array.isArray(list)) for (const d of list as Input[]) out[String(d['Name'])] = String(d['Value']);
   return out;
@@ -39,7 +40,7 @@ function synthesize(rt: Runtime, q: MetricQuery): MetricSeries {
   return { timestamps: ts.map((t) => new Date(t)), values };
 }
 
-async function series(rt: Runtime, q: MetricQuery): Promise<MetricSeries> {
+export async function series(rt: Runtime, q: MetricQuery): Promise<MetricSeries> {
   return (await rt.metrics?.(q)) ?? synthesize(rt, q);
 }
 
@@ -60,6 +61,7 @@ function statistic(s: MetricSeries, i: number, name: string): number {
 }
 
 export const cloudwatchHandlers: Record<string, Handler> = {
+  ...alarmHandlers,
   async GetMetricData(rt, input, region) {
     const start = new Date(toMillis(input['StartTime'], 'StartTime'));
     const end = new Date(toMillis(input['EndTime'], 'EndTime'));

@@ -13,6 +13,11 @@ const STATUS: Record<string, number> = {
   DBClusterQuotaExceededFault: 403,
   DBClusterAutomatedBackupNotFoundFault: 404,
   ResourceNotFoundException: 400,
+  NoSuchEntity: 404,
+  EntityAlreadyExists: 409,
+  DeleteConflict: 409,
+  LimitExceeded: 409,
+  ResourceNotFound: 404,
 };
 
 export function fail(code: string, message: string): never {

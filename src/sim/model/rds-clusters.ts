@@ -7,6 +7,7 @@ import { defaultPort, findVersion, isAurora, resolveVersion } from './rds-catalo
 import { checkIdentifier, clusterChain, clusterInstances, countInRegion, getCluster, getInstance, live, pickFailoverTarget, queueModifyWork } from './rds-common.js';
 import { clusterOut } from './rds-format.js';
 import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
+import { applyLogExportChange, logExportsOf } from './rds-monitoring.js';
 import { createClusterSnapshotRecord } from './rds-snapshots.js';
 import type { Handler, Input, Runtime } from './runtime.js';
 import { createManagedSecret, deleteManagedSecret, rotateManagedSecret } from './secrets.js';
@@ -180,6 +181,7 @@ const createDBCluster: Handler = (rt, input, region) => {
     storageEncrypted: encrypted,
     ...(encrypted ? { kmsKeyId: optStr(input, 'KmsKeyId') ?? defaultKmsKey(rt, region) } : {}),
     performanceInsights: optBool(input, 'EnablePerformanceInsights') ?? false,
+    ...(logExportsOf(input, engine, version.version) ? { logExports: logExportsOf(input, engine, version.version) } : {}),
     ...(serverlessV2 ? { serverlessV2 } : {}),
     ...(global ? { globalClusterId: global.id } : {}),
     copyTagsToSnapshot: optBool(input, 'CopyTagsToSnapshot') ?? false,
@@ -265,6 +267,9 @@ const modifyDBCluster: Handler = (rt, input, region) => {
   if (pi !== undefined) c.performanceInsights = pi;
   const retention = optNum(input, 'BackupRetentionPeriod');
   if (retention !== undefined) c.backupRetentionPeriod = retention;
+  applyLogExportChange(c, input);
+  const pg = optStr(input, 'DBClusterParameterGroupName');
+  if (pg !== undefined) c.clusterParameterGroup = resolveParameterGroup(rt, region, 'cluster', pg, resolveVersion(rt, c.engine, c.engineVersion).family);
   const sgIds = strList(input, 'VpcSecurityGroupIds');
   if (sgIds.length > 0) {
     checkSecurityGroups(rt, region, sgIds);

@@ -1,4 +1,5 @@
 /** Records -> the SDK's output shapes (DBCluster, DBInstance, DBClusterSnapshot, DBSnapshot, GlobalCluster). */
+import { clusterMonitoringOut, instanceMonitoringOut } from './rds-monitoring.js';
 import { isAurora } from './rds-catalog.js';
 import { clusterInstances } from './rds-common.js';
 import { endpointHash, hostedZoneId } from './ids.js';
@@ -69,6 +70,7 @@ export function clusterOut(rt: Runtime, c: ClusterRec): Output {
     NetworkType: 'IPV4',
     AutoMinorVersionUpgrade: true,
     PerformanceInsightsEnabled: c.performanceInsights,
+    ...clusterMonitoringOut(c),
     ...(c.serverlessV2 ? { ServerlessV2ScalingConfiguration: { ...c.serverlessV2 } } : {}),
     ...(c.globalClusterId ? { GlobalClusterIdentifier: c.globalClusterId } : {}),
     ...(c.status === 'stopped' && c.stoppedAt !== undefined ? { AutomaticRestartTime: new Date(c.stoppedAt + STOPPED_MAX_MS) } : {}),
@@ -119,7 +121,7 @@ export function instanceOut(rt: Runtime, i: InstanceRec): Output {
     CACertificateIdentifier: 'rds-ca-rsa2048-g1',
     DomainMemberships: [],
     CopyTagsToSnapshot: false,
-    MonitoringInterval: 0,
+    ...instanceMonitoringOut(rt, i),
     PromotionTier: i.promotionTier,
     IAMDatabaseAuthenticationEnabled: cluster?.iamAuth ?? i.iamAuth,
     PerformanceInsightsEnabled: i.performanceInsights,

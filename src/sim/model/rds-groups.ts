@@ -1,8 +1,12 @@
-/** DB subnet groups and (cluster) parameter groups, and the checks clusters and instances make against them. */
+/**
+ * DB subnet groups and (cluster) parameter groups, and the checks clusters and instances make against
+ * them. The parameters inside a group are rds-parameters.ts's.
+ */
 import { fail, invalidValue } from './errors.js';
 import { rdsArn } from './ids.js';
 import { optStr, reqId, reqStr, strList, tagList } from './input.js';
 import { VERSIONS } from './rds-catalog.js';
+import { parameterHandlers } from './rds-parameters.js';
 import { defaultSubnets, defaultVpcId, findSecurityGroup } from './ec2.js';
 import type { Handler, Output, Runtime } from './runtime.js';
 import { rkey, type ParameterGroupRec, type SubnetGroupRec } from './state.js';
@@ -167,6 +171,7 @@ export const groupHandlers: Record<string, Handler> = {
     return {};
   },
 
+  ...parameterHandlers,
   CreateDBClusterParameterGroup: createPg('cluster'),
   DeleteDBClusterParameterGroup: deletePg('cluster'),
   DescribeDBClusterParameterGroups: describePg('cluster'),

@@ -1,4 +1,5 @@
 /** DB instances: Aurora cluster members and standalone RDS (postgres, mysql) instances. */
+import { monitoringOf } from './rds-monitoring.js';
 import type { InstanceSettings, InstanceSpec } from '../data-plane.js';
 import { fail, invalidCombination, invalidValue } from './errors.js';
 import { dbiResourceId, endpointHash, rdsArn } from './ids.js';
@@ -94,6 +95,7 @@ const createDBInstance: Handler = (rt, input, region) => {
     publiclyAccessible: optBool(input, 'PubliclyAccessible') ?? false,
     performanceInsights: optBool(input, 'EnablePerformanceInsights') ?? false,
     deletionProtection: optBool(input, 'DeletionProtection') ?? false,
+    ...monitoringOf(rt, input),
   };
   if (clusterId !== undefined) {
     const c = getCluster(rt, region, clusterId);
@@ -222,6 +224,13 @@ const modifyDBInstance: Handler = (rt, input, region) => {
   if (pi !== undefined) i.performanceInsights = pi;
   const pub = optBool(input, 'PubliclyAccessible');
   if (pub !== undefined) i.publiclyAccessible = pub;
+  if (input['MonitoringInterval'] !== undefined || input['MonitoringRoleArn'] !== undefined) {
+    const m = monitoringOf(rt, input, i);
+    if (m.monitoringInterval && !i.monitoringInterval) i.monitoringSince = rt.now();
+    i.monitoringInterval = m.monitoringInterval;
+    if (m.monitoringRoleArn) i.monitoringRoleArn = m.monitoringRoleArn;
+    else delete i.monitoringRoleArn;
+  }
   const password = optStr(input, 'MasterUserPassword');
   if (password !== undefined) i.masterPassword = password;
   if (newClass !== undefined) i.instanceClass = newClass;

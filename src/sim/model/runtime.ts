@@ -141,6 +141,20 @@ export interface PiProvider {
   >;
 }
 
+/**
+ * A log group's real events, by stream (the local target reads its servers' logs); undefined: the
+ * model's own. `instances` says which instance writes each stream, with its monitoring interval.
+ */
+export type LogsProvider = (query: {
+  region: string;
+  logGroupName: string;
+  streams: string[];
+  instances: Record<string, { instanceId: string; engine: string; resourceId: string; monitoringInterval?: number }>;
+}) =>
+  | Record<string, { timestamp: number; message: string }[]>
+  | undefined
+  | Promise<Record<string, { timestamp: number; message: string }[]> | undefined>;
+
 export interface SimCloudOptions {
   accountId?: string;
   now?: () => number;
@@ -155,6 +169,7 @@ export interface SimCloudOptions {
   awsDurations?: Partial<Record<TimedKind, number>>;
   metrics?: MetricsProvider;
   pi?: PiProvider;
+  logs?: LogsProvider;
 }
 
 interface PendingOp {
@@ -183,6 +198,7 @@ export class Runtime {
   readonly dataPlane?: DataPlane;
   readonly metrics?: MetricsProvider;
   readonly pi?: PiProvider;
+  readonly logs?: LogsProvider;
   readonly timing: 'instant' | 'aws';
   private readonly awsDurations: Partial<Record<TimedKind, number>>;
   /** Data-plane work in flight, by gate key. Never persisted. */
@@ -200,6 +216,7 @@ export class Runtime {
     this.dataPlane = options.dataPlane;
     this.metrics = options.metrics;
     this.pi = options.pi;
+    this.logs = options.logs;
     this.timing = options.timing ?? 'instant';
     this.awsDurations = options.awsDurations ?? {};
   }

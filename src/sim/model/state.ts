@@ -79,6 +79,8 @@ export interface ClusterRec extends Base {
   restoredFrom?: { snapshotId: string; kind: 'cluster' | 'instance' };
   /** RestoreDBClusterToPointInTime: the source cluster (same region) and the moment restored to (ms). */
   restoredToTime?: { sourceClusterId: string; restoreTime: number };
+  /** EnableCloudwatchLogsExports: the log types published to /aws/rds/cluster/<id>/<type>. */
+  logExports?: string[];
 }
 
 export interface InstanceRec extends Base {
@@ -105,6 +107,11 @@ export interface InstanceRec extends Base {
   deletionProtection: boolean;
   iamAuth: boolean;
   storageEncrypted: boolean;
+  /** Enhanced Monitoring: seconds between OS samples (0: off) and the role RDS publishes them with. */
+  monitoringInterval?: number;
+  monitoringRoleArn?: string;
+  /** When Enhanced Monitoring was turned on by ModifyDBInstance (else it runs from the creation). */
+  monitoringSince?: number;
 }
 
 export interface ClusterSnapshotRec extends Base {
@@ -174,6 +181,8 @@ export interface ParameterGroupRec {
   description: string;
   kind: 'cluster' | 'instance';
   tags: Tag[];
+  /** Parameters set with Modify(DB|DBCluster)ParameterGroup: name -> value and how it applies. */
+  parameters?: Record<string, { value: string; applyMethod: string }>;
 }
 
 export interface IpPermission {
@@ -257,6 +266,59 @@ export interface SimState {
   timeline?: TimelineEntry[];
   /** The virtual clock of the simulated-AWS timing mode: where it started and where it stands. */
   clock?: { startMs: number; nowMs: number };
+  /** CloudWatch Logs, by region/name (older saved states have none). */
+  logGroups?: Record<string, LogGroupRec>;
+  /** IAM roles, account-wide, by lower-cased name. */
+  roles?: Record<string, RoleRec>;
+  /** CloudWatch metric alarms, by region/name. */
+  alarms?: Record<string, AlarmRec>;
+}
+
+export interface LogEventRec {
+  timestamp: number;
+  message: string;
+  ingestionTime: number;
+  eventId: string;
+}
+
+export interface LogGroupRec {
+  name: string;
+  region: string;
+  arn: string;
+  createdAt: number;
+  retentionInDays?: number;
+  tags: Record<string, string>;
+  /** Stream name -> events, oldest first. */
+  streams: Record<string, { createdAt: number; events: LogEventRec[] }>;
+}
+
+export interface RoleRec {
+  name: string;
+  path: string;
+  arn: string;
+  roleId: string;
+  createdAt: number;
+  description?: string;
+  assumeRolePolicyDocument: string;
+  attachedPolicies: string[];
+  tags: Tag[];
+}
+
+export interface AlarmRec {
+  name: string;
+  region: string;
+  arn: string;
+  /** The PutMetricAlarm input as given (metric, statistic, period, threshold, comparison ...). */
+  config: Record<string, unknown>;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  stateReason: string;
+  stateReasonData?: string;
+  stateUpdatedAt: number;
+  configUpdatedAt: number;
+  /** The end of the last period evaluated: each read evaluates every period ended since. */
+  evaluatedUntil?: number;
+  tags: Tag[];
+  history: { timestamp: number; type: 'ConfigurationUpdate' | 'StateUpdate' | 'Action'; summary: string; data: string }[];
 }
 
 export function emptyState(accountId: string): SimState {
