@@ -54,7 +54,7 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .argument('<lab>', 'lab name or path to a lab file')
     .addOption(new Option('--engine <engine>', 'database engine').choices(['aurora-postgresql', 'aurora-mysql']))
     .option('--dry-run', 'rehearse against a simulated RDS in-process: no account, no network, no cost')
-    .option('--local', 'run on this machine against real PostgreSQL processes (free)')
+    .option('--local', 'run on this machine against real database processes: PostgreSQL, or MariaDB for aurora-mysql (free)')
     .option('--aws-timing', "with --dry-run: AWS's typical durations on a virtual clock (or AURORA_LAB_SIM_TIMING=aws)")
     .option('--keep', 'leave the resources up for connect and verify (teardown removes them)')
     .option('--run-id <id>', 'name the run, or resume an interrupted one')
@@ -121,7 +121,7 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
     .option('--print', 'print the connection URI instead of starting a client')
     .action(run(async (g, id: string | undefined, o: Record<string, unknown>) => (await import('./commands/connect.js')).connectCommand(g, id, o)));
 
-  const local = program.command('local').description('the local RDS-compatible server and its PostgreSQL processes');
+  const local = program.command('local').description('the local RDS-compatible server and its database processes (PostgreSQL, MariaDB)');
   local
     .command('start')
     .description('start the local server in the background')

@@ -16,7 +16,9 @@ export async function passCostGuard(ex: Execution, allow: CostAllowance, confirm
   const cost = await priceRun(ex.lab, ex.state.engine, planned, priceTable(), lifecycleLookup(ex));
   const key = costKey(cost);
   const passed = ex.state.cost?.passedAt !== undefined && ex.state.cost.key === key;
-  ex.reporter.emit({ code: 'run.cost', level: 'info', message: `${costSummary(cost)}${passed ? ' (allowed when the run started)' : ''}`, data: cost });
+  // The guard prices every target alike (so a dry run proves it); off AWS the figure is what the run would cost there.
+  const where = ex.state.target === 'aws' ? '' : ` (on AWS; this ${ex.state.target === 'local' ? 'local' : 'dry'} run is free)`;
+  ex.reporter.emit({ code: 'run.cost', level: 'info', message: `${costSummary(cost)}${where}${passed ? ' (allowed when the run started)' : ''}`, data: cost });
   if (passed) return;
   ex.state.cost = { ...cost, key };
   // The lab's own class parameters are how a learner names a class (instanceClass, sourceClass ...).

@@ -119,6 +119,12 @@ export const pollStep = z.strictObject({
   ...awsCall,
   /** JMESPath over the output that must become truthy. */
   until: jmes,
+  /**
+   * JMESPath over the same output that ends the wait as a failure when truthy: a state the resource
+   * does not leave by itself (a restore that went "failed"), so the run stops at once instead of
+   * waiting out maxWaitSeconds.
+   */
+  failWhen: jmes.optional(),
   maxWaitSeconds: z.number().int().positive().max(7200),
   intervalSeconds: z.number().positive().max(300).default(5),
   capture: captures.optional(),

@@ -3,7 +3,7 @@
  * writes the URI instead. The password never goes into the URI or the output: psql gets it through
  * its environment, and the local target's URI points at a passfile in the run directory (mode 0600).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveConnection } from '../../engine/connections.js';
@@ -57,10 +57,13 @@ export async function connectCommand(g: GlobalOptions, runId: string | undefined
       if (g.json) printJson({ runId: state.runId, uri, endpoint: name });
       else printText(uri);
       if (state.target === 'aws') process.stderr.write('The password is in Secrets Manager (the cluster\'s MasterUserSecret); `aurora-lab connect` without --print passes it to psql for you.\n');
+      // MySQL's and MariaDB's command-line clients take no URI: say how to call them.
+      if (!pg) process.stderr.write(`mysql/mariadb: -h ${conn.host} -P ${conn.port} -u ${conn.user}${caFile ? ` --ssl-ca=${caFile} ${mysqlVerifyArgs().join(' ')}` : ''} ${conn.database} (the password is the cluster's MasterUserSecret)\n`);
       return ExitCode.ok;
     }
     const client = pg ? 'psql' : 'mysql';
-    const args = pg ? [uri] : ['-h', conn.host, '-P', String(conn.port), '-u', conn.user, `--ssl-ca=${caFile}`, '--ssl-mode=VERIFY_IDENTITY', conn.database];
+    const tlsArgs = caFile ? [`--ssl-ca=${caFile}`, ...mysqlVerifyArgs()] : [];
+    const args = pg ? [uri] : ['-h', conn.host, '-P', String(conn.port), '-u', conn.user, ...tlsArgs, conn.database];
     const env = { ...process.env, ...(pg ? { PGPASSWORD: conn.password ?? '' } : { MYSQL_PWD: conn.password ?? '' }) };
     return await new Promise<ExitCodeValue>((resolve, reject) => {
       const child = spawn(client, args, { stdio: 'inherit', env });
@@ -70,4 +73,13 @@ export async function connectCommand(g: GlobalOptions, runId: string | undefined
   } finally {
     await target.close();
   }
+}
+
+/**
+ * How the installed `mysql` client verifies the server's name: MySQL's takes --ssl-mode=VERIFY_IDENTITY,
+ * MariaDB's (Debian's default `mysql`) refuses that option and takes --ssl-verify-server-cert.
+ */
+function mysqlVerifyArgs(): string[] {
+  const r = spawnSync('mysql', ['--version'], { encoding: 'utf8', timeout: 5000 });
+  return /mariadb/i.test(`${r.stdout ?? ''}`) ? ['--ssl-verify-server-cert'] : ['--ssl-mode=VERIFY_IDENTITY'];
 }

@@ -31,6 +31,7 @@ export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext
   const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
   const input = render(step.input, ctx) as Record<string, unknown>;
   const condition = String(render(step.until, ctx));
+  const failure = step.failWhen !== undefined ? String(render(step.failWhen, ctx)) : undefined;
   const reissueWhen = step.reissue?.when !== undefined ? String(render(step.reissue.when, ctx)) : undefined;
   const clock = ex.target.clients.clock;
   const scale = ex.target.capabilities.pollScale;
@@ -52,6 +53,12 @@ export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext
       }
       ex.reporter.emit({ code: 'poll.met', level: 'debug', message: `${step.id}: condition met after ${polls} polls` });
       return;
+    }
+    if (failure !== undefined && truthy(evaluate(failure, output))) {
+      throw new AwsError(`${step.title}: the resource reached a state it does not leave by itself (${failure})`, {
+        code: 'WAIT_FAILED',
+        hint: 'see the resource with DescribeDB* (or `aurora-lab local status` on the local target, whose server log says why); `aurora-lab teardown` removes what the run made',
+      });
     }
     const now = clock.now();
     if (now >= deadline) {

@@ -95,12 +95,28 @@ export class MysqlDriver implements EngineDriver<MariaServer> {
 
   async build(req: BuildRequest): Promise<Built> {
     const endpoint = await this.endpoints().instance(req.clusterPort, req.wantedPort);
-    let port: number | undefined;
-    let server: MariaServer | undefined;
     const proxy = new TcpProxy(`${req.spec.instanceId}/instance`);
     try {
-      port = await this.ports.allocate(['127.0.0.1']);
-      server = new MariaServer({
+      const server = await this.launch(req);
+      await proxy.listen(endpoint.address, endpoint.port);
+      proxy.setTargets([targetOf(server)]);
+      return { server, endpoint, instanceProxy: proxy };
+    } catch (err) {
+      await proxy.close().catch(() => undefined);
+      this.endpoints().release(endpoint);
+      throw err;
+    }
+  }
+
+  /**
+   * The server on a private port, its data prepared, started. Another program (another local server
+   * on this machine) may bind the port between the allocator's check and mariadbd's bind: then the
+   * next port, twice at most.
+   */
+  private async launch(req: BuildRequest): Promise<MariaServer> {
+    for (let attempt = 0; ; attempt++) {
+      const port = await this.ports.allocate(['127.0.0.1']);
+      const server = new MariaServer({
         instanceId: req.spec.instanceId,
         ...(req.spec.clusterId ? { clusterId: req.spec.clusterId } : {}),
         dir: join(this.ctx.baseDir, 'instances', req.spec.instanceId),
@@ -112,28 +128,32 @@ export class MysqlDriver implements EngineDriver<MariaServer> {
         ...(this.ctx.tls ? { tls: this.ctx.tls } : {}),
         reporter: this.ctx.reporter,
       });
-      const { source } = req;
-      if (source.kind === 'replica') {
-        await cloneReplica(server, source.writer as MariaServer);
-      } else if (source.kind === 'snapshot') {
-        await server.copyDataFrom(source.dataDir);
-      } else if (this.ctx.templateRoot) {
-        await server.copyDataFrom(await ensureMariaTemplate(this.ctx.templateRoot, this.binaries, this.ctx.user));
-      } else {
-        await server.initialize();
+      try {
+        await this.prepare(server, req);
+        await server.start();
+        if (req.source.kind === 'replica') await catchUp(server, req.source.writer as MariaServer);
+        if (req.source.kind === 'snapshot') await resetAsNewPrimary(server);
+        return server;
+      } catch (err) {
+        await server.stop('immediate').catch(() => undefined);
+        this.ports.release(port);
+        const taken = server.logTail().some((l) => /Address already in use|Can't start server: Bind/i.test(l));
+        if (!taken || attempt >= 2) throw err;
+        this.ctx.reporter.emit({ code: 'local.port.taken', level: 'debug', message: `Port ${port} was taken before ${req.spec.instanceId} could bind it: trying another`, data: { port } });
       }
-      await server.start();
-      if (source.kind === 'replica') await catchUp(server, source.writer as MariaServer);
-      if (source.kind === 'snapshot') await resetAsNewPrimary(server);
-      await proxy.listen(endpoint.address, endpoint.port);
-      proxy.setTargets([targetOf(server)]);
-      return { server, endpoint, instanceProxy: proxy };
-    } catch (err) {
-      await proxy.close().catch(() => undefined);
-      await server?.stop('immediate').catch(() => undefined);
-      if (port !== undefined) this.ports.release(port);
-      this.endpoints().release(endpoint);
-      throw err;
+    }
+  }
+
+  private async prepare(server: MariaServer, req: BuildRequest): Promise<void> {
+    const { source } = req;
+    if (source.kind === 'replica') {
+      await cloneReplica(server, source.writer as MariaServer);
+    } else if (source.kind === 'snapshot') {
+      await server.copyDataFrom(source.dataDir);
+    } else if (this.ctx.templateRoot) {
+      await server.copyDataFrom(await ensureMariaTemplate(this.ctx.templateRoot, this.binaries, this.ctx.user));
+    } else {
+      await server.initialize();
     }
   }
 

@@ -84,13 +84,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   const log = new FileLog(join(opts.controlDir, SERVER_LOG));
   const delayMs = opts.delayMs ?? delayFromEnv();
   // IAM refusals go to server.log like every event, and to a summary for `local status`.
-  const dataPlane = new LocalDataPlane({ reporter: recordIamRefusals(opts.controlDir, log), credentials: opts.credentials, ...opts.dataPlane });
+  const reporter = recordIamRefusals(opts.controlDir, log);
+  const dataPlane = new LocalDataPlane({ reporter, credentials: opts.credentials, ...opts.dataPlane });
   // Reaps the processes of a crashed earlier server (its registry) and makes the TLS files now, so the
   // first request does not pay for it and a refusal (another live owner) stops the start.
   await dataPlane.start();
   const regions = new Set<string>();
   let info: ServerInfo | undefined;
-  const tracked = trackClusterCreation(dataPlane, (spec) => {
+  const tracked = trackClusterCreation(dataPlane, (operation, err) => {
+    // The model only marks the resource failed: the reason is in the server log (and `local status` points there).
+    reporter.emit({ code: 'local.dataplane.failed', level: 'warn', message: `${operation} failed: ${err instanceof Error ? err.message : String(err)}`, data: { operation } });
+  }, (spec) => {
     // A cluster that could not have the port it asked for is listed by `local status`.
     const moved = dataPlane.movedPorts.get(spec.clusterId);
     if (!moved || !info) return;
@@ -224,6 +228,7 @@ function refuseIdentifierClash(dataPlane: LocalDataPlane, c: SimCall): void {
  */
 function trackClusterCreation(
   inner: LocalDataPlane,
+  onFailure: (operation: string, err: unknown) => void,
   onCreated: (spec: ClusterSpec) => void,
 ): { dataPlane: DataPlane; created: (region: string, id: string) => Promise<unknown> | undefined } {
   const creations = new Map<string, Promise<unknown>>();
@@ -233,11 +238,16 @@ function trackClusterCreation(
     creations.set(`${spec.region}/${spec.clusterId}`, p.catch(() => undefined));
     return p;
   };
+  const logged = (operation: string, fn: (...a: unknown[]) => unknown) => (...args: unknown[]) => {
+    const result = fn(...args);
+    if (result instanceof Promise) result.catch((err: unknown) => onFailure(operation, err));
+    return result;
+  };
   const dataPlane = new Proxy(inner, {
     get(target, prop) {
-      if (prop === 'createCluster') return createCluster;
+      if (prop === 'createCluster') return logged('createCluster', createCluster as (...a: unknown[]) => unknown);
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function' ? logged(String(prop), (value as (...a: unknown[]) => unknown).bind(target)) : value;
     },
   }) as DataPlane;
   return { dataPlane, created: (region, id) => creations.get(`${region}/${id}`) };
