@@ -10,6 +10,8 @@
  * instrumented at all (setup_actors, threads.INSTRUMENTED), so their statements never reach the digests.
  * db.wait_event is the running statement's wait in events_waits_current (wait/io/table/sql/handler
  * while a scan reads rows through the storage engine), CPU when it waits on nothing instrumented.
+ * Only table I/O and table-lock waits are instrumented (PERFORMANCE_SCHEMA_ARGS leaves no mutex,
+ * rwlock, cond, file or socket classes, to save memory): a synchronization wait shows as CPU here.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
