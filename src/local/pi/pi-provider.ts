@@ -1,8 +1,8 @@
 /**
  * Answers the PI API's load queries from the local samplers: db.load.avg per period is the execution
  * time sampled in the period over the time sampled, i.e. average active sessions, in total and per
- * group (statement, user, database, wait: see wait-groups.ts). Other metrics (os.*, db.* counters) are not measured locally:
- * the provider leaves them to the model's synthesized series.
+ * group (statement, user, database; waits: see wait-groups.ts). Other metrics (os.*, db.* counters)
+ * are not measured locally: the provider leaves them to the model's synthesized series.
  */
 import { createHash } from 'node:crypto';
 import type { PiDimensionKey, PiProvider, PiQuery } from '../../sim/model/runtime.js';
