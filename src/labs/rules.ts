@@ -24,6 +24,11 @@ export const PROBE_MEASUREMENTS = [
   'readOutageOpen',
 ] as const;
 
+/** A probe's measurement under its lab's prefix: (target, writeOutageMs) -> targetWriteOutageMs. */
+export function probeMeasurementName(prefix: string | undefined, name: string): string {
+  return prefix ? `${prefix}${name[0]!.toUpperCase()}${name.slice(1)}` : name;
+}
+
 export function checkRules(lab: Lab): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const stepIds = new Map<string, number>();
@@ -136,7 +141,15 @@ export function checkRules(lab: Lab): RuleProblem[] {
             problems.push({ path: at('probe'), message: `step "${inner.id}" creates a resource inside probe "${step.probe}"'s window, which a resumed run repeats` });
           }
         }
-        for (const m of PROBE_MEASUREMENTS) measurements.add(m);
+        for (const m of PROBE_MEASUREMENTS) measurements.add(probeMeasurementName(step.measurementPrefix, m));
+        if (step.allowDataLoss) {
+          if (!step.verifyConnection) problems.push({ path: at('allowDataLoss'), message: 'allowDataLoss needs a verifyConnection to count the lost writes through' });
+          measurements.add(probeMeasurementName(step.measurementPrefix, 'lostWritesWindowMs'));
+        }
+        if (step.measure) {
+          refStep(step.measure.from, at('measure', 'from'));
+          measurements.add(step.measure.name);
+        }
         break;
       }
       case 'check':

@@ -187,6 +187,16 @@ export const probeStopStep = z.strictObject({
   /** Checks that no acknowledged write was lost, reading back through this connection. */
   verifyConnection: varName.optional(),
   /**
+   * With verifyConnection, after a failover that may lose writes (FailoverGlobalCluster with
+   * AllowDataLoss): count the acknowledged writes missing (lostWrites) and the time they span
+   * (lostWritesWindowMs), and check that what survived is a consistent prefix, instead of requiring none lost.
+   */
+  allowDataLoss: z.boolean().optional(),
+  /** Record the time from the named step's call to the probe's first write acknowledged after it (by recovery.writer, when given), in ms. */
+  measure: z.strictObject({ name: varName, from: id }).optional(),
+  /** Prefix for this probe's measurements, so that two probes in one lab keep theirs apart: target -> targetWriteOutageMs. */
+  measurementPrefix: varName.optional(),
+  /**
    * Do not stop before the outage is over: wait until the newest write was acknowledged (by `writer`,
    * templated, when given), then record `settleMs` more. After `maxWaitSeconds` the probe stops with
    * the outage open, and the check that writes came back fails.

@@ -48,7 +48,14 @@ export const FIGURES: Record<string, Figure> = {
     const lag = r && ms(r.measurements['globalLagMs']);
     if (!r || !lag) return invite('global-database', 'build a two-region global database, time a row crossing regions, and switch the primary over');
     const sw = ms(r.measurements['switchoverMs']);
-    return `Your global-database run on ${day(r.createdAt)} (${where(r)}) saw a row written in ${r.region} readable in ${String(r.measurements['secondaryRegion'])} after ${lag}${sw ? `, and the switchover moved the primary in ${sw}` : ''}${r.target === 'local' ? ' (locally the regions are loopback, so only the mechanics carry over, not the figures)' : ''}.`;
+    const back = ms(r.measurements['failoverWritesMs']);
+    const lost = r.measurements['oldPrimaryLostWrites'];
+    const acked = r.measurements['oldPrimaryAcknowledgedWrites'];
+    const lagBefore = ms(r.measurements['lagBeforeFailoverMs']);
+    const failover = back && typeof lost === 'number' && typeof acked === 'number'
+      ? `; the failover with AllowDataLoss had the secondary taking writes ${back} after the call and lost ${lost} of ${acked} acknowledged ${acked === 1 ? 'write' : 'writes'}${lagBefore ? ` with ${lagBefore} of lag just before` : ''}`
+      : '';
+    return `Your global-database run on ${day(r.createdAt)} (${where(r)}) saw a row written in ${r.region} readable in ${String(r.measurements['secondaryRegion'])} after ${lag}${sw ? `, and the switchover moved the primary in ${sw}` : ''}${failover}${r.target === 'local' ? ' (locally the regions are loopback, so only the mechanics carry over, not the figures)' : ''}.`;
   },
   migration(runs) {
     const r = passed(runs, 'snapshot-migration');

@@ -13,6 +13,8 @@ export interface ProbeSql {
   identify: string;
   /** Params: runId. Returns seq. */
   selectSeqs: string;
+  /** Returns present: whether the table exists (a read-only server cannot run createTable even then). */
+  tableExists: string;
 }
 
 export const DEFAULT_PROBE_TABLE = 'aurora_lab_probe';
@@ -48,6 +50,7 @@ export function probeSql(family: EngineFamily, table: string, idExpr: string): P
       read: `select ${idExpr} as instance_id, (select max(seq) from ${t} where run_id = $1) as max_seq`,
       identify: `select ${idExpr} as instance_id`,
       selectSeqs: `select seq from ${t} where run_id = $1`,
+      tableExists: `select to_regclass('${t}') is not null as present`,
     };
   }
   return {
@@ -58,6 +61,7 @@ export function probeSql(family: EngineFamily, table: string, idExpr: string): P
     read: `select ${idExpr} as instance_id, (select max(seq) from ${t} where run_id = ?) as max_seq`,
     identify: `select ${idExpr} as instance_id`,
     selectSeqs: `select seq from ${t} where run_id = ?`,
+    tableExists: `select count(*) > 0 as present from information_schema.tables where table_schema = database() and table_name = '${t}'`,
   };
 }
 

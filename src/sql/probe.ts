@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { UsageError } from '../errors.js';
 import { DEFAULT_PROBE_TABLE, detectIdentityExpression, probeSql, validateTableName, type ProbeSql } from './probe-sql.js';
 import { openSession } from './session.js';
-import { SqlError } from './sql-error.js';
+import { isReadOnlyError, SqlError } from './sql-error.js';
 import { acknowledgedSeqs, type OpEvent, type Timeline, type TimelineEvent } from './timeline.js';
 import { sleep } from './timeout.js';
 import type { ResolvedConnection, SqlSession } from './types.js';
@@ -95,7 +95,15 @@ export async function startProbe(opts: ProbeOptions): Promise<Probe> {
     await using setup = await openSession(opts.write, { queryTimeoutMs: 30_000 });
     const idExpr = await detectIdentityExpression(setup);
     sql = probeSql(family, table, idExpr);
-    await setup.query(sql.createTable);
+    try {
+      await setup.query(sql.createTable);
+    } catch (err) {
+      // A read-only endpoint about to become writable (a global secondary before a failover promotes it)
+      // refuses CREATE TABLE even when the table is there: the probe can start once it is.
+      if (!isReadOnlyError(err)) throw err;
+      const { rows } = await setup.query(sql.tableExists);
+      if (!truthyFlag(rows[0]?.present)) throw err;
+    }
   }
 
   const startedAt = Date.now();
@@ -248,6 +256,11 @@ export async function startProbe(opts: ProbeOptions): Promise<Probe> {
       await stop();
     },
   };
+}
+
+/** PostgreSQL answers a boolean, MySQL 0/1 (as a number or, with bigNumberStrings, a string). */
+function truthyFlag(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
 }
 
 function idField(v: unknown): { instanceId?: string } {

@@ -88,11 +88,15 @@ describe('the labs on the local target', () => {
     expect(doc.resources.every((x: { status: string }) => x.status === 'deleted')).toBe(true);
   }, 200_000);
 
-  it('runs snapshot-migration: RDS snapshot restored as an Aurora cluster with the same rows', async () => {
+  it('runs snapshot-migration: RDS snapshot restored as an Aurora cluster with the same rows, also on its Serverless v2 reader', async () => {
     const { r, doc } = await runLab('snapshot-migration');
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(doc.status).toBe('succeeded');
     expect(doc.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
+    expect(doc.checks.map((c: { name: string }) => c.name)).toContain('the Serverless v2 reader serves every migrated row unchanged (same count and checksum as the RDS source)');
+    // The reader's capacity, from the local scaler's samples through CloudWatch, inside the lab's 0.5-2 ACU range.
+    expect(doc.measurements.serverlessReaderCapacity).toBeGreaterThanOrEqual(0.5);
+    expect(doc.measurements.serverlessReaderCapacity).toBeLessThanOrEqual(2);
     expect(doc.resources.every((x: { status: string }) => x.status === 'deleted')).toBe(true);
   }, 200_000);
 

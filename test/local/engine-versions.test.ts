@@ -38,7 +38,7 @@ async function labVersion(engine: string): Promise<string | undefined> {
 }
 
 describe('the local catalogue', () => {
-  it('offers exactly the PostgreSQL version of the binaries, for Aurora and for the RDS source, with the features implemented locally', async () => {
+  it('offers exactly the PostgreSQL version of the binaries (Aurora and the RDS source) and the MySQL versions MariaDB stands in for, with the features implemented locally', async () => {
     const binaries = findPgBinaries();
     expect(binaries.version).toMatch(new RegExp(`^${binaries.majorVersion}\\.\\d+$`));
     for (const engine of ['aurora-postgresql', 'postgres']) {
@@ -49,9 +49,14 @@ describe('the local catalogue', () => {
     const aurora = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'aurora-postgresql' }))).DBEngineVersions![0]!;
     expect(aurora.ServerlessV2FeaturesSupport?.MinCapacity).toBe(0);
     expect(aurora.SupportsGlobalDatabases).toBe(true);
-    // The local target runs no MySQL-protocol server yet: it offers no version of those engines.
-    expect((await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'aurora-mysql' }))).DBEngineVersions).toEqual([]);
-    expect((await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'mysql' }))).DBEngineVersions).toEqual([]);
+    // MariaDB serves the MySQL engines (engines/mysql/engine-versions.ts): Aurora MySQL 3 by default and
+    // 8.4, and RDS for MySQL 8.4 (8.0 left standard support in July 2026), nothing else.
+    const auroraMysql = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'aurora-mysql' }))).DBEngineVersions ?? [];
+    expect(auroraMysql.map((v) => v.EngineVersion).sort()).toEqual(['8.0.mysql_aurora.3.08.2', '8.4.7']);
+    const defaults = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'aurora-mysql', DefaultOnly: true }))).DBEngineVersions ?? [];
+    expect(defaults.map((v) => v.EngineVersion)).toEqual(['8.0.mysql_aurora.3.08.2']);
+    const mysql = (await rds.send(new DescribeDBEngineVersionsCommand({ Engine: 'mysql' }))).DBEngineVersions ?? [];
+    expect(mysql.map((v) => v.EngineVersion)).toEqual(['8.4.7']);
     const majors = (await rds.send(new DescribeDBMajorEngineVersionsCommand({ Engine: 'postgres' }))).DBMajorEngineVersions ?? [];
     expect(majors.map((m) => m.MajorEngineVersion)).toEqual([String(binaries.majorVersion)]);
     const orderable = await rds.send(new DescribeOrderableDBInstanceOptionsCommand({ Engine: 'aurora-postgresql', EngineVersion: binaries.version, DBInstanceClass: 'db.t4g.medium' }));

@@ -93,6 +93,49 @@ describe('global clusters', () => {
     expect((await global(rds)).GlobalClusterMembers.find((m: any) => m.IsWriter).DBClusterArn).toBe(westArn);
   });
 
+  it('fails back with data loss after a switchover: the old primary stays a member, a synchronized secondary with no writer', async () => {
+    const { rds, clock } = setup({ delays: { switchover: 3000, failover: 3000, create: 5000 } });
+    const settle = async () => {
+      clock.t += 5000;
+      await rds('DescribeDBClusters');
+      await rds('DescribeDBClusters', {}, SECONDARY);
+    };
+    const eastArn = (await rds('CreateDBCluster', CLUSTER)).DBCluster.DBClusterArn as string;
+    await rds('CreateDBInstance', instance('east-1', 'east'));
+    await settle();
+    await rds('CreateGlobalCluster', { GlobalClusterIdentifier: 'world', SourceDBClusterIdentifier: eastArn });
+    await settle();
+    const westArn = (await rds('CreateDBCluster', { DBClusterIdentifier: 'west', Engine: 'aurora-postgresql', GlobalClusterIdentifier: 'world' }, SECONDARY)).DBCluster.DBClusterArn as string;
+    await settle();
+    await rds('CreateDBInstance', instance('west-1', 'west'), SECONDARY);
+    await settle();
+    await rds('SwitchoverGlobalCluster', { GlobalClusterIdentifier: 'world', TargetDbClusterIdentifier: westArn });
+    clock.t += 3000;
+    expect((await global(rds)).Status).toBe('available');
+    // The unplanned move back, named by ARN from the target's region.
+    const out = await rds('FailoverGlobalCluster', { GlobalClusterIdentifier: 'world', TargetDbClusterIdentifier: eastArn, AllowDataLoss: true });
+    expect(out.GlobalCluster.FailoverState).toEqual({ Status: 'failing-over', FromDbClusterArn: westArn, ToDbClusterArn: eastArn, IsDataLossAllowed: true });
+    expect(await code(rds('FailoverGlobalCluster', { GlobalClusterIdentifier: 'world', TargetDbClusterIdentifier: westArn, AllowDataLoss: true }))).toBe('InvalidGlobalClusterStateFault');
+    clock.t += 3000;
+    const g = await global(rds, SECONDARY);
+    expect(g.Status).toBe('available');
+    expect(g.FailoverState).toBeUndefined();
+    // The old primary is rebuilt from the new one before it is a secondary again; until then no switchover can go to it.
+    expect(g.GlobalClusterMembers).toEqual([
+      expect.objectContaining({ DBClusterArn: eastArn, IsWriter: true, Readers: [westArn] }),
+      expect.objectContaining({ DBClusterArn: westArn, IsWriter: false, SynchronizationStatus: 'pending-resync' }),
+    ]);
+    expect(await code(rds('SwitchoverGlobalCluster', { GlobalClusterIdentifier: 'world', TargetDbClusterIdentifier: westArn }))).toBe('InvalidDBClusterStateFault');
+    clock.t += 5000;
+    expect((await global(rds)).GlobalClusterMembers[1]).toMatchObject({ DBClusterArn: westArn, SynchronizationStatus: 'connected' });
+    const east = (await rds('DescribeDBClusters', { DBClusterIdentifier: 'east' })).DBClusters[0];
+    expect(east.DBClusterMembers).toEqual([expect.objectContaining({ DBInstanceIdentifier: 'east-1', IsClusterWriter: true })]);
+    const west = (await rds('DescribeDBClusters', { DBClusterIdentifier: 'west' }, SECONDARY)).DBClusters[0];
+    expect(west.DBClusterMembers).toEqual([expect.objectContaining({ DBInstanceIdentifier: 'west-1', IsClusterWriter: false })]);
+    // Failing over to the primary it already is is refused, as AWS does.
+    expect(await code(rds('FailoverGlobalCluster', { GlobalClusterIdentifier: 'world', TargetDbClusterIdentifier: eastArn, AllowDataLoss: true }))).toBe('InvalidParameterValue');
+  });
+
   it('refuses to switch over to the current primary', async () => {
     const { rds } = setup();
     const { eastArn } = await globalDatabase(rds);

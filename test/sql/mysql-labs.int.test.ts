@@ -13,11 +13,17 @@ import { openSession, SqlError } from '../../src/sql/session.js';
 import type { ResolvedConnection } from '../../src/sql/types.js';
 import { mariadbInstalled, startTestMariadb, type TestMariadb } from '../helpers/mariadb-fixture.js';
 
-const LABS = ['cluster-launch', 'failover', 'global-database', 'iam-auth', 'performance-insights', 'serverless-v2', 'snapshot-migration'];
+const LABS = ['cluster-launch', 'failover', 'global-database', 'iam-auth', 'performance-insights', 'point-in-time-recovery', 'serverless-v2', 'snapshot-migration'];
 /** The instance the server pretends to be: Aurora's @@aurora_server_id becomes this literal. */
 const INSTANCE = 'lab-instance-1';
 /** Steps whose connection is a reader (the reader endpoint, a reader instance, the secondary region). */
-const READER_STEPS = new Set(['cluster-launch/reader-endpoint', 'cluster-launch/each-reader', 'global-database/read-secondary']);
+const READER_STEPS = new Set([
+  'cluster-launch/reader-endpoint',
+  'cluster-launch/each-reader',
+  'global-database/read-secondary',
+  'global-database/read-old-primary',
+  'snapshot-migration/checksum-serverless-reader',
+]);
 /** Steps MariaDB cannot run, and why. */
 const NOT_HERE: Record<string, string> = {
   'iam-auth/create-iam-user': 'AWSAuthenticationPlugin exists only on Aurora MySQL',
@@ -41,13 +47,15 @@ async function plannedSteps(): Promise<Planned[]> {
   for (const name of LABS) {
     const { lab } = await loadLab(name);
     const params = { ...Object.fromEntries(Object.entries(lab.params).map(([k, p]) => [k, p.default])), ...pick(FAST_PARAMS, lab.params), iamUser: 'lab' };
+    // One set of vars per lab, as in a run: what a step captures (a checksum on the source) a later step compares with.
+    const vars: Record<string, unknown> = { writerBefore: INSTANCE, writerAfter: INSTANCE, readerInstances: [{ id: INSTANCE }] };
     for (const step of lab.steps) {
       if (step.kind !== 'sql' || NOT_HERE[`${name}/${step.id}`]) continue;
       const statements = Array.isArray(step.statements) ? step.statements : step.statements.mysql;
       const ctx: Record<string, unknown> = {
         run: { id: 'mysqltypes', prefix: 'al-mysqltypes', region: 'us-east-1' },
         engine: 'aurora-mysql', family: 'mysql', port: 3306, params,
-        vars: { writerBefore: INSTANCE, writerAfter: INSTANCE, readerInstances: [{ id: INSTANCE }] },
+        vars,
         measurements: { secondaryRegion: 'us-west-2' },
       };
       if (step.forEach !== undefined) {
@@ -91,6 +99,8 @@ async function runStep(p: Planned, conn: ResolvedConnection): Promise<Verdict[]>
       const condition = String(render(st.expect, p.ctx));
       verdicts.push({ where, check, expect: condition, passed: truthy(evaluate(condition, result)), got: result.rows.slice(0, 2) });
     }
+    const vars = p.ctx.vars as Record<string, unknown>;
+    for (const [name, expr] of Object.entries(st.capture ?? {})) vars[name] = evaluate(String(render(expr, p.ctx)), result);
   }
   return verdicts;
 }

@@ -15,6 +15,10 @@ import { writeFileAtomic } from '../../state/atomic.js';
 import { resolveConnection } from '../connections.js';
 import type { RunContext } from '../context.js';
 import { addCheck, addMeasurement, type Execution } from '../execution.js';
+import { probeMeasurementName } from '../../labs/rules.js';
+import { firstAckAfter, lossWindow } from './probe-loss.js';
+
+const PREFIX_CHECK = 'the new writer kept a consistent prefix of the acknowledged writes: every one it lacks came after the newest it has';
 
 interface RunningProbe {
   stop(): Promise<Timeline>;
@@ -63,14 +67,21 @@ export async function runProbeStop(ex: Execution, step: ProbeStopStep, ctx: RunC
   await writeFileAtomic(path.join(ex.dir, `probe-${step.probe}.json`), `${JSON.stringify({ report, timeline }, null, 1)}\n`);
   emitTimeline(ex, step.probe, timeline, report);
 
-  addMeasurement(ex, 'writeOutageMs', report.writeOutageMs, 'ms');
-  addMeasurement(ex, 'writeOutageOpen', report.writeOutageOpen);
-  addMeasurement(ex, 'readOutageMs', report.readOutageMs, 'ms');
-  addMeasurement(ex, 'readOutageOpen', report.readOutageOpen);
-  addMeasurement(ex, 'reconnects', report.reconnects);
-  addMeasurement(ex, 'acknowledgedWrites', report.acknowledgedWrites);
-  addMeasurement(ex, 'probeResolutionMs', report.resolutionMs, 'ms');
-  addMeasurement(ex, 'writersSeen', report.writersSeen);
+  const m = (name: string) => probeMeasurementName(step.measurementPrefix, name);
+  addMeasurement(ex, m('writeOutageMs'), report.writeOutageMs, 'ms');
+  addMeasurement(ex, m('writeOutageOpen'), report.writeOutageOpen);
+  addMeasurement(ex, m('readOutageMs'), report.readOutageMs, 'ms');
+  addMeasurement(ex, m('readOutageOpen'), report.readOutageOpen);
+  addMeasurement(ex, m('reconnects'), report.reconnects);
+  addMeasurement(ex, m('acknowledgedWrites'), report.acknowledgedWrites);
+  addMeasurement(ex, m('probeResolutionMs'), report.resolutionMs, 'ms');
+  addMeasurement(ex, m('writersSeen'), report.writersSeen);
+  if (step.measure) {
+    // From the call (say FailoverGlobalCluster) to the first write acknowledged after it: absent when none was.
+    const from = ex.state.steps[step.measure.from]?.calledAt;
+    const ack = from === undefined ? undefined : firstAckAfter(timeline, from, recovery?.writer);
+    if (from !== undefined && ack !== undefined) addMeasurement(ex, step.measure.name, Math.round(ack - from), 'ms');
+  }
 
   if (recovery?.writerUnknown) {
     addCheck(ex, { name: "the probe's writes came back on the new writer before it stopped", passed: false, notMeasured: true, detail: 'not measured: the lab does not know the new writer', stepId: step.id });
@@ -94,13 +105,27 @@ export async function runProbeStop(ex: Execution, step: ProbeStopStep, ctx: RunC
     const session = await openSession(await resolveConnection(ex, step.verifyConnection, undefined, ctx));
     try {
       const verdict = await verifyAcknowledgedWrites(session, timeline, probe.table);
-      const name = 'no acknowledged write was lost';
+      const name = step.allowDataLoss ? PREFIX_CHECK : 'no acknowledged write was lost';
       if (verdict.acknowledged === 0) {
         // "0 of 0 lost" proves nothing: no lostWrites figure, and the check fails as not measured.
         addCheck(ex, { name, passed: false, notMeasured: true, detail: 'not measured: the probe had no acknowledged write to read back', stepId: step.id });
         return;
       }
-      addMeasurement(ex, 'lostWrites', verdict.lost.length);
+      addMeasurement(ex, m('lostWrites'), verdict.lost.length);
+      if (step.allowDataLoss) {
+        const loss = lossWindow(timeline, verdict.lost);
+        addMeasurement(ex, m('lostWritesWindowMs'), loss.windowMs, 'ms');
+        addCheck(ex, {
+          name: PREFIX_CHECK,
+          passed: loss.consistentPrefix,
+          detail: `${verdict.found} of ${verdict.acknowledged} acknowledged writes read back` +
+            (verdict.lost.length
+              ? `; lost ${verdict.lost.length} (seq ${verdict.lost[0]}-${verdict.lost.at(-1)}), acknowledged over ${Math.round(loss.windowMs)} ms after the newest kept write${loss.newestKept === undefined ? '' : ` (seq ${loss.newestKept})`}`
+              : '; none lost'),
+          stepId: step.id,
+        });
+        return;
+      }
       addCheck(ex, {
         name,
         passed: verdict.lost.length === 0,

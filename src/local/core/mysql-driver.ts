@@ -13,7 +13,7 @@ import type { EndpointAllocator } from '../endpoints/endpoint-allocator.js';
 import { TcpProxy } from '../endpoints/tcp-proxy.js';
 import { mysqlEngineVersions } from '../engines/mysql/engine-versions.js';
 import { findMariaBinaries, type MariaBinaries } from '../engines/mysql/maria-binaries.js';
-import { cloneReplica, fenceWriter, follow, promote, rejoinAsReplica, replicaLagMs, waitReplicating } from '../engines/mysql/maria-replication.js';
+import { catchUp, cloneReplica, fenceWriter, follow, promote, rejoinAsReplica, replicaLagMs, waitReplicating } from '../engines/mysql/maria-replication.js';
 import { MariaServer } from '../engines/mysql/maria-server.js';
 import { ensureDatabase, ensureMasterUser } from '../engines/mysql/maria-setup.js';
 import { backupTo, resetAsNewPrimary } from '../engines/mysql/maria-snapshot.js';
@@ -123,6 +123,7 @@ export class MysqlDriver implements EngineDriver<MariaServer> {
         await server.initialize();
       }
       await server.start();
+      if (source.kind === 'replica') await catchUp(server, source.writer as MariaServer);
       if (source.kind === 'snapshot') await resetAsNewPrimary(server);
       await proxy.listen(endpoint.address, endpoint.port);
       proxy.setTargets([targetOf(server)]);
@@ -151,6 +152,7 @@ export class MysqlDriver implements EngineDriver<MariaServer> {
     await server.stop('fast');
     await cloneReplica(server, writer);
     await server.start();
+    await catchUp(server, writer);
   }
 
   /** The private port goes back with the instance. */

@@ -201,7 +201,7 @@ export function globalOut(rt: Runtime, g: GlobalClusterRec): Output {
       DBClusterArn: m.clusterArn,
       Readers: m.isWriter ? g.members.filter((x) => !x.isWriter).map((x) => x.clusterArn) : [],
       IsWriter: m.isWriter,
-      ...(m.isWriter ? {} : { SynchronizationStatus: 'connected' }),
+      ...(m.isWriter ? {} : { SynchronizationStatus: m.resyncUntil !== undefined && rt.now() < m.resyncUntil ? 'pending-resync' : 'connected' }),
       GlobalWriteForwardingStatus: 'disabled',
     })),
     ...(g.failover

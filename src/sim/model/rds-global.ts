@@ -38,12 +38,16 @@ function promote(rt: Runtime, c: ClusterRec, writerId?: string): void {
 }
 
 export function applyGlobalSwitch(rt: Runtime, g: GlobalClusterRec, targetArn: string, writerId?: string): void {
+  const lostPrimary = g.failover?.dataLoss ? g.failover.fromArn : undefined;
   for (const m of g.members) {
     m.isWriter = m.clusterArn === targetArn;
+    delete m.resyncUntil;
     const c = clusterByArn(rt, m.clusterArn);
     if (!c) continue;
     if (m.isWriter) promote(rt, c, writerId);
     else delete c.writer;
+    // Its volume diverged from the new primary's: Aurora rebuilds it from there, as it copies a new secondary.
+    if (m.clusterArn === lostPrimary) m.resyncUntil = rt.now() + rt.timed('global-secondary-create', c, { after: [g] });
   }
   delete g.failover;
 }
@@ -53,6 +57,10 @@ function startSwitch(rt: Runtime, g: GlobalClusterRec, input: Input, region: str
   const target = memberCluster(rt, g, reqStr(input, 'TargetDbClusterIdentifier'), region);
   const from = g.members.find((m) => m.isWriter);
   if (from?.clusterArn === target.arn) invalidValue(`DB cluster ${target.id} is already the primary cluster of global cluster ${g.id}.`);
+  const resync = g.members.find((m) => m.clusterArn === target.arn)?.resyncUntil;
+  if (resync !== undefined && rt.now() < resync) {
+    fail('InvalidDBClusterStateFault', `DB cluster ${target.id} is still being resynchronized with the primary cluster (SynchronizationStatus pending-resync).`);
+  }
   if (target.status !== 'available' || !clusterInstances(rt, target).some((i) => live(i) && i.status === 'available')) {
     fail('InvalidDBClusterStateFault', `DB cluster ${target.id} needs to be available, with an available DB instance, to become the primary cluster.`);
   }

@@ -141,6 +141,8 @@ export interface DbSnapshotRec extends Base {
 export interface GlobalMember {
   clusterArn: string;
   isWriter: boolean;
+  /** An old primary after a failover with data loss is rebuilt from the new one: pending-resync until then (ms, the model's clock). */
+  resyncUntil?: number;
 }
 
 export interface GlobalClusterRec extends Omit<Base, 'region'> {

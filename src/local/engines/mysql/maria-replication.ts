@@ -245,3 +245,20 @@ export async function replicaLagMs(server: MariaServer): Promise<number | undefi
     return (Number(st.Seconds_Behind_Master) + 1) * 1000;
   });
 }
+
+/**
+ * Wait until `replica` has applied everything `writer` had written when asked: an Aurora reader shares
+ * its cluster's storage, so a new one is available with every committed row (and user) the writer has,
+ * and a local one is not called available before it has caught up likewise.
+ */
+export async function catchUp(replica: MariaServer, writer: MariaServer, timeoutMs = 30_000): Promise<void> {
+  const pos = await writer.admin(async (c) => (await one<{ pos: string }>(c, 'SELECT @@GLOBAL.gtid_binlog_pos AS pos'))?.pos ?? '');
+  if (!pos) return;
+  const waited = await replica.admin(async (c) => (await one<{ w: number | null }>(c, 'SELECT MASTER_GTID_WAIT(?, ?) AS w', [pos, timeoutMs / 1000]))?.w);
+  if (Number(waited) !== 0) {
+    throw new LocalTargetError(`Replica ${replica.instanceId} did not catch up with ${writer.instanceId} (${pos}) in ${timeoutMs / 1000} s.`, {
+      code: 'LOCAL_MYSQL_REPLICATION',
+      details: replica.logTail(),
+    });
+  }
+}

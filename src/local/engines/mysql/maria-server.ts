@@ -10,8 +10,7 @@
  * The local plane's own connections log in over the unix socket as the OS user Node runs as (root in
  * CI), authenticated by unix_socket: no password exists for that account anywhere.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,11 +18,11 @@ import type { Connection } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
 import type { Reporter } from '../../../events.js';
 import { silentReporter } from '../../../events.js';
-import { chownTo, ensureOwnedDir, ensureTraversableDir, serverEnv, type RunAsUser } from '../../core/os-user.js';
-import { runTool } from './maria-exec.js';
+import { chownTo, ensureOwnedDir, ensureTraversableDir, runAs, type RunAsUser } from '../../core/os-user.js';
 import type { TlsFiles } from '../../endpoints/tls.js';
 import type { InstanceServer, StopMode } from '../instance-server.js';
 import type { MariaBinaries } from './maria-binaries.js';
+import { ServerProcess } from '../server-process.js';
 import { PERFORMANCE_SCHEMA_ARGS } from './pi-statements.js';
 import { applyPendingReplica, BINLOG_BASENAME, PENDING_REPLICA_FILE } from './maria-repl-sql.js';
 import { nativePasswordHash, quoteAccount } from './maria-sql.js';
@@ -78,9 +77,7 @@ export class MariaServer implements InstanceServer {
   superuser: string;
   readonly binaries: MariaBinaries;
   readonly user: RunAsUser | undefined;
-  pid?: number;
-  private child?: ChildProcess;
-  private exited?: Promise<void>;
+  private readonly proc = new ServerProcess();
   private readonly reporter: Reporter;
 
   constructor(private readonly opts: MariaServerOptions) {
@@ -162,7 +159,7 @@ export class MariaServer implements InstanceServer {
     const t0 = Date.now();
     this.prepareDirs();
     // cp as the server user so every file is already owned by it.
-    await runTool('cp', ['-a', `${sourceDataDir}/.`, this.dataDir], { user: this.user, what: 'copy of a data directory' });
+    await runAs('cp', ['-a', `${sourceDataDir}/.`, this.dataDir], { user: this.user, what: 'copy of a data directory' });
     // A template (ensureMariaTemplate marks it beside its data dir) has no history the binlog would lack.
     if (existsSync(join(sourceDataDir, '..', 'ready'))) this.dataOrigin = sourceDataDir;
     this.emitTiming('data copy', Date.now() - t0);
@@ -248,40 +245,12 @@ export class MariaServer implements InstanceServer {
     rmSync(this.socketPath, { force: true });
     rmSync(join(this.socketDir, 'mysqld.pid'), { force: true });
     const pending = existsSync(join(this.dir, PENDING_REPLICA_FILE));
-    const log = openSync(this.logFile, 'a', 0o600);
-    let child: ChildProcess;
-    try {
-      // Without --log-error mariadbd logs to stderr: our file, opened by us.
-      child = spawn(this.binaries.mariadbd, this.args(this.replicaMark || pending, pending), {
-        cwd: this.dataDir,
-        env: serverEnv(this.user),
-        stdio: ['ignore', log, log],
-        // Own process group: a Ctrl-C meant for the CLI does not reach the servers; we stop them in order.
-        detached: true,
-        ...(this.user ? { uid: this.user.uid, gid: this.user.gid } : {}),
-      });
-    } finally {
-      closeSync(log);
-    }
-    child.unref();
-    this.child = child;
-    this.pid = child.pid;
-    let exitCode: number | null | undefined;
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitCode = code ?? (signal ? -1 : null);
-        if (this.child === child) {
-          this.child = undefined;
-          this.pid = undefined;
-        }
-        resolve();
-      });
-      child.once('error', () => resolve());
-    });
+    // Without --log-error mariadbd logs to stderr: the log file, opened by us.
+    this.proc.spawn(this.binaries.mariadbd, this.args(this.replicaMark || pending, pending), { cwd: this.dataDir, logFile: this.logFile, user: this.user });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (exitCode !== undefined || !this.child) {
-        throw new LocalTargetError(`MariaDB for ${this.instanceId} exited while starting (code ${exitCode}).`, {
+      if (!this.proc.alive) {
+        throw new LocalTargetError(`MariaDB for ${this.instanceId} exited while starting (code ${this.proc.exitCode}).`, {
           code: 'LOCAL_MYSQL_START',
           details: this.logTail(),
           hint: `See ${this.logFile}.`,
@@ -319,7 +288,11 @@ export class MariaServer implements InstanceServer {
   }
 
   isRunning(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.proc.isRunning();
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   /**
@@ -327,17 +300,7 @@ export class MariaServer implements InstanceServer {
    * SIGKILL, as a crash. Whatever does not end within the grace is killed.
    */
   async stop(mode: StopMode = 'fast', graceMs = 10_000): Promise<void> {
-    const child = this.child;
-    if (!child || !this.exited) return;
-    try {
-      child.kill(mode === 'immediate' ? 'SIGKILL' : 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    const done = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
-    if (done) return;
-    child.kill('SIGKILL');
-    await this.exited;
+    await this.proc.stop([mode === 'immediate' ? 'SIGKILL' : 'SIGTERM'], graceMs);
   }
 
   /** Run `fn` on a connection over the unix socket as the superuser; the connection is closed after. */
@@ -368,7 +331,7 @@ export class MariaServer implements InstanceServer {
 
 /** mariadb-install-db into an empty `dataDir` owned by `user`, whose socket account is localSuperuser(). */
 export async function installDataDir(binaries: MariaBinaries, user: RunAsUser | undefined, dataDir: string, cwd: string): Promise<void> {
-  await runTool(
+  await runAs(
     binaries.installDb,
     ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket',
       `--auth-root-socket-user=${localSuperuser()}`, ...INSTALL_ARGS],

@@ -15,8 +15,7 @@ import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
-import { ensureTraversableDir } from '../../core/os-user.js';
-import { runTool } from './maria-exec.js';
+import { ensureTraversableDir, runAs } from '../../core/os-user.js';
 import { dropSecret } from './maria-repl-sql.js';
 import type { MariaServer } from './maria-server.js';
 
@@ -37,17 +36,17 @@ export async function backupTo(server: MariaServer, targetDataDir: string): Prom
   }
   ensureTraversableDir(dirname(targetDataDir));
   rmSync(targetDataDir, { recursive: true, force: true });
-  await runTool(
+  await runAs(
     backup,
     ['--no-defaults', '--backup', `--target-dir=${targetDataDir}`, `--socket=${server.socketPath}`,
       `--user=${server.superuser}`, `--datadir=${server.dataDir}`, '--parallel=2'],
     { user: undefined, what: 'mariadb-backup --backup' },
   );
   if (server.user) {
-    await runTool('chown', ['-R', `${server.user.uid}:${server.user.gid}`, targetDataDir], { user: undefined, what: 'chown of a backup' });
+    await runAs('chown', ['-R', `${server.user.uid}:${server.user.gid}`, targetDataDir], { user: undefined, what: 'chown of a backup' });
   }
   chmodSync(targetDataDir, 0o700);
-  await runTool(backup, ['--no-defaults', '--prepare', `--target-dir=${targetDataDir}`, '--use-memory=32M'], {
+  await runAs(backup, ['--no-defaults', '--prepare', `--target-dir=${targetDataDir}`, '--use-memory=32M'], {
     user: server.user,
     cwd: '/',
     what: 'mariadb-backup --prepare',

@@ -6,19 +6,19 @@
  * command line, never in postgresql.conf, so a base backup of one server copies none of them into
  * another. primary_conninfo goes through postgresql.auto.conf (pg_basebackup -R writes it there).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalTargetError } from '../../../errors.js';
 import type { Reporter } from '../../../events.js';
 import { silentReporter } from '../../../events.js';
 import { quoteLiteral, setRolePassword, withAdminClient } from './admin-sql.js';
-import { chownTo, ensureOwnedDir, ensureTraversableDir, runAs, serverEnv, type RunAsUser } from '../../core/os-user.js';
+import { chownTo, ensureOwnedDir, ensureTraversableDir, runAs, type RunAsUser } from '../../core/os-user.js';
 import type { PgBinaries } from './pg-binaries.js';
 import { statementStatsArgs } from './pi-extension.js';
 import type { TlsFiles } from '../../endpoints/tls.js';
 import type { InstanceServer, StopMode } from '../instance-server.js';
+import { ServerProcess } from '../server-process.js';
 
 export interface PgServerOptions {
   instanceId: string;
@@ -71,9 +71,7 @@ export class PgServer implements InstanceServer {
   port: number;
   superuser: string;
   readonly walArchiveDir?: string;
-  private child?: ChildProcess;
-  private exited?: Promise<void>;
-  pid?: number;
+  private readonly proc = new ServerProcess();
   private readonly reporter: Reporter;
 
   constructor(private readonly opts: PgServerOptions) {
@@ -211,39 +209,11 @@ export class PgServer implements InstanceServer {
       // file and all; postmaster.pid (which base backups leave out) is what guards the data directory.
       for (const f of [`.s.PGSQL.${this.port}.lock`, `.s.PGSQL.${this.port}`]) rmSync(join(this.dataDir, f), { force: true });
     }
-    const log = openSync(this.logFile, 'a', 0o600);
-    let child: ChildProcess;
-    try {
-      child = spawn(this.opts.binaries.postgres, this.args(), {
-        cwd: this.dataDir,
-        env: serverEnv(this.opts.user),
-        stdio: ['ignore', log, log],
-        // Own process group: a Ctrl-C meant for the CLI does not reach the servers; we stop them in order.
-        detached: true,
-        ...(this.opts.user ? { uid: this.opts.user.uid, gid: this.opts.user.gid } : {}),
-      });
-    } finally {
-      closeSync(log);
-    }
-    child.unref();
-    this.child = child;
-    this.pid = child.pid;
-    let exitCode: number | null | undefined;
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code) => {
-        exitCode = code;
-        if (this.child === child) {
-          this.child = undefined;
-          this.pid = undefined;
-        }
-        resolve();
-      });
-      child.once('error', () => resolve());
-    });
+    this.proc.spawn(this.opts.binaries.postgres, this.args(), { cwd: this.dataDir, logFile: this.logFile, user: this.opts.user });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (exitCode !== undefined || !this.child) {
-        throw new LocalTargetError(`PostgreSQL for ${this.instanceId} exited while starting (code ${exitCode}).`, {
+      if (!this.proc.alive) {
+        throw new LocalTargetError(`PostgreSQL for ${this.instanceId} exited while starting (code ${this.proc.exitCode}).`, {
           code: 'LOCAL_PG_START',
           details: this.logTail(),
           hint: `See ${this.logFile}.`,
@@ -278,25 +248,17 @@ export class PgServer implements InstanceServer {
   }
 
   isRunning(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.proc.isRunning();
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   /** Stop: fast shutdown, then immediate, then SIGKILL, each after a short grace. */
   async stop(mode: StopMode = 'fast', graceMs = 5000): Promise<void> {
-    const child = this.child;
-    if (!child || !this.exited) return;
     const order: StopMode[] = mode === 'immediate' ? ['immediate'] : [mode, 'immediate'];
-    for (const m of order) {
-      try {
-        child.kill(SIGNAL[m]);
-      } catch {
-        // already gone
-      }
-      const done = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
-      if (done) return;
-    }
-    child.kill('SIGKILL');
-    await this.exited;
+    await this.proc.stop(order.map((m) => SIGNAL[m]), graceMs);
   }
 
   /**
