@@ -26,7 +26,7 @@ export function labCharts(input: ReportInput): ChartBlock[] {
       blocks.push(capacity(input));
       break;
     case 'performance-insights':
-      blocks.push(loadByStatement(input));
+      blocks.push(loadByStatement(input), indexBeforeAfter(input));
       break;
     case 'snapshot-migration':
       blocks.push(rowsAndChecksums(input));
@@ -109,8 +109,22 @@ function loadByStatement(input: ReportInput): ChartBlock {
   const times = lines.flatMap((l) => l.points.map((p) => p.t));
   return {
     title,
-    svg: lineChart({ id: 'loadByStatement', series: lines, yLabel: 'db.load (average active sessions)', bands: stepBand(input, 'workload', 'workload'), domain: [Math.min(...times), Math.max(...times)] }),
+    svg: lineChart({ id: 'loadByStatement', series: lines, yLabel: 'db.load (average active sessions)', bands: [...stepBand(input, 'workload', 'workload'), ...stepBand(input, 'workload-after', 'workload with the index')], domain: [Math.min(...times), Math.max(...times)] }),
     caption: `One line per tokenized statement (GetResourceMetrics, db.load.avg grouped by db.sql_tokenized). The thick line is the top statement by load${typeof top === 'string' ? `: ${top}` : ''}.`,
+  };
+}
+
+/** The top statement's db.load.avg over the first workload and, with the index, over the second. */
+function indexBeforeAfter(input: ReportInput): ChartBlock {
+  const title = "The scanning statement's load (db.load.avg) without and with the index";
+  if (input.state.target === 'dry-run') return { title, notMeasured: DRY_RUN_REASON };
+  const before = input.state.measurements['scanLoadBefore'];
+  const after = input.state.measurements['scanLoadAfter'];
+  if (typeof before !== 'number' || typeof after !== 'number') return { title, notMeasured: 'not measured: the run did not measure the statement\'s load both before and after the index.' };
+  return {
+    title,
+    svg: barChart({ id: 'scanLoad', xLabel: 'db.load.avg (average active sessions)', bars: [{ label: 'without the index', value: before, note: 'AAS' }, { label: 'with the index', value: after, note: 'AAS' }] }),
+    caption: `DescribeDimensionKeys for the same db.sql_tokenized id over each workload's window: ${formatNumber(before)} average active sessions without the index, ${formatNumber(after)} with it${after > 0 ? ` (${formatNumber(before / after)} times less)` : ''}.`,
   };
 }
 

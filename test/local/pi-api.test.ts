@@ -115,6 +115,13 @@ describe('Performance Insights on the local target', () => {
     // One session slept: never more than one active session on it, and at least one through two seconds.
     expect(Math.max(...sleep.DataPoints!.map((p) => p.Value!))).toBeLessThan(1.2);
     expect(sleep.DataPoints!.filter((p) => p.Value! >= 0.5).length).toBeGreaterThanOrEqual(2);
+
+    // db.wait_event from pg_stat_activity: the sleeping session waits on Timeout:PgSleep, as PI names it.
+    const waits = await pi.send(new DescribeDimensionKeysCommand({ ...window(id), Metric: 'db.load.avg', GroupBy: { Group: 'db.wait_event', Limit: 10 }, PeriodInSeconds: 1 }));
+    expect(waits.Keys![0]!.Dimensions).toEqual({ 'db.wait_event.type': 'Timeout', 'db.wait_event.name': 'Timeout:PgSleep' });
+    expect(waits.Keys![0]!.Total!).toBeGreaterThan(0.5 * keys[0]!.Total!);
+    const types = await pi.send(new DescribeDimensionKeysCommand({ ...window(id), Metric: 'db.load.avg', GroupBy: { Group: 'db.wait_event_type' }, PeriodInSeconds: 1 }));
+    expect(types.Keys![0]!.Dimensions).toEqual({ 'db.wait_event_type.name': 'Timeout' });
   }, 60_000);
 
   it('refuses an instance without Performance Insights, and starts collecting once ModifyDBInstance switches it on', async () => {

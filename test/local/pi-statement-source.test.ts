@@ -1,7 +1,8 @@
 /**
  * The engine-neutral PI sampler over a scripted StatementSource: the bookkeeping every engine shares
  * (the baseline, running statements booked in the interval they ran, debts paid by counter growth,
- * provisional keys re-attributed to the key the statement ended with).
+ * provisional keys re-attributed to the key the statement ended with), and the waits of the sessions
+ * seen running, which db.wait_event splits a statement's load by.
  */
 import { describe, expect, it } from 'vitest';
 import { aggregateLoad } from '../../src/local/pi/pi-provider.js';
@@ -82,4 +83,38 @@ describe('the engine-neutral PI sampler', () => {
     const dbs = aggregateLoad(samples, (k) => byKey.get(k), { ...q, groupBy: 'db' }, 60_000);
     expect(dbs.keys.map((k) => [k.dimensions['db.name'], k.total])).toEqual([['lab', 0.75]]);
   });
+
+  it("keeps the wait each running session was seen in, and splits the statement's load by them (db.wait_event, db.wait_event_type)", async () => {
+    const scan = (exec: string, wait: { type: string; name: string }) => ({ ...pending(1000), exec, wait });
+    const sampler = await run([
+      { counters: new Map(), running: [scan('7:1', { type: 'CPU', name: 'CPU' }), scan('8:1', { type: 'io', name: 'wait/io/table/sql/handler' })], nowMs: 1500 },
+      { counters: new Map(), running: [scan('7:1', { type: 'io', name: 'wait/io/table/sql/handler' }), scan('8:1', { type: 'io', name: 'wait/io/table/sql/handler' })], nowMs: 2500 },
+      { counters: new Map([[real.key, 3000]]), running: [], nowMs: 3500 },
+    ], new Map([['7:1', real.key], ['8:1', real.key]]));
+    const [first, second] = sampler.samples();
+    // The second read saw both sessions in table I/O; the third read saw nothing running.
+    expect([...first!.waits!.values()].map((w) => Object.fromEntries(w))).toEqual([{ 'io\u0000wait/io/table/sql/handler': 2 }]);
+    expect(second!.waits).toBeUndefined();
+    const q = { start: new Date(0), end: new Date(4000), periodSeconds: 1, resourceId: 'db-M' };
+    const waits = aggregateLoad(sampler.samples(), (k) => sampler.statement(k), { ...q, groupBy: 'db.wait_event' }, 4000);
+    expect(waits.keys.map((k) => k.dimensions)).toEqual([{ 'db.wait_event.type': 'io', 'db.wait_event.name': 'wait/io/table/sql/handler' }]);
+    // 2000 ms booked while seen in I/O, over the 2000 ms sampled: 1 session; the last 1000 ms no read saw running.
+    const total = aggregateLoad(sampler.samples(), (k) => sampler.statement(k), q, 4000);
+    expect(waits.keys[0]!.total).toBeCloseTo(2000 / 2000, 5);
+    expect(total.values.reduce((a, b) => a + b, 0)).toBeGreaterThan(waits.keys[0]!.total);
+    const types = aggregateLoad(sampler.samples(), (k) => sampler.statement(k), { ...q, groupBy: 'db.wait_event_type' }, 4000);
+    expect(types.keys.map((k) => k.dimensions)).toEqual([{ 'db.wait_event_type.name': 'io' }]);
+  });
+
+  it("splits one sample's load of a statement over the waits of its sessions, in proportion to the sessions", () => {
+    const byKey = new Map([[real.key, real]]);
+    const samples = [{
+      endMs: 1000, spanMs: 1000, load: new Map([[real.key, 900], ['lab:other', 100]]),
+      waits: new Map([[real.key, new Map([['CPU\u0000CPU', 2], ['IO\u0000IO:DataFileRead', 1]])]]),
+    }];
+    const out = aggregateLoad(samples, (k) => byKey.get(k), { start: new Date(0), end: new Date(1000), periodSeconds: 1, resourceId: 'db-P', groupBy: 'db.wait_event' }, 1000);
+    expect(out.values).toEqual([1]);
+    expect(out.keys.map((k) => [k.dimensions['db.wait_event.name'], Math.round(k.total * 1000) / 1000])).toEqual([['CPU', 0.6], ['IO:DataFileRead', 0.3]]);
+  });
 });
+

@@ -56,6 +56,15 @@ describe("each lab's charts", () => {
     expect(svg).toMatch(/class="series s1" data-series="select 1"/);
   });
 
+  it("performance-insights: the scanning statement's load without and with the index as two bars, or not measured", () => {
+    const blocks = labCharts(input('performance-insights', { measurements: { scanLoadBefore: 4.06, scanLoadAfter: 0.0049 } }));
+    const svg = chart(blocks, 'scanLoad')!;
+    expect(svg).toContain('data-label="without the index" data-value="4.06"');
+    expect(svg).toContain('data-label="with the index" data-value="0.0049"');
+    const unmeasured = labCharts(input('performance-insights', { measurements: { scanLoadBefore: 4.06 } }));
+    expect(unmeasured.find((b) => b.title.includes('without and with the index'))).toMatchObject({ notMeasured: expect.stringContaining('not measured') });
+  });
+
   it('cluster-launch: one bar per reader from the per-item replica lag', () => {
     const blocks = labCharts(input('cluster-launch', { series: { replicaLagMs: { unit: 'ms', values: [{ item: 'al-r1-1', value: 9 }, { item: 'al-r1-2', value: 16 }] } } }));
     const svg = chart(blocks, 'replicaLagMs')!;

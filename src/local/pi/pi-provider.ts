@@ -1,12 +1,13 @@
 /**
  * Answers the PI API's load queries from the local samplers: db.load.avg per period is the execution
  * time sampled in the period over the time sampled, i.e. average active sessions, in total and per
- * group (statement, user, database). Other metrics (os.*, db.* counters) are not measured locally:
- * the provider leaves them to the model's synthesized series.
+ * group (statement, user, database; waits: see wait-groups.ts). Other metrics (os.*, db.* counters)
+ * are not measured locally: the provider leaves them to the model's synthesized series.
  */
 import { createHash } from 'node:crypto';
 import type { PiDimensionKey, PiProvider, PiQuery } from '../../sim/model/runtime.js';
 import type { PiSample, PiSampler, SampledStatement } from './pi-sampler.js';
+import { WAIT_GROUPS, waitParts, type GroupPart } from './wait-groups.js';
 
 const LOAD_METRICS = new Set(['db.load.avg', 'db.sampledload.avg']);
 
@@ -65,27 +66,25 @@ export function aggregateLoad(
   const n = Math.max(0, Math.ceil((end - start) / step));
   const covered = new Array<number>(n).fill(0);
   const total = new Array<number>(n).fill(0);
-  const grouping = q.groupBy ? GROUPS[q.groupBy] : undefined;
   const groups = new Map<string, { dimensions: Record<string, string>; sums: number[] }>();
   for (const s of samples) {
     const from = Math.max(s.endMs - s.spanMs, start);
     const to = Math.min(s.endMs, end);
     if (to <= from || s.spanMs <= 0) continue;
+    let sampleMs = 0;
+    for (const ms of s.load.values()) sampleMs += ms;
+    const parts = q.groupBy ? groupParts(s, q.groupBy, statement, q.resourceId) : [];
     for (let i = Math.floor((from - start) / step); i < n && start + i * step < to; i++) {
       const pStart = start + i * step;
       const overlap = Math.min(to, pStart + step) - Math.max(from, pStart);
       if (overlap <= 0) continue;
       covered[i]! += overlap;
       const share = overlap / s.spanMs;
-      for (const [key, ms] of s.load) {
-        total[i]! += ms * share;
-        const st = grouping ? statement(key) : undefined;
-        if (!st) continue;
-        const g = grouping!(st, q.resourceId);
-        if (!g) continue;
-        const entry = groups.get(g.id) ?? { dimensions: g.dimensions, sums: new Array<number>(n).fill(0) };
-        entry.sums[i]! += ms * share;
-        groups.set(g.id, entry);
+      total[i]! += sampleMs * share;
+      for (const p of parts) {
+        const entry = groups.get(p.id) ?? { dimensions: p.dimensions, sums: new Array<number>(n).fill(0) };
+        entry.sums[i]! += p.ms * share;
+        groups.set(p.id, entry);
       }
     }
   }
@@ -104,6 +103,20 @@ export function aggregateLoad(
     values: kept.map((i) => total[i]! / covered[i]!),
     keys,
   };
+}
+
+/** One sample's load by group: per statement, or per wait (wait-groups.ts). */
+function groupParts(s: PiSample, groupBy: string, statement: (key: string) => SampledStatement | undefined, resourceId: string): GroupPart[] {
+  if (WAIT_GROUPS.has(groupBy)) return waitParts(s, groupBy, statement);
+  const grouping = GROUPS[groupBy];
+  if (!grouping) return [];
+  const parts: GroupPart[] = [];
+  for (const [key, ms] of s.load) {
+    const st = statement(key);
+    const g = st ? grouping(st, resourceId) : undefined;
+    if (g) parts.push({ ...g, ms });
+  }
+  return parts;
 }
 
 function hash(text: string): string {

@@ -10,16 +10,28 @@
  * every millisecond is counted once. Where the engine names a running statement only once it has
  * ended (MySQL's digest), the time booked under the provisional key is re-attributed by an alias.
  */
-import type { RunningStatement, SampledStatement, StatementSource } from './statement-source.js';
+import type { RunningStatement, SampledStatement, StatementSource, WaitEvent } from './statement-source.js';
 
-export type { SampledStatement, StatementSource } from './statement-source.js';
+export type { SampledStatement, StatementSource, WaitEvent } from './statement-source.js';
 
 /** Execution time (ms) per statement key over [endMs - spanMs, endMs]. */
 export interface PiSample {
   endMs: number;
   spanMs: number;
   load: Map<string, number>;
+  /**
+   * The waits of the sessions seen running at this read: statement key -> wait key (waitKey()) -> how
+   * many sessions. PI's db.wait_event splits a statement's load of the sample in these proportions.
+   */
+  waits?: Map<string, Map<string, number>>;
 }
+
+/** A wait as one key: type and name, which PI shows as db.wait_event.type and db.wait_event.name. */
+export const waitKey = (w: WaitEvent): string => `${w.type}\u0000${w.name}`;
+export const waitOfKey = (key: string): WaitEvent => {
+  const [type, name] = key.split('\u0000');
+  return { type: type!, name: name ?? type! };
+};
 
 export interface PiSamplerOptions {
   instanceId: string;
@@ -150,7 +162,8 @@ export class PiSampler {
       add(key, grown);
     }
     this.debts = this.debts.filter((d) => d.ms > 0.001 && now - d.at < DEBT_TTL_MS);
-    this.history.push({ endMs: now, spanMs: now - this.lastAt!, load });
+    const waits = waitsOf(running, this.ignored);
+    this.history.push({ endMs: now, spanMs: now - this.lastAt!, load, ...(waits.size > 0 ? { waits } : {}) });
     const horizon = now - this.opts.retentionMs;
     while (this.history.length > 0 && this.history[0]!.endMs < horizon) this.history.shift();
   }
@@ -204,4 +217,15 @@ export class PiSampler {
       this.provisional.delete(s.key);
     }
   }
+}
+
+function waitsOf(running: RunningStatement[], ignored: Set<string>): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const r of running) {
+    if (!r.wait || ignored.has(r.key)) continue;
+    const byWait = out.get(r.key) ?? new Map<string, number>();
+    byWait.set(waitKey(r.wait), (byWait.get(waitKey(r.wait)) ?? 0) + 1);
+    out.set(r.key, byWait);
+  }
+  return out;
 }

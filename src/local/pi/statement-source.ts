@@ -34,7 +34,21 @@ export interface RunningStatement {
   startedMs: number;
   /** A name for a statement not seen finished yet (the text as sent, literals masked). */
   provisional?: SampledStatement;
+  /**
+   * What the session was waiting on at the read, as PI's db.wait_event names it (type CPU, name CPU
+   * when the engine says it waits on nothing). Absent when the engine cannot tell.
+   */
+  wait?: WaitEvent;
 }
+
+/** One wait as PI names it: db.wait_event.type and db.wait_event.name. */
+export interface WaitEvent {
+  type: string;
+  name: string;
+}
+
+/** What PI shows for an active session the engine reports as waiting on nothing: it is on CPU. */
+export const ON_CPU: WaitEvent = { type: 'CPU', name: 'CPU' };
 
 export interface StatementRead {
   /** Total execution time (ms) per statement key of every finished execution the engine still counts. */

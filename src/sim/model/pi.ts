@@ -1,7 +1,8 @@
 /**
  * Performance Insights, keyed by an instance's DbiResourceId: db.load.avg over time, grouped by
- * db.sql_tokenized. The dry run synthesizes a few engine-typical statements; a `pi` provider (the local
- * target, from pg_stat_statements) supplies real data instead.
+ * db.sql_tokenized or by db.wait_event / db.wait_event_type. The dry run synthesizes a few engine-typical
+ * statements and waits (as PI names them per engine); a `pi` provider (the local target, from
+ * pg_stat_statements or performance_schema) supplies real data instead.
  */
 import { createHash } from 'node:crypto';
 import { fail } from './errors.js';
@@ -23,6 +24,12 @@ const STATEMENTS: Record<string, string[]> = {
   ],
 };
 
+/** Waits as PI names them per engine: [type, name], the share of the load each gets. */
+const WAITS: Record<string, [string, string][]> = {
+  postgres: [['CPU', 'CPU'], ['IO', 'IO:DataFileRead'], ['LWLock', 'LWLock:BufferMapping']],
+  mysql: [['CPU', 'CPU'], ['io', 'wait/io/table/sql/handler'], ['synch', 'wait/synch/mutex/innodb/buf_pool_mutex']],
+};
+
 function findInstance(rt: Runtime, region: string, resourceId: string): InstanceRec {
   const i = Object.values(rt.state.instances).find((x) => x.region === region && x.resourceId === resourceId);
   if (!i) fail('InvalidArgumentException', `No resource with identifier ${resourceId} was found in ${region}.`);
@@ -39,17 +46,25 @@ function synthesize(i: InstanceRec, q: PiQuery, now: number): Load {
   const ts = periods(Math.max(q.start.getTime(), i.createdAt), Math.min(q.end.getTime(), now + 1), q.periodSeconds);
   const weights = [0.55, 0.3, 0.15];
   const values = ts.map((t) => Math.round((0.4 + 0.3 * ((Math.sin(t / 300_000) + 1) / 2)) * 100) / 100);
-  const statements = STATEMENTS[i.engine.includes('mysql') ? 'mysql' : 'postgres']!;
-  const keys = statements.map((statement, n) => ({
-    dimensions: {
-      'db.sql_tokenized.id': createHash('sha1').update(statement).digest('hex').slice(0, 40).toUpperCase(),
-      'db.sql_tokenized.statement': statement,
-      'db.sql_tokenized.db_id': `pi-${createHash('sha1').update(i.resourceId).digest('hex').slice(0, 10)}`,
-    },
+  const family = i.engine.includes('mysql') ? 'mysql' : 'postgres';
+  const dimensions = synthesizedDimensions(family, q.groupBy, i.resourceId);
+  const keys = dimensions.map((d, n) => ({
+    dimensions: d,
     total: values.length === 0 ? 0 : Math.round((values.reduce((a, b) => a + b, 0) / values.length) * weights[n]! * 100) / 100,
     values: values.map((v) => Math.round(v * weights[n]! * 100) / 100),
   }));
   return { timestamps: ts.map((t) => new Date(t)), values, keys };
+}
+
+/** The dimensions of the synthesized keys (three, largest first) for a GroupBy group; none for the others. */
+function synthesizedDimensions(family: 'mysql' | 'postgres', groupBy: string | undefined, resourceId: string): Record<string, string>[] {
+  if (groupBy === 'db.wait_event') return WAITS[family]!.map(([type, name]) => ({ 'db.wait_event.type': type, 'db.wait_event.name': name }));
+  if (groupBy === 'db.wait_event_type') return WAITS[family]!.map(([type]) => ({ 'db.wait_event_type.name': type }));
+  return STATEMENTS[family]!.map((statement) => ({
+    'db.sql_tokenized.id': createHash('sha1').update(statement).digest('hex').slice(0, 40).toUpperCase(),
+    'db.sql_tokenized.statement': statement,
+    'db.sql_tokenized.db_id': `pi-${createHash('sha1').update(resourceId).digest('hex').slice(0, 10)}`,
+  }));
 }
 
 async function load(rt: Runtime, i: InstanceRec, q: PiQuery): Promise<Load> {

@@ -8,10 +8,14 @@
  * booked under a provisional key (its schema and masked text) and settle() finds the digest it ended
  * with in events_statements_history. The local admin user's threads and the sampler's own are not
  * instrumented at all (setup_actors, threads.INSTRUMENTED), so their statements never reach the digests.
+ * db.wait_event is the running statement's wait in events_waits_current (wait/io/table/sql/handler
+ * while a scan reads rows through the storage engine), CPU when it waits on nothing instrumented.
+ * Only table I/O and table-lock waits are instrumented (PERFORMANCE_SCHEMA_ARGS leaves no mutex,
+ * rwlock, cond, file or socket classes, to save memory): a synchronization wait shows as CPU here.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
-import type { RunningStatement, SampledStatement, StatementRead, StatementSource } from '../../pi/statement-source.js';
+import { ON_CPU, type RunningStatement, type SampledStatement, type StatementRead, type StatementSource, type WaitEvent } from '../../pi/statement-source.js';
 
 /** mariadbd arguments PI needs: performance_schema is off by default and cannot be switched on later. */
 export const PERFORMANCE_SCHEMA_ARGS: readonly string[] = [
@@ -49,12 +53,16 @@ export function mysqlSocketConnector(socketPath: () => string, user: string): ()
 }
 
 const PS = 'performance_schema';
-const CONSUMERS = ['global_instrumentation', 'thread_instrumentation', 'statements_digest', 'events_statements_current', 'events_statements_history'];
+const CONSUMERS = ['global_instrumentation', 'thread_instrumentation', 'statements_digest', 'events_statements_current', 'events_statements_history', 'events_waits_current'];
+/** The waits left instrumented (PERFORMANCE_SCHEMA_ARGS leaves no mutex, file or socket classes): table I/O and table locks. */
+const WAIT_INSTRUMENTS = ['wait/io/table/%', 'wait/lock/table/%'];
 
 const COUNTERS_SQL = `SELECT SCHEMA_NAME AS db, DIGEST AS digest, SUM_TIMER_WAIT / 1000000000 AS ms
   FROM ${PS}.events_statements_summary_by_digest WHERE DIGEST IS NOT NULL`;
 const RUNNING_SQL = `SELECT s.THREAD_ID AS thread, s.EVENT_ID AS event, s.TIMER_WAIT / 1000000000 AS ms, s.CURRENT_SCHEMA AS db,
-    s.SQL_TEXT AS text, t.PROCESSLIST_USER AS user
+    s.SQL_TEXT AS text, t.PROCESSLIST_USER AS user,
+    (SELECT w.EVENT_NAME FROM ${PS}.events_waits_current w WHERE w.THREAD_ID = s.THREAD_ID AND w.END_EVENT_ID IS NULL
+      ORDER BY w.EVENT_ID DESC LIMIT 1) AS wait
   FROM ${PS}.events_statements_current s JOIN ${PS}.threads t ON t.THREAD_ID = s.THREAD_ID
   WHERE s.END_EVENT_ID IS NULL AND s.NESTING_EVENT_ID IS NULL AND t.TYPE = 'FOREGROUND'
     AND t.PROCESSLIST_ID <> CONNECTION_ID() AND t.PROCESSLIST_USER <> ?`;
@@ -70,7 +78,7 @@ export function mysqlStatementSource(opts: MysqlStatementSourceOptions): Stateme
     async read(): Promise<StatementRead> {
       const counters = new Map<string, number>();
       for (const r of await rows<{ db: string | null; digest: string; ms: string }>(COUNTERS_SQL)) counters.set(keyOf(r.db, r.digest), Number(r.ms));
-      const current = await rows<{ thread: number; event: number; ms: string; db: string | null; text: string | null; user: string | null }>(RUNNING_SQL, [opts.excludeUser]);
+      const current = await rows<{ thread: number; event: number; ms: string; db: string | null; text: string | null; user: string | null; wait: string | null }>(RUNNING_SQL, [opts.excludeUser]);
       const nowMs = Date.now();
       const running = current.map((r): RunningStatement => {
         const masked = r.text === null ? undefined : maskLiterals(r.text);
@@ -78,7 +86,7 @@ export function mysqlStatementSource(opts: MysqlStatementSourceOptions): Stateme
         const provisional: SampledStatement | undefined = masked === undefined
           ? undefined
           : { key, queryId: key, dbId: r.db ?? '', dbName: r.db ?? '', userName: r.user ?? '', text: masked };
-        return { exec: `${r.thread}:${r.event}`, key, pending: true, startedMs: nowMs - Number(r.ms), ...(provisional ? { provisional } : {}) };
+        return { exec: `${r.thread}:${r.event}`, key, pending: true, startedMs: nowMs - Number(r.ms), wait: waitOf(r.wait), ...(provisional ? { provisional } : {}) };
       });
       return { counters, running, nowMs };
     },
@@ -133,6 +141,7 @@ async function prepare(c: Connection, excludeUser: string): Promise<Connection> 
       });
     }
     await c.query(`UPDATE ${PS}.setup_consumers SET ENABLED = 'YES' WHERE NAME IN (?)`, [CONSUMERS]);
+    await c.query(`UPDATE ${PS}.setup_instruments SET ENABLED = 'YES', TIMED = 'YES' WHERE ${WAIT_INSTRUMENTS.map(() => 'NAME LIKE ?').join(' OR ')}`, WAIT_INSTRUMENTS);
     await c.query(`UPDATE ${PS}.threads SET INSTRUMENTED = 'NO' WHERE PROCESSLIST_ID = CONNECTION_ID() OR PROCESSLIST_USER = ?`, [excludeUser]);
     // Threads the admin user opens from now on are not instrumented either (the most specific row wins).
     await c.query(`INSERT INTO ${PS}.setup_actors (HOST, USER, ROLE, ENABLED, HISTORY) VALUES ('%', ?, '%', 'NO', 'NO')`, [excludeUser]).catch((err: { code?: string }) => {
@@ -143,6 +152,12 @@ async function prepare(c: Connection, excludeUser: string): Promise<Connection> 
     await c.end().catch(() => undefined);
     throw err;
   }
+}
+
+/** wait/io/table/sql/handler is PI's name for it, with its class (io) as the type; no wait in progress: CPU. */
+function waitOf(event: string | null): WaitEvent {
+  if (!event) return ON_CPU;
+  return { type: event.split('/')[1] ?? event, name: event };
 }
 
 function keyOf(db: string | null, digest: string): string {

@@ -3,9 +3,11 @@
  * pg_stat_statements (total_exec_time per database, user and queryid), running ones from
  * pg_stat_activity (by query_id, which is the queryid pg_stat_statements will count them under).
  * The sampler's own SQL carries a mark and the local admin role is excluded, so neither is load.
+ * db.wait_event is pg_stat_activity's wait_event_type / wait_event of each active session at the read
+ * (IO:DataFileRead, Lock:transactionid ...); an active session with no wait event is on CPU, as PI shows it.
  */
 import type pg from 'pg';
-import type { RunningStatement, SampledStatement, StatementRead, StatementSource } from '../../pi/statement-source.js';
+import { ON_CPU, type RunningStatement, type SampledStatement, type StatementRead, type StatementSource, type WaitEvent } from '../../pi/statement-source.js';
 import { openAdminClient, type SocketAddress } from './admin-sql.js';
 
 export interface PgStatementSourceOptions {
@@ -25,7 +27,7 @@ const TEXTS_SQL = `${MARK} SELECT s.queryid::text AS queryid, s.dbid::int AS dbi
   FROM pg_stat_statements(true) s LEFT JOIN pg_database d ON d.oid = s.dbid LEFT JOIN pg_roles r ON r.oid = s.userid
   WHERE s.queryid::text = ANY($1::text[])`;
 const ACTIVITY_SQL = `${MARK} SELECT a.pid, a.query_id::text AS queryid, a.datid::int AS dbid, a.usesysid::int AS userid,
-    a.query, a.datname, a.usename,
+    a.query, a.datname, a.usename, a.wait_event_type, a.wait_event,
     extract(epoch FROM a.query_start) * 1000 AS started, extract(epoch FROM clock_timestamp()) * 1000 AS now
   FROM pg_stat_activity a
   WHERE a.state = 'active' AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND a.query_id IS NOT NULL
@@ -39,6 +41,8 @@ type ActivityRow = {
   query: string | null;
   datname: string | null;
   usename: string | null;
+  wait_event_type: string | null;
+  wait_event: string | null;
   started: string;
   now: string;
 };
@@ -66,6 +70,7 @@ export function pgStatementSource(opts: PgStatementSourceOptions): StatementSour
           exec: `${a.pid}:${started}`,
           key,
           startedMs: started,
+          wait: waitOf(a),
           ...(text !== undefined
             ? { provisional: { key, queryId: a.queryid, dbId: a.dbid, dbName: a.datname ?? String(a.dbid), userName: a.usename ?? String(a.userid), text } }
             : {}),
@@ -109,6 +114,10 @@ function provisionalText(query: string | null): string | undefined {
     .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, '?')
     .replace(/(?<![\w$])(?:[EeBbXx]|[Uu]&)?'(?:[^']|'')*'/g, '?')
     .replace(/(?<![\w$])\d+(\.\d+)?\b/g, '?');
+}
+
+function waitOf(a: Pick<ActivityRow, 'wait_event_type' | 'wait_event'>): WaitEvent {
+  return a.wait_event_type && a.wait_event ? { type: a.wait_event_type, name: `${a.wait_event_type}:${a.wait_event}` } : ON_CPU;
 }
 
 function keyOf(r: { dbid: number; userid: number; queryid: string }): string {
