@@ -12,7 +12,7 @@
  */
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mysql2/promise';
 import { LocalTargetError } from '../../../errors.js';
@@ -172,6 +172,8 @@ export class MariaServer implements InstanceServer {
       `--datadir=${this.dataDir}`,
       `--socket=${this.socketPath}`,
       `--pid-file=${join(this.socketDir, 'mysqld.pid')}`,
+      // Temporary tables in the instance's own directory, not the machine's shared /tmp.
+      `--tmpdir=${join(this.dir, 'tmp')}`,
       `--bind-address=${this.host}`,
       `--port=${this.port}`,
       `--server-id=${this.serverId}`,
@@ -242,6 +244,7 @@ export class MariaServer implements InstanceServer {
       }
     }
     ensureOwnedDir(this.socketDir, this.user);
+    ensureOwnedDir(join(this.dir, 'tmp'), this.user);
     rmSync(this.socketPath, { force: true });
     rmSync(join(this.socketDir, 'mysqld.pid'), { force: true });
     const pending = existsSync(join(this.dir, PENDING_REPLICA_FILE));
@@ -331,10 +334,18 @@ export class MariaServer implements InstanceServer {
 
 /** mariadb-install-db into an empty `dataDir` owned by `user`, whose socket account is localSuperuser(). */
 export async function installDataDir(binaries: MariaBinaries, user: RunAsUser | undefined, dataDir: string, cwd: string): Promise<void> {
-  await runAs(
-    binaries.installDb,
-    ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=socket',
-      `--auth-root-socket-user=${localSuperuser()}`, ...INSTALL_ARGS],
-    { user, cwd, what: 'mariadb-install-db' },
-  );
+  // The bootstrap's temporary tables beside the data dir: in the shared /tmp, concurrent installs
+  // (tests, several local servers) were seen failing to delete their own temporary files.
+  const tmp = join(dirname(dataDir), 'install-tmp');
+  ensureOwnedDir(tmp, user);
+  try {
+    await runAs(
+      binaries.installDb,
+      ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmp}`, '--auth-root-authentication-method=socket',
+        `--auth-root-socket-user=${localSuperuser()}`, ...INSTALL_ARGS],
+      { user, cwd, what: 'mariadb-install-db' },
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
