@@ -4,7 +4,7 @@
  * passing and nothing skipped but the EC2 network set-up, delete what it made, and leave no mariadbd.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localCli, mariadbUnder, type LocalCli } from '../helpers/local-cli.js';
+import { localCli, passesLocally, type LocalCli } from '../helpers/local-cli.js';
 
 let local: LocalCli;
 
@@ -16,25 +16,7 @@ afterAll(async () => {
   if (local) await local.close();
 }, 90_000);
 
-/**
- * Steps that may be skipped: the EC2 network set-up the local target skips (capability network:
- * false), global-database's fallback class lookup, needed only when the first lookup finds none, and
- * serverless-v2's second version lookup, needed only when the default version cannot pause.
- */
-const MAY_SKIP = new Set(['find-vpc', 'check-vpc', 'find-subnets', 'subnet-group', 'security-group', 'allow-caller', 'find-class-fallback', 'find-pause-version']);
-
-async function passes(lab: string, more: string[] = [], timeoutMs = 300_000) {
-  const { r, doc } = await local.runLab(lab, ['--engine', 'aurora-mysql', ...more], timeoutMs);
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
-  expect(doc).toMatchObject({ lab, engine: 'aurora-mysql', target: 'local', status: 'succeeded' });
-  expect(doc.checks.length).toBeGreaterThan(0);
-  expect(doc.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
-  const skipped = doc.steps.filter((s: { status: string; id: string }) => s.status === 'skipped').map((s: { id: string }) => s.id);
-  expect(skipped.filter((id: string) => !MAY_SKIP.has(id) && !id.endsWith('-secondary'))).toEqual([]);
-  expect(doc.resources.every((x: { status: string }) => x.status === 'deleted')).toBe(true);
-  expect(mariadbUnder(local.dataDir)).toEqual([]);
-  return doc;
-}
+const passes = (lab: string, more: string[] = [], timeoutMs?: number) => passesLocally(local, lab, 'aurora-mysql', more, timeoutMs);
 
 describe('the seven labs for aurora-mysql on the local target (MariaDB)', () => {
   it('runs cluster-launch: a writable writer, read-only readers that refuse writes with 1290', async () => {
@@ -69,7 +51,7 @@ describe('the seven labs for aurora-mysql on the local target (MariaDB)', () => 
   }, 320_000);
 
   it('runs serverless-v2: capacity rises under load, falls, pauses and resumes on connect', async () => {
-    const doc = await passes('serverless-v2', [], 600_000);
+    const doc = await passes('serverless-v2', ['--param', 'loadSeconds=3'], 600_000);
     expect(doc.measurements.peakCapacity).toBeGreaterThan(0);
   }, 620_000);
 

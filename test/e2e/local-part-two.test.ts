@@ -4,7 +4,7 @@
  * it made; the server's time scale shortens the Serverless v2 auto-pause wait.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localCli, postgresUnder, type LocalCli } from '../helpers/local-cli.js';
+import { localCli, passesLocally, type LocalCli } from '../helpers/local-cli.js';
 
 let local: LocalCli;
 
@@ -16,25 +16,7 @@ afterAll(async () => {
   if (local) await local.close();
 }, 90_000);
 
-async function passes(lab: string, more: string[] = [], timeoutMs = 300_000) {
-  const { r, doc } = await local.runLab(lab, ['--engine', 'aurora-postgresql', ...more], timeoutMs);
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
-  expect(doc).toMatchObject({ lab, target: 'local', status: 'succeeded' });
-  expect(doc.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
-  // Every check ran: none was skipped for want of SQL or a feature.
-  const skipped = doc.steps.filter((s: { status: string; id: string }) => s.status === 'skipped').map((s: { id: string }) => s.id);
-  expect(skipped.filter((id: string) => !NETWORK_STEPS.has(id) && !id.endsWith('-secondary'))).toEqual([]);
-  expect(doc.resources.every((x: { status: string }) => x.status === 'deleted')).toBe(true);
-  expect(postgresUnder(local.dataDir)).toEqual([]);
-  return doc;
-}
-
-/**
- * Steps that may be skipped: the EC2 network set-up the local target skips (capability network:
- * false), global-database's fallback class lookup, needed only when the first lookup finds none, and
- * serverless-v2's second version lookup, needed only when the default version cannot pause.
- */
-const NETWORK_STEPS = new Set(['find-vpc', 'check-vpc', 'find-subnets', 'subnet-group', 'security-group', 'allow-caller', 'find-class-fallback', 'find-pause-version']);
+const passes = (lab: string, more: string[] = [], timeoutMs?: number) => passesLocally(local, lab, 'aurora-postgresql', more, timeoutMs);
 
 describe('local part two: the labs that need IAM auth, Serverless v2, Performance Insights and Global Database', () => {
   it('runs iam-auth: a token from rds-signer logs in over TLS, a tampered one is refused', async () => {

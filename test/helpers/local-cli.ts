@@ -3,6 +3,7 @@
  * free port with its own data directory, a lab runner that parses the run document, and a /proc scan
  * for postgres processes left running.
  */
+import { expect } from 'vitest';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -86,4 +87,29 @@ export async function localCli(moreEnv: Record<string, string> = {}): Promise<Lo
     rmSync(dataDir, { recursive: true, force: true });
   };
   return { env, port, dataDir, extraEnv: extra, cli, runLab, close };
+}
+
+/**
+ * Steps a local run may skip: the EC2 network set-up the local target skips (capability network:
+ * false), global-database's fallback class lookup, needed only when the first lookup finds none, and
+ * serverless-v2's second version lookup, needed only when the default version cannot pause.
+ */
+export const LOCAL_MAY_SKIP = new Set(['find-vpc', 'check-vpc', 'find-subnets', 'subnet-group', 'security-group', 'allow-caller', 'find-class-fallback', 'find-pause-version']);
+
+/**
+ * Run a lab with --local for `engine` and require what every local run must do: exit 0, every check
+ * passed, nothing skipped but LOCAL_MAY_SKIP (and the secondary region's steps), everything it made
+ * deleted, and no database server of it left running. Returns the run's --json document.
+ */
+export async function passesLocally(local: LocalCli, lab: string, engine: string, more: string[] = [], timeoutMs = 300_000) {
+  const { r, doc } = await local.runLab(lab, ['--engine', engine, ...more], timeoutMs);
+  expect(r.code, r.stderr.slice(-3000)).toBe(0);
+  expect(doc).toMatchObject({ lab, engine, target: 'local', status: 'succeeded' });
+  expect(doc.checks.length).toBeGreaterThan(0);
+  expect(doc.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
+  const skipped = doc.steps.filter((s: { status: string; id: string }) => s.status === 'skipped').map((s: { id: string }) => s.id);
+  expect(skipped.filter((id: string) => !LOCAL_MAY_SKIP.has(id) && !id.endsWith('-secondary'))).toEqual([]);
+  expect(doc.resources.every((x: { status: string }) => x.status === 'deleted')).toBe(true);
+  expect([...postgresUnder(local.dataDir), ...mariadbUnder(local.dataDir)]).toEqual([]);
+  return doc;
 }

@@ -4,7 +4,7 @@
  * directories it needs are created for that user along a path it can traverse (/root is 0700).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { LocalTargetError } from '../../errors.js';
@@ -161,4 +161,14 @@ export function serverEnv(user: RunAsUser | undefined, extra: NodeJS.ProcessEnv 
   }
   env.LC_ALL = 'C';
   return { ...env, ...extra };
+}
+
+/** Can this process run the file at `path` (it exists and has an execute bit we may use)? */
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

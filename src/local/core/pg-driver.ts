@@ -49,7 +49,7 @@ export class PgDriver implements EngineDriver<PgServer> {
     return localEngineVersions(this.binaries);
   }
 
-  /** The superuser a new primary's data dir starts with, known before it is made. */
+  /** The initdb template's data dir (made on first use), or undefined when this plane keeps none. */
   private async template(): Promise<string | undefined> {
     const root = this.ctx.templateRoot;
     return root ? ensureDataTemplate(root, this.binaries, this.ctx.user, this.ports, this.ctx.reporter) : undefined;

@@ -4,8 +4,8 @@
  * and for snapshots.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { isExecutable } from '../../core/os-user.js';
 import { LocalTargetError } from '../../../errors.js';
 
 export interface MariaBinaries {
@@ -18,15 +18,6 @@ export interface MariaBinaries {
 }
 
 const HINT = 'Install MariaDB (for example `apt-get install mariadb-server mariadb-backup`) or set AURORA_LAB_MARIADB_BIN to the directory that holds mariadbd.';
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** mariadbd lives in sbin, the tools in bin: each is looked up along the whole list. */
 function candidateDirs(explicit: string | undefined, env: NodeJS.ProcessEnv): string[] {

@@ -3,8 +3,9 @@
  * needed for replicas and snapshots, pg_rewind only makes rejoining an old writer faster.
  */
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { isExecutable } from '../../core/os-user.js';
 import { LocalTargetError } from '../../../errors.js';
 
 export interface PgBinaries {
@@ -19,15 +20,6 @@ export interface PgBinaries {
   majorVersion: number;
   /** Major and minor as `postgres --version` reports them, e.g. "15.18" (RDS spells versions so). */
   version: string;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function candidateDirs(env: NodeJS.ProcessEnv): string[] {
