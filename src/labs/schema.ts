@@ -170,6 +170,11 @@ export const sqlStep = z.strictObject({
   override: z.record(z.string(), templated).optional(),
   /** How long opening the connection may take (default 5 s): a paused Serverless v2 instance resumes first. */
   connectTimeoutSeconds: z.number().positive().max(300).optional(),
+  /**
+   * How long one statement may run before the run gives up on it (default 30 s): a step that holds a
+   * statement on purpose (a session kept busy through an alarm's period) says how long it needs.
+   */
+  queryTimeoutSeconds: z.number().positive().max(3600).optional(),
   /** Record the ms from starting to connect until the session is open (TLS and login included) as a measurement. */
   measureConnectAs: varName.optional(),
   forEach: forEach.optional(),

@@ -28,7 +28,7 @@ export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext):
       let session: SqlSession;
       const connecting = Date.now();
       try {
-        session = await openSession(conn, { queryTimeoutMs: 30_000 });
+        session = await openSession(conn, { queryTimeoutMs: (step.queryTimeoutSeconds ?? 30) * 1000 });
         // Per item, the last one wins: a step measuring its connect has one connection.
         if (step.measureConnectAs) addMeasurement(ex, step.measureConnectAs, Date.now() - connecting, 'ms');
       } catch (err) {
