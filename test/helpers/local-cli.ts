@@ -103,7 +103,7 @@ export const LOCAL_MAY_SKIP = new Set(['find-vpc', 'check-vpc', 'find-subnets', 
  */
 export async function passesLocally(local: LocalCli, lab: string, engine: string, more: string[] = [], timeoutMs = 300_000) {
   const { r, doc } = await local.runLab(lab, ['--engine', engine, ...more], timeoutMs);
-  expect(r.code, r.stderr.slice(-3000)).toBe(0);
+  expect(r.code, `${r.stderr.slice(-3000)}\n${serverWarnings(local)}`).toBe(0);
   expect(doc).toMatchObject({ lab, engine, target: 'local', status: 'succeeded' });
   expect(doc.checks.length).toBeGreaterThan(0);
   expect(doc.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
@@ -112,4 +112,14 @@ export async function passesLocally(local: LocalCli, lab: string, engine: string
   expect(doc.resources.every((x: { status: string }) => x.status === 'deleted')).toBe(true);
   expect([...postgresUnder(local.dataDir), ...mariadbUnder(local.dataDir)]).toEqual([]);
   return doc;
+}
+
+/** The warnings in the local server's log (a data-plane refusal says there why a resource failed). */
+function serverWarnings(local: LocalCli): string {
+  try {
+    const lines = readFileSync(join(local.env.home, 'local', 'server.log'), 'utf8').split('\n');
+    return ['local server warnings:', ...lines.filter((l) => / warn /.test(l)).slice(-20)].join('\n');
+  } catch {
+    return 'no local server log';
+  }
 }
