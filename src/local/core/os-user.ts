@@ -4,6 +4,7 @@
  * directories it needs are created for that user along a path it can traverse (/root is 0700).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { accessSync, chmodSync, chownSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -62,7 +63,7 @@ export function traversable(path: string, user: RunAsUser | undefined): boolean 
 
 /**
  * Where data directories live: the option, else AURORA_LAB_LOCAL_DATA, else $AURORA_LAB_HOME/local
- * (or ~/.aurora-lab/local) when the server user can reach it, else /var/tmp/aurora-lab-<uid>.
+ * (or ~/.aurora-lab/local) when the server user can reach it, else /var/tmp/aurora-lab-<uid>-<home hash>.
  */
 export function defaultDataRoot(option?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (option) return resolve(option);
@@ -70,7 +71,17 @@ export function defaultDataRoot(option?: string, env: NodeJS.ProcessEnv = proces
   const home = env.AURORA_LAB_HOME ? resolve(env.AURORA_LAB_HOME) : join(homedir(), '.aurora-lab');
   const preferred = join(home, 'local');
   if (traversable(preferred, serverUser())) return preferred;
-  return `/var/tmp/aurora-lab-${process.getuid?.() ?? 0}`;
+  return fallbackDataRoot(home);
+}
+
+/**
+ * The data root for a home the server user cannot reach. It is named after the home as well as the
+ * uid, so that two homes (two AURORA_LAB_HOME values, as the tests use) never share data directories,
+ * a CA or a process record.
+ */
+export function fallbackDataRoot(home: string): string {
+  const tag = createHash('sha256').update(resolve(home)).digest('hex').slice(0, 8);
+  return `/var/tmp/aurora-lab-${process.getuid?.() ?? 0}-${tag}`;
 }
 
 /**
