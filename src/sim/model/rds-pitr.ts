@@ -11,15 +11,12 @@
  * DB cluster, except that the new DB cluster is created with the default DB security group").
  */
 import { fail, invalidCombination, invalidValue } from './errors.js';
-import { clusterResourceId, parseArn, rdsArn } from './ids.js';
-import { optBool, optNum, optStr, reqId, strList, tagList } from './input.js';
+import { parseArn } from './ids.js';
+import { optBool, optNum, optStr } from './input.js';
 import { resolveVersion } from './rds-catalog.js';
-import { checkScaling, launchCluster } from './rds-clusters.js';
-import { checkIdentifier, countInRegion } from './rds-common.js';
-import { clusterOut } from './rds-format.js';
-import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
+import { checkScaling } from './rds-clusters.js';
+import { launchRestoredCluster, restoredClusterId } from './rds-restored.js';
 import type { Handler, Runtime } from './runtime.js';
-import { defaultSecurityGroupId } from './ec2.js';
 import { toMillis } from './time.js';
 import { rkey, type ClusterRec } from './state.js';
 
@@ -92,50 +89,29 @@ function restoreMoment(rt: Runtime, input: Record<string, unknown>, source: Clus
 
 export const pitrHandlers: Record<string, Handler> = {
   RestoreDBClusterToPointInTime(rt, input, region) {
-    const id = reqId(input, 'DBClusterIdentifier');
-    checkIdentifier('DBClusterIdentifier', id);
+    const id = restoredClusterId(rt, input, region);
     const restoreType = optStr(input, 'RestoreType') ?? 'full-copy';
     if (!RESTORE_TYPES.includes(restoreType)) invalidValue(`Invalid RestoreType: ${restoreType}. Valid values: ${RESTORE_TYPES.join(', ')}.`);
     const source = sourceCluster(rt, input, region);
-    if (rt.state.clusters[rkey(region, id)]) fail('DBClusterAlreadyExistsFault', 'DB Cluster already exists');
-    if (countInRegion(rt.state.clusters, region) >= rt.quotas.clustersPerRegion) {
-      fail('DBClusterQuotaExceededFault', 'The request cannot be processed because it would exceed the maximum number of DBClusters.');
-    }
     const restoreTime = restoreMoment(rt, input, source, restoreType);
     const info = resolveVersion(rt, source.engine, source.engineVersion);
-    const sgIds = strList(input, 'VpcSecurityGroupIds');
-    checkSecurityGroups(rt, region, sgIds);
     const serverlessV2 = checkScaling(rt, input, source.engine, info.version) ?? source.serverlessV2;
     const retention = optNum(input, 'BackupRetentionPeriod');
     if (retention !== undefined && (retention < 1 || retention > 35)) invalidValue('BackupRetentionPeriod must be between 1 and 35 days for an Aurora DB cluster.');
-    const c: ClusterRec = {
-      id,
-      region,
-      arn: rdsArn(region, rt.accountId, 'cluster', id),
-      status: 'creating',
-      createdAt: rt.now(),
-      tags: tagList(input),
-      resourceId: clusterResourceId(),
+    return launchRestoredCluster(rt, input, region, id, {
       engine: source.engine,
-      engineVersion: info.version,
-      port: optNum(input, 'Port') ?? source.port,
+      info,
       masterUsername: source.masterUsername,
       masterPassword: source.masterPassword,
       ...(source.databaseName ? { databaseName: source.databaseName } : {}),
-      subnetGroup: resolveSubnetGroup(rt, region, optStr(input, 'DBSubnetGroupName') ?? source.subnetGroup),
-      clusterParameterGroup: resolveParameterGroup(rt, region, 'cluster', optStr(input, 'DBClusterParameterGroupName'), info.family),
-      securityGroupIds: sgIds.length > 0 ? sgIds : [defaultSecurityGroupId(rt, region)],
-      deletionProtection: optBool(input, 'DeletionProtection') ?? false,
-      iamAuth: optBool(input, 'EnableIAMDatabaseAuthentication') ?? source.iamAuth,
+      port: source.port,
+      subnetGroup: source.subnetGroup,
+      iamAuth: source.iamAuth,
       storageEncrypted: source.storageEncrypted,
-      ...(source.storageEncrypted ? { kmsKeyId: optStr(input, 'KmsKeyId') ?? source.kmsKeyId } : {}),
-      performanceInsights: optBool(input, 'EnablePerformanceInsights') ?? false,
-      ...(serverlessV2 ? { serverlessV2: { ...serverlessV2 } } : {}),
-      copyTagsToSnapshot: optBool(input, 'CopyTagsToSnapshot') ?? false,
-      backupRetentionPeriod: retention ?? source.backupRetentionPeriod,
-      restoredToTime: { sourceClusterId: source.id, restoreTime },
-    };
-    launchCluster(rt, c);
-    return { DBCluster: clusterOut(rt, c) };
+      ...(source.kmsKeyId ? { kmsKeyId: source.kmsKeyId } : {}),
+      ...(serverlessV2 ? { serverlessV2 } : {}),
+      backupRetentionPeriod: source.backupRetentionPeriod,
+      origin: { restoredToTime: { sourceClusterId: source.id, restoreTime } },
+    });
   },
 };

@@ -3,16 +3,13 @@
  * identifier or ARN, or from an RDS instance snapshot, which AWS accepts only by ARN.
  */
 import { fail, invalidCombination } from './errors.js';
-import { clusterResourceId, isArn, parseArn, rdsArn } from './ids.js';
-import { optBool, optNum, optStr, reqId, reqStr, strList, tagList } from './input.js';
+import { isArn, parseArn } from './ids.js';
+import { optStr, reqStr } from './input.js';
 import { catalogOf, resolveVersion } from './rds-catalog.js';
-import { checkScaling, defaultKmsKey, launchCluster } from './rds-clusters.js';
-import { checkIdentifier, countInRegion } from './rds-common.js';
-import { clusterOut } from './rds-format.js';
-import { checkSecurityGroups, resolveParameterGroup, resolveSubnetGroup } from './rds-groups.js';
+import { checkScaling, defaultKmsKey } from './rds-clusters.js';
+import { launchRestoredCluster, restoredClusterId } from './rds-restored.js';
 import type { Handler } from './runtime.js';
-import { defaultSecurityGroupId } from './ec2.js';
-import { rkey, type ClusterRec, type ClusterSnapshotRec, type DbSnapshotRec } from './state.js';
+import { rkey, type ClusterSnapshotRec, type DbSnapshotRec } from './state.js';
 
 const AURORA_OF: Record<string, string> = { postgres: 'aurora-postgresql', mysql: 'aurora-mysql' };
 
@@ -24,14 +21,9 @@ function notFound(id: string): never {
 
 export const restoreHandlers: Record<string, Handler> = {
   RestoreDBClusterFromSnapshot(rt, input, region) {
-    const id = reqId(input, 'DBClusterIdentifier');
-    checkIdentifier('DBClusterIdentifier', id);
+    const id = restoredClusterId(rt, input, region);
     const snapshotId = reqStr(input, 'SnapshotIdentifier');
     const engine = reqStr(input, 'Engine');
-    if (rt.state.clusters[rkey(region, id)]) fail('DBClusterAlreadyExistsFault', 'DB Cluster already exists');
-    if (countInRegion(rt.state.clusters, region) >= rt.quotas.clustersPerRegion) {
-      fail('DBClusterQuotaExceededFault', 'The request cannot be processed because it would exceed the maximum number of DBClusters.');
-    }
     let source: Source;
     if (isArn(snapshotId)) {
       const arn = parseArn(snapshotId);
@@ -62,39 +54,21 @@ export const restoreHandlers: Record<string, Handler> = {
       }
     }
     const info = resolveVersion(rt, engine, version);
-    const sgIds = strList(input, 'VpcSecurityGroupIds');
-    checkSecurityGroups(rt, region, sgIds);
     const serverlessV2 = checkScaling(rt, input, engine, info.version);
-    const encrypted = snap.storageEncrypted;
     const databaseName = optStr(input, 'DatabaseName') ?? (source.kind === 'cluster' ? source.snap.databaseName : source.snap.dbName);
-    const c: ClusterRec = {
-      id,
-      region,
-      arn: rdsArn(region, rt.accountId, 'cluster', id),
-      status: 'creating',
-      createdAt: rt.now(),
-      tags: tagList(input),
-      resourceId: clusterResourceId(),
+    return launchRestoredCluster(rt, input, region, id, {
       engine,
-      engineVersion: info.version,
-      port: optNum(input, 'Port') ?? (engine.includes('mysql') ? 3306 : 5432),
+      info,
       masterUsername: snap.masterUsername,
       masterPassword: snap.masterPassword,
       ...(databaseName ? { databaseName } : {}),
-      subnetGroup: resolveSubnetGroup(rt, region, optStr(input, 'DBSubnetGroupName')),
-      clusterParameterGroup: resolveParameterGroup(rt, region, 'cluster', optStr(input, 'DBClusterParameterGroupName'), info.family),
-      securityGroupIds: sgIds.length > 0 ? sgIds : [defaultSecurityGroupId(rt, region)],
-      deletionProtection: optBool(input, 'DeletionProtection') ?? false,
-      iamAuth: optBool(input, 'EnableIAMDatabaseAuthentication') ?? snap.iamAuth,
-      storageEncrypted: encrypted,
-      ...(encrypted ? { kmsKeyId: optStr(input, 'KmsKeyId') ?? defaultKmsKey(rt, region) } : {}),
-      performanceInsights: optBool(input, 'EnablePerformanceInsights') ?? false,
+      port: engine.includes('mysql') ? 3306 : 5432,
+      iamAuth: snap.iamAuth,
+      storageEncrypted: snap.storageEncrypted,
+      kmsKeyId: defaultKmsKey(rt, region),
       ...(serverlessV2 ? { serverlessV2 } : {}),
-      copyTagsToSnapshot: optBool(input, 'CopyTagsToSnapshot') ?? false,
-      backupRetentionPeriod: optNum(input, 'BackupRetentionPeriod') ?? 1,
-      restoredFrom: { snapshotId: snap.id, kind: source.kind },
-    };
-    launchCluster(rt, c);
-    return { DBCluster: clusterOut(rt, c) };
+      backupRetentionPeriod: 1,
+      origin: { restoredFrom: { snapshotId: snap.id, kind: source.kind } },
+    });
   },
 };
