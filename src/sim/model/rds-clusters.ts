@@ -94,7 +94,11 @@ function launchDelay(rt: Runtime, c: ClusterRec): number {
     const snap = snaps[rkey(c.region, c.restoredFrom.snapshotId)];
     return rt.timed('cluster-restore', c, { after: snap ? [snap] : [] });
   }
-  if (c.restoredToTime) return rt.timed('cluster-restore', c);
+  if (c.restoredToTime) {
+    // A point-in-time restore reads what the source's instances wrote, so it follows them.
+    const source = rt.state.clusters[rkey(c.region, c.restoredToTime.sourceClusterId.toLowerCase())];
+    return rt.timed('cluster-restore', c, source ? { after: [source], afterChildrenOf: source.arn } : {});
+  }
   const g = c.globalClusterId ? rt.state.globalClusters[c.globalClusterId] : undefined;
   const primaryArn = g?.members.find((m) => m.isWriter && m.clusterArn !== c.arn)?.clusterArn;
   // A secondary copies the primary's volume through its writer: it starts once the primary has one.
