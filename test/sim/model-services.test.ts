@@ -190,6 +190,30 @@ describe('STS, CloudWatch and Performance Insights', () => {
     expect((real as any).MetricDataResults[0].Values).toEqual([1.5]);
   });
 
+  it('returns GetMetricData oldest first only when ScanBy asks for it, and refuses what CloudWatch refuses', async () => {
+    const { rds, call, clock } = simCloud();
+    await rds('CreateDBCluster', { ...CLUSTER, MasterUserPassword: 'secret-pass-1', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 } });
+    clock.t += 1800_000;
+    const query = (extra: Record<string, unknown>, period = 60) => ({
+      StartTime: new Date(clock.t - 1800_000),
+      EndTime: new Date(clock.t),
+      MetricDataQueries: [
+        { Id: 'acu', MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ServerlessDatabaseCapacity', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'lab' }] }, Period: period, Stat: 'Average' } },
+      ],
+      ...extra,
+    });
+    const newest = (await call('cloudwatch', 'GetMetricData', query({}))).MetricDataResults[0];
+    const oldest = (await call('cloudwatch', 'GetMetricData', query({ ScanBy: 'TimestampAscending' }))).MetricDataResults[0];
+    const times = (r: any) => r.Timestamps.map((t: Date) => t.getTime());
+    expect(times(oldest).length).toBeGreaterThan(2);
+    expect(times(oldest)).toEqual([...times(newest)].reverse());
+    expect(times(oldest)[0]).toBeLessThan(times(oldest)[1]);
+    expect(oldest.Values).toEqual([...newest.Values].reverse());
+    expect(await code(call('cloudwatch', 'GetMetricData', query({ ScanBy: 'Newest' })))).toBe('InvalidParameterValue');
+    expect(await code(call('cloudwatch', 'GetMetricData', query({}, 45)))).toBe('InvalidParameterValue');
+    expect(await code(call('cloudwatch', 'GetMetricData', { ...query({}), MetricDataQueries: [] }))).toBe('InvalidParameterValue');
+  });
+
   it('answers Performance Insights by DbiResourceId with load grouped by statement', async () => {
     const { rds, call, clock } = simCloud();
     await rds('CreateDBCluster', { ...CLUSTER, MasterUserPassword: 'secret-pass-1' });

@@ -44,8 +44,19 @@ export async function series(rt: Runtime, q: MetricQuery): Promise<MetricSeries>
   return (await rt.metrics?.(q)) ?? synthesize(rt, q);
 }
 
-function newestFirst(s: MetricSeries): MetricSeries {
-  const idx = s.timestamps.map((_, i) => i).sort((a, b) => s.timestamps[b]!.getTime() - s.timestamps[a]!.getTime());
+const SCAN_BY = ['TimestampDescending', 'TimestampAscending'];
+
+/** GetMetricData's Period: 1, 5, 10, 30 (high-resolution metrics) or a multiple of 60 seconds. */
+function checkPeriod(id: unknown, period: number): void {
+  if (!Number.isInteger(period) || !(period === 1 || period === 5 || period === 10 || period === 30 || (period > 0 && period % 60 === 0))) {
+    invalidValue(`The value ${period} for parameter MetricDataQueries.member.${String(id)}.MetricStat.Period is not valid: it must be 1, 5, 10, 30 or a multiple of 60.`);
+  }
+}
+
+/** The series in the order GetMetricData returns it: newest first by default (ScanBy TimestampDescending). */
+function ordered(s: MetricSeries, ascending: boolean): MetricSeries {
+  const sign = ascending ? 1 : -1;
+  const idx = s.timestamps.map((_, i) => i).sort((a, b) => sign * (s.timestamps[a]!.getTime() - s.timestamps[b]!.getTime()));
   return {
     timestamps: idx.map((i) => s.timestamps[i]!),
     values: idx.map((i) => s.values[i]!),
@@ -66,12 +77,17 @@ export const cloudwatchHandlers: Record<string, Handler> = {
     const start = new Date(toMillis(input['StartTime'], 'StartTime'));
     const end = new Date(toMillis(input['EndTime'], 'EndTime'));
     const queries = Array.isArray(input['MetricDataQueries']) ? (input['MetricDataQueries'] as Input[]) : [];
+    if (queries.length === 0 || queries.length > 500) invalidValue('MetricDataQueries must hold between 1 and 500 queries.');
+    const scanBy = optStr(input, 'ScanBy') ?? 'TimestampDescending';
+    if (!SCAN_BY.includes(scanBy)) invalidValue(`Invalid ScanBy: ${scanBy}. Valid values: ${SCAN_BY.join(', ')}.`);
     const results = [];
     for (const q of queries) {
       const stat = q['MetricStat'] as Input | undefined;
       if (!stat) invalidValue(`Query ${String(q['Id'])}: only MetricStat queries are supported by the simulated CloudWatch.`);
       const metric = stat['Metric'] as Input;
-      const s = newestFirst(
+      const periodSeconds = Number(stat['Period'] ?? 60);
+      checkPeriod(q['Id'], periodSeconds);
+      const s = ordered(
         await series(rt, {
           region,
           namespace: String(metric['Namespace']),
@@ -79,9 +95,10 @@ export const cloudwatchHandlers: Record<string, Handler> = {
           dimensions: dimensions(metric['Dimensions']),
           start,
           end,
-          periodSeconds: Number(stat['Period'] ?? 60),
+          periodSeconds,
           stat: String(stat['Stat'] ?? 'Average'),
         }),
+        scanBy === 'TimestampAscending',
       );
       if (q['ReturnData'] === false) continue;
       results.push({ Id: q['Id'], Label: (q['Label'] as string | undefined) ?? String(metric['MetricName']), Timestamps: s.timestamps, Values: s.values, StatusCode: 'Complete' });
