@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'mysql2';
 import { notSent, sessionClosed, SqlError, toSqlError, type ErrorContext } from './sql-error.js';
-import { withTimeout } from './timeout.js';
+import { withAbort, withTimeout } from './timeout.js';
 import type { QueryResult, ResolvedConnection, SessionOptions, SqlSession } from './types.js';
 
 /**
@@ -98,12 +98,15 @@ export async function openMysqlSession(conn: ResolvedConnection, opts: SessionOp
         connection.query({ sql, values: params }, (err: unknown, result: unknown) => (err ? reject(err) : resolve(result)));
       });
       try {
-        const result = await withTimeout(pending, opts.queryTimeoutMs, () => {
+        const result = await withAbort(withTimeout(pending, opts.queryTimeoutMs, () => {
           connection.destroy();
           return new SqlError(
             `MySQL query on ${conn.host}:${conn.port} got no answer within ${opts.queryTimeoutMs} ms [QUERY_TIMEOUT]`,
             { code: 'QUERY_TIMEOUT', family: 'mysql', phase: 'query', outcomeUnknown: true },
           );
+        }), opts.signal, () => {
+          connection.destroy();
+          return new SqlError(`MySQL query on ${conn.host}:${conn.port} interrupted [INTERRUPTED]`, { code: 'INTERRUPTED', family: 'mysql', phase: 'query', outcomeUnknown: true });
         });
         return normaliseMysqlResult(result);
       } catch (err) {

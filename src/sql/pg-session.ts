@@ -1,6 +1,6 @@
 import type { ClientConfig } from 'pg';
 import { notSent, sessionClosed, SqlError, toSqlError, type ErrorContext } from './sql-error.js';
-import { withTimeout } from './timeout.js';
+import { withAbort, withTimeout } from './timeout.js';
 import type { QueryResult, ResolvedConnection, SessionOptions, SqlSession } from './types.js';
 
 /** The pg client configuration for a connection (exported for tests; holds the secret). */
@@ -80,12 +80,15 @@ export async function openPgSession(conn: ResolvedConnection, opts: SessionOptio
       if (closed) throw sessionClosed('postgres');
       if (lost) throw notSent(lost);
       try {
-        const res = await withTimeout(client.query(sql, params), opts.queryTimeoutMs, () => {
+        const res = await withAbort(withTimeout(client.query(sql, params), opts.queryTimeoutMs, () => {
           destroy();
           return new SqlError(
             `PostgreSQL query on ${conn.host}:${conn.port} got no answer within ${opts.queryTimeoutMs} ms [QUERY_TIMEOUT]`,
             { code: 'QUERY_TIMEOUT', family: 'postgres', phase: 'query', outcomeUnknown: true },
           );
+        }), opts.signal, () => {
+          destroy();
+          return new SqlError(`PostgreSQL query on ${conn.host}:${conn.port} interrupted [INTERRUPTED]`, { code: 'INTERRUPTED', family: 'postgres', phase: 'query', outcomeUnknown: true });
         });
         // Several statements in one string give one result each: keep the last, as psql shows.
         const last = (Array.isArray(res) ? res[res.length - 1] : res) as { rows: Record<string, unknown>[]; rowCount: number | null };

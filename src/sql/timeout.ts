@@ -23,6 +23,35 @@ export function withTimeout<T>(promise: Promise<T>, ms: number | undefined, onTi
   });
 }
 
+/**
+ * Races a promise against an AbortSignal: on abort, rejects with onAbort() (whose job is also to
+ * release what the promise holds, a connection), and swallows the promise's later rejection.
+ */
+export function withAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(onAbort());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => {
+      promise.catch(() => {});
+      reject(onAbort());
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', abort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** A sleep that an AbortSignal cuts short (resolves, never rejects). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();

@@ -61,4 +61,9 @@ export interface SessionOptions {
    * Default: none.
    */
   queryTimeoutMs?: number;
+  /**
+   * Ctrl-C: aborting it destroys the connection, and a query in flight rejects at once with SqlError
+   * code INTERRUPTED, outcomeUnknown (the server may still finish the statement, unseen).
+   */
+  signal?: AbortSignal;
 }

@@ -53,6 +53,25 @@ describe('a PostgreSQL session', () => {
     expect((err as SqlError).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
   });
 
+  it('gives up a statement in flight when its signal is aborted (Ctrl-C), long before the statement would end', async () => {
+    const controller = new AbortController();
+    await using s = await openSession(conn, { signal: controller.signal });
+    const sleeping = s.query('select pg_sleep(600)').catch((e: unknown) => e);
+    // The statement is on the server: it shows in pg_stat_activity before the abort.
+    await using watcher = await openSession(conn);
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await watcher.query("select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(600)' and state = 'active'");
+      if (rows[0]!.n === 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    controller.abort();
+    const err = (await sleeping) as SqlError;
+    expect(err).toBeInstanceOf(SqlError);
+    expect(err.code).toBe('INTERRUPTED');
+    expect(err.outcomeUnknown).toBe(true);
+    expect((await s.query('select 1').catch((e: unknown) => e)) as SqlError).toBeInstanceOf(SqlError);
+  }, 60_000);
+
   it('carries the SQLSTATE of a failed statement and stays usable', async () => {
     await using s = await openSession(conn);
     const err = await s.query('select * from no_such_table').catch((e: unknown) => e);

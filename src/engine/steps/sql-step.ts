@@ -6,6 +6,7 @@
 import type { SqlStatement, SqlStep } from '../../labs/schema.js';
 import { evaluate, render, truthy } from '../../labs/template.js';
 import { renderProse } from '../../labs/prose.js';
+import { UserAbort } from '../../errors.js';
 import { SqlError } from '../../sql/sql-error.js';
 import type { QueryResult, SqlSession } from '../../sql/types.js';
 import { resolveConnection } from '../connections.js';
@@ -28,7 +29,7 @@ export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext):
       let session: SqlSession;
       const connecting = Date.now();
       try {
-        session = await openSession(conn, { queryTimeoutMs: (step.queryTimeoutSeconds ?? 30) * 1000 });
+        session = await openSession(conn, { queryTimeoutMs: (step.queryTimeoutSeconds ?? 30) * 1000, signal: ex.signal });
         // Per item, the last one wins: a step measuring its connect has one connection.
         if (step.measureConnectAs) addMeasurement(ex, step.measureConnectAs, Date.now() - connecting, 'ms');
       } catch (err) {
@@ -40,6 +41,10 @@ export async function runSqlStep(ex: Execution, step: SqlStep, ctx: RunContext):
       }
       try {
         for (const st of statements) await runStatement(ex, step, st, session, itemCtx, captured);
+      } catch (err) {
+        // Ctrl-C during a long statement (a load, a sleep) stops the step now, not when the statement ends.
+        if (ex.signal.aborted) throw new UserAbort(`${step.id} was interrupted`);
+        throw err;
       } finally {
         await session.close();
       }
@@ -64,7 +69,7 @@ async function runStatement(ex: Execution, step: SqlStep, st: SqlStatement, sess
       await session.query(sql, params);
       addCheck(ex, { name: checkName, passed: false, detail: `succeeded; expected error ${wanted.join(' or ')}`, stepId: step.id });
     } catch (err) {
-      if (!(err instanceof SqlError)) throw err;
+      if (!(err instanceof SqlError) || ex.signal.aborted) throw err;
       errorCheck(ex, step, st, ctx, err);
     }
     return;
