@@ -7,6 +7,8 @@ import { barChart } from './bar-chart.js';
 import { DRY_RUN_REASON, epoch, type ChartBlock } from './chart-block.js';
 import { formatDuration, formatNumber } from './format.js';
 import { lineChart, type LineSeries } from './line-chart.js';
+import { monitoringCharts } from './monitoring-charts.js';
+import { pitrCharts } from './pitr-charts.js';
 import { probeCharts } from './probe-charts.js';
 import type { ReportInput } from './report-data.js';
 import { spanChart, type Span } from './span-chart.js';
@@ -27,6 +29,12 @@ export function labCharts(input: ReportInput): ChartBlock[] {
       break;
     case 'performance-insights':
       blocks.push(loadByStatement(input), indexBeforeAfter(input));
+      break;
+    case 'monitoring':
+      blocks.push(...monitoringCharts(input));
+      break;
+    case 'point-in-time-recovery':
+      blocks.push(...pitrCharts(input));
       break;
     case 'snapshot-migration':
       blocks.push(rowsAndChecksums(input));
