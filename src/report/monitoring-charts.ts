@@ -7,8 +7,8 @@ import { barChart } from './bar-chart.js';
 import { DRY_RUN_REASON, epoch, type ChartBlock } from './chart-block.js';
 import { formatDuration, formatNumber } from './format.js';
 import { lineChart } from './line-chart.js';
-import { num } from './pitr-charts.js';
 import type { ReportInput } from './report-data.js';
+import { num } from './run-record.js';
 
 export function monitoringCharts(input: ReportInput): ChartBlock[] {
   return [alarmOverTime(input), slowStatement(input), osMetrics(input)];

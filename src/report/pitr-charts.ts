@@ -9,13 +9,7 @@ import { DRY_RUN_REASON, epoch, type ChartBlock } from './chart-block.js';
 import { formatDuration, formatNumber } from './format.js';
 import { laneChart, type Lane } from './lane-chart.js';
 import type { ReportInput } from './report-data.js';
-
-/** A count as recorded: MySQL drivers may give a bigint as a string. */
-export function num(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
-  return undefined;
-}
+import { num } from './run-record.js';
 
 interface Batch {
   batch: number;
