@@ -53,6 +53,8 @@ export function lineChart(input: LineChartInput): string {
     const bx1 = Math.min(plot.right, x(b.to));
     if (bx1 <= bx0) continue;
     parts.push(el('rect', { x: bx0, y: plot.top, width: Math.max(1, bx1 - bx0), height: plot.bottom - plot.top, class: 'band', 'data-from-ms': b.from, 'data-to-ms': b.to }, title(`${b.label}: ${secondsLabel(b.from)} to ${secondsLabel(b.to)}`)));
+    // Each band says what it is when there is room: the legend names only the first.
+    if ((input.bands ?? []).length > 1) parts.push(text(bx0 + 4, plot.top + 13, b.label, { class: 'band-label' }));
   }
   parts.push(xAxis(x, plot, input.xLabel ?? 'time since the run started (s)', secondsLabel));
   parts.push(yAxis(y, plot, input.yLabel, (v) => formatNumber(v, 2)));

@@ -30,7 +30,7 @@ function loadByStatement(input: ReportInput): ChartBlock {
   const times = lines.flatMap((l) => l.points.map((p) => p.t));
   return {
     title,
-    svg: lineChart({ id: 'loadByStatement', series: lines, yLabel: 'db.load (average active sessions)', bands: [...stepBand(input, 'workload', 'workload'), ...stepBand(input, 'workload-after', 'workload with the index')], domain: [Math.min(...times), Math.max(...times)] }),
+    svg: lineChart({ id: 'loadByStatement', series: lines, yLabel: 'db.load (average active sessions)', bands: [...stepBand(input, 'workload', 'workload'), ...stepBand(input, 'workload-after', 'with the index')], domain: [Math.min(...times), Math.max(...times)] }),
     caption: `One line per tokenized statement (GetResourceMetrics, db.load.avg grouped by db.sql_tokenized). The thick line is the top statement by load${typeof top === 'string' ? `: ${top}` : ''}.`,
   };
 }

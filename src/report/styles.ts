@@ -38,7 +38,7 @@ svg .small { font-size: 11px; } svg .axis-title { fill: var(--muted); font-size:
 svg .lane { stroke: var(--line); stroke-dasharray: 2 3; }
 svg .outage { fill: var(--outage); stroke: var(--bad); stroke-width: 0.8; } svg .outage-open { fill: var(--outage-open); stroke: var(--bad); stroke-dasharray: 4 3; }
 svg .window-label { fill: var(--bad); font-size: 11px; font-weight: 600; }
-svg .band { fill: var(--band); }
+svg .band { fill: var(--band); } svg .band-label { fill: var(--muted); font-size: 11px; }
 svg .fail { stroke: var(--bad); stroke-width: 2; fill: none; } svg .unknown { stroke: var(--warn); stroke-width: 2; fill: none; }
 svg .marker { stroke: var(--fg); stroke-width: 1.2; stroke-dasharray: 5 3; } svg .marker.change { stroke: var(--c3); }
 svg .marker-label { fill: var(--fg); font-size: 11px; font-weight: 600; } svg .marker-label.change { fill: var(--c3); }

@@ -3,28 +3,10 @@
  * (test/fixtures/reports: trimmed state and probe files), hold to what those runs measured, and say
  * "not measured" when a record is missing instead of drawing something.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runDocument } from '../../src/engine/result.js';
-import { labsDir, parseLab } from '../../src/labs/loader.js';
 import type { ChartBlock } from '../../src/report/chart-block.js';
 import { labCharts } from '../../src/report/lab-charts.js';
-import type { ProbeFile, ReportInput } from '../../src/report/report-data.js';
-import type { RunState } from '../../src/state/run-state.js';
-
-const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'reports');
-const read = (file: string) => JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'));
-
-function recorded(labName: string, edit: (s: RunState, probes: Record<string, ProbeFile>) => void = () => {}): ReportInput {
-  const lab = parseLab(readFileSync(path.join(labsDir(), `${labName}.yaml`), 'utf8'), `${labName}.yaml`);
-  const state = read(`${labName}.state.json`) as RunState;
-  const probes: Record<string, ProbeFile> = {};
-  if (labName === 'global-database') for (const p of ['oldPrimary', 'target']) probes[p] = read(`global-database.probe-${p}.json`);
-  edit(state, probes);
-  return { state, lab, doc: runDocument(lab, state, []), facts: [], probes, dir: '/tmp/x' };
-}
+import { recorded } from './recorded-input.js';
 
 const svgOf = (blocks: ChartBlock[], id: string) => blocks.map((b) => ('svg' in b ? b.svg : '')).find((s) => s.includes(`data-chart="${id}"`));
 const block = (blocks: ChartBlock[], titleStart: string) => blocks.find((b) => b.title.startsWith(titleStart));
