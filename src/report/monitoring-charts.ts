@@ -85,7 +85,10 @@ function slowStatement(input: ReportInput): ChartBlock {
   const pgLimit = num(params.find((p) => p.name === 'log_min_duration_statement')?.value);
   const myLimit = num(params.find((p) => p.name === 'long_query_time')?.value);
   const limitMs = pgLimit ?? (myLimit !== undefined ? myLimit * 1000 : undefined);
-  const shown = line.length > 240 ? `${line.slice(0, 239)}…` : line;
+  // MySQL's slow log entry is a block: '#' header lines, `use`, SET timestamp, then the statement.
+  const statement = line.includes('\n') ? line.split('\n').filter((l) => l.trim() && !/^(#|use |SET timestamp=)/i.test(l.trim())).join(' ') : line;
+  const text = statement || line;
+  const shown = text.length > 240 ? `${text.slice(0, 239)}…` : text;
   const stream = String(input.state.vars['slowStream'] ?? 'not measured');
   if (loggedMs === undefined) return { title, notMeasured: `not measured: the log line names no duration the report can read. The line, from stream ${stream}: ${shown}` };
   const bars = [{ label: 'logged duration', value: loggedMs, note: 'ms' }];
@@ -93,7 +96,7 @@ function slowStatement(input: ReportInput): ChartBlock {
   return {
     title,
     svg: barChart({ id: 'slow-statement', xLabel: 'ms', bars }),
-    caption: `Log line (stream ${stream}): “${shown.trim()}”. The server logged the statement because it ran ${formatDuration(loggedMs)}${limitMs !== undefined ? `, longer than the ${formatDuration(limitMs)} the cluster parameter group sets` : ''}. FilterLogEvents found it in the stream of the instance that ran it.`,
+    caption: `${statement !== line ? 'Statement' : 'Log line'} (stream ${stream}): “${shown.trim()}”. The server logged the statement because it ran ${formatDuration(loggedMs)}${limitMs !== undefined ? `, longer than the ${formatDuration(limitMs)} the cluster parameter group sets` : ''}. FilterLogEvents found it in the stream of the instance that ran it.`,
   };
 }
 

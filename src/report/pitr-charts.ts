@@ -19,7 +19,10 @@ interface Batch {
 
 function batches(input: ReportInput): Batch[] {
   const out: Batch[] = [];
-  for (const v of input.state.series?.['batchCommits']?.values ?? []) {
+  // The series is recorded at the end of the run; a run that stopped earlier still has the ledger
+  // the batches step captured.
+  const ledger = input.state.series?.['batchCommits']?.values ?? (Array.isArray(input.state.vars['batchLedger']) ? (input.state.vars['batchLedger'] as unknown[]) : []);
+  for (const v of ledger) {
     const b = v as { batch?: unknown; orders?: unknown; committed_ms?: unknown; committed_at?: unknown };
     const batch = num(b.batch);
     const committedMs = num(b.committed_ms) ?? epoch(b.committed_at);

@@ -42,8 +42,23 @@ describe('point-in-time-recovery, from a real local run', () => {
     expect(b.figures.find(([k]) => k.startsWith('checksum'))![1]).toContain('(equal)');
   });
 
+  it('draws the batches from the ledger the batches step captured when the run stopped before recording the series', () => {
+    const ledger = batches;
+    const blocks = labCharts(recorded('point-in-time-recovery', (s) => {
+      s.vars['batchLedger'] = s.series!['batchCommits']!.values;
+      delete s.series;
+      delete s.measurements['restoreMs'];
+    }));
+    const svg = svgOf(blocks, 'pitr-moment')!;
+    expect(attrs(svg, /class="point kept" data-t-ms="(-?[\d.]+)"/g)).toHaveLength(ledger.length);
+    expect(svg).not.toContain('data-duration-ms');
+  });
+
   it('says not measured when the run recorded no batch commit times, or no window', () => {
-    const noSeries = labCharts(recorded('point-in-time-recovery', (s) => delete s.series));
+    const noSeries = labCharts(recorded('point-in-time-recovery', (s) => {
+      delete s.series;
+      delete s.vars['batchLedger'];
+    }));
     expect(block(noSeries, 'The chosen moment')).toMatchObject({ notMeasured: expect.stringContaining('batchCommits') });
     const noWindow = labCharts(recorded('point-in-time-recovery', (s) => delete s.vars['restoreTime']));
     expect(block(noWindow, 'The chosen moment')).toMatchObject({ notMeasured: expect.stringContaining('not measured') });
@@ -73,6 +88,20 @@ describe('monitoring, from a real local run', () => {
     expect(slow).toContain('data-label="log_min_duration_statement" data-value="1000"');
     const os = svgOf(blocks, 'os-cpu')!;
     expect(os).toContain('data-label="cpu idle" data-value="99.95"');
+  });
+
+  it("reads Aurora MySQL's slow log entry: Query_time against long_query_time, the statement out of its header lines", () => {
+    // The entry a local aurora-mysql run of the lab found (run fh9ca7), as FilterLogEvents returned it.
+    const entry = '# Time: 261202  3:56:25\n# User@Host: labadmin[labadmin] @  [127.0.0.1]\n# Thread_id: 10  Schema: lab  QC_hit: No\n# Query_time: 2.000241  Lock_time: 0.000000  Rows_sent: 1  Rows_examined: 0\n# Rows_affected: 0  Bytes_sent: 61\nuse `lab`;\nSET timestamp=1796183785;\nselect sleep(2) as slept;';
+    const blocks = labCharts(recorded('monitoring', (s) => {
+      s.engine = 'aurora-mysql';
+      s.vars['slowLine'] = entry;
+      s.vars['userParameters'] = [{ name: 'log_output', value: 'FILE' }, { name: 'long_query_time', value: '1' }, { name: 'slow_query_log', value: '1' }];
+    }));
+    const svg = svgOf(blocks, 'slow-statement')!;
+    expect(svg).toContain('data-label="logged duration" data-value="2000.241"');
+    expect(svg).toContain('data-label="long_query_time" data-value="1000"');
+    expect((block(blocks, 'The slow statement') as { caption: string }).caption).toContain('“select sleep(2) as slept;”');
   });
 
   it('says not measured when the run kept neither series nor history, no log line and no OS sample', () => {
