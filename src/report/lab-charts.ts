@@ -134,7 +134,7 @@ function runTimeline(input: ReportInput): ChartBlock {
   for (const step of input.lab.steps) {
     const rec = input.state.steps[step.id];
     if (!rec || rec.status === 'skipped' || !rec.endedAt) continue;
-    spans.push({ label: step.title, from: Date.parse(rec.startedAt) - t0, to: Date.parse(rec.endedAt) - t0, status: rec.status });
+    spans.push({ label: input.doc.steps.find((d) => d.id === step.id)?.title ?? step.title, from: Date.parse(rec.startedAt) - t0, to: Date.parse(rec.endedAt) - t0, status: rec.status });
     if (step.kind === 'aws' && /Failover|Switchover/.test(step.operation) && rec.calledAt !== undefined) markers.push({ t: rec.calledAt - t0, label: `${step.operation} called`, kind: 'call' });
     if (step.kind === 'poll' && step.measure) {
       const from = input.state.steps[step.measure.from]?.calledAt;

@@ -54,5 +54,4 @@ svg .seg.window { fill: var(--band); stroke: var(--c0); stroke-width: 0.8; } svg
 svg .seg.mistake, svg .point.lost { fill: var(--bad); } svg .seg.restore { fill: var(--c1); }
 svg .point.kept { fill: var(--c3); } svg .point.after { fill: var(--warn); } svg .point.refused { fill: none; stroke: var(--bad); stroke-width: 1.6; }
 svg .seg.state-ok { fill: var(--ok); } svg .seg.state-alarm { fill: var(--bad); } svg .seg.state-insufficient-data { fill: var(--c5); }
-svg .point.s0, svg .point.s1 { stroke: var(--bg); }
 `;
