@@ -17,6 +17,9 @@ export function globalCharts(input: ReportInput): ChartBlock[] {
   return [globalLag(input), ...failoverTimeline(input), recoveryPoint(input), recoveryTime(input)];
 }
 
+/** Above this many writes in view a lane draws runs of writes as bars, not one dot each (a long AWS run). */
+const RUNS_ABOVE = 800;
+
 const m = (input: ReportInput, name: string) => num(input.state.measurements[name]);
 
 function globalLag(input: ReportInput): ChartBlock {
@@ -71,12 +74,12 @@ function failoverTimeline(input: ReportInput): ChartBlock[] {
   const all = lanes.flatMap((l) => (l.points ?? []).map((p) => p.t));
   const full: [number, number] = [Math.min(...all, 0), Math.max(...all, 0)];
   const xLabel = 'time relative to the FailoverGlobalCluster call';
-  const caption = `Each point is one probe write, every ${old?.timeline.intervalMs ?? target?.timeline.intervalMs ?? '?'} ms: acknowledged writes where the acknowledgement arrived, refused ones where they were sent. ${lostSeqs.size ? `Red: the ${lostSeqs.size} acknowledged write${lostSeqs.size > 1 ? 's' : ''} the new primary lacks (the newest ones: the survivors are a consistent prefix, as the run checked).` : lostCount === 0 ? 'No acknowledged write was lost.' : 'Lost writes are not marked: the run did not prove the survivors a consistent prefix, so which ones are lost is not known here.'}`;
-  const blocks: ChartBlock[] = [{ title, svg: laneChart({ id: 'global-failover', lanes, markers, domain: full, xLabel, legend }), caption, figures: figures(input) }];
+  const caption = `Each point is one probe write, every ${old?.timeline.intervalMs ?? target?.timeline.intervalMs ?? '?'} ms: acknowledged writes where the acknowledgement arrived, refused ones where they were sent (with more than ${RUNS_ABOVE} in view, each run of alike writes is one bar). ${lostSeqs.size ? `Red: the ${lostSeqs.size} acknowledged write${lostSeqs.size > 1 ? 's' : ''} the new primary lacks (the newest ones: the survivors are a consistent prefix, as the run checked).` : lostCount === 0 ? 'No acknowledged write was lost.' : 'Lost writes are not marked: the run did not prove the survivors a consistent prefix, so which ones are lost is not known here.'}`;
+  const blocks: ChartBlock[] = [{ title, svg: laneChart({ id: 'global-failover', lanes, markers, domain: full, xLabel, legend, runsAbove: RUNS_ABOVE }), caption, figures: figures(input) }];
   const zoomEnd = Math.max(firstWrite ?? 0, promoted ?? 0) + 300;
   const zoom: [number, number] = [Math.max(full[0], -400), Math.min(full[1], zoomEnd)];
   if (zoom[1] - zoom[0] < (full[1] - full[0]) * 0.6) {
-    blocks.push({ title: `The same, zoomed on the failover (${formatDuration(zoom[1] - zoom[0])})`, svg: laneChart({ id: 'global-failover-zoom', lanes, markers, domain: zoom, xLabel, legend }), caption: 'Hover a point for its sequence number, the instance that answered and the error.' });
+    blocks.push({ title: `The same, zoomed on the failover (${formatDuration(zoom[1] - zoom[0])})`, svg: laneChart({ id: 'global-failover-zoom', lanes, markers, domain: zoom, xLabel, legend, runsAbove: RUNS_ABOVE }), caption: 'Hover a point for its sequence number, the instance that answered and the error.' });
   }
   return blocks;
 }

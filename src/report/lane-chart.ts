@@ -45,6 +45,11 @@ export interface LaneChartInput {
   legend?: LegendItem[];
   /** Tick labels (default: signed seconds, or ms when the range is under 2 s). */
   format?: (ms: number) => string;
+  /**
+   * A lane with more points than this in view draws each run of consecutive points of one class as a
+   * bar from its first to its last (a probe writing every 20 ms for minutes is thousands of dots).
+   */
+  runsAbove?: number;
 }
 
 const WIDTH = 960;
@@ -88,10 +93,18 @@ export function laneChart(input: LaneChartInput): string {
       parts.push(el('rect', attrs, title(s.tip)));
       if (s.label && x1 - x0 > s.label.length * 6.4 + 8) parts.push(text((x0 + x1) / 2, cy + 4, s.label, { class: 'seg-label', 'text-anchor': 'middle' }));
     }
+    const inView = (lane.points ?? []).filter((p) => inDomain(p.t)).sort((a, b) => a.t - b.t);
+    if (input.runsAbove !== undefined && inView.length > input.runsAbove) {
+      for (const run of runsOf(inView)) {
+        const x0 = x(run[0]!.t);
+        const x1 = x(run.at(-1)!.t);
+        parts.push(el('rect', { x: x0 - 2, y: cy - 5, width: Math.max(4, x1 - x0 + 4), height: 10, rx: 3, class: `run ${run[0]!.cls}`, 'data-count': run.length, 'data-from-ms': run[0]!.t, 'data-to-ms': run.at(-1)!.t }, title(`${run.length} × ${run[0]!.tip}${run.length > 1 ? ` … (to ${format(run.at(-1)!.t)})` : ''}`)));
+      }
+      return;
+    }
     // Labels whose text would overlap are merged into one ("batch 1, batch 2"), centred on their points.
     const groups: { pxs: number[]; labels: string[] }[] = [];
-    const shown = (lane.points ?? []).filter((p) => inDomain(p.t)).sort((a, b) => a.t - b.t);
-    for (const p of shown) {
+    for (const p of inView) {
       const px = x(p.t);
       const attrs: Record<string, string | number> = { cx: px, cy, r: 5, class: `point ${p.cls}`, 'data-t-ms': p.t };
       for (const [k, v] of Object.entries(p.data ?? {})) attrs[`data-${k}`] = v;
@@ -112,4 +125,15 @@ export function laneChart(input: LaneChartInput): string {
   }
   parts.push(markerLabels(input.markers.filter((m) => inDomain(m.t)).map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 8, [0, WIDTH]));
   return svgRoot(WIDTH, plot.bottom + 44, { 'data-chart': input.id, 'data-t0-ms': input.domain[0], 'data-t1-ms': input.domain[1], 'aria-label': input.xLabel }, parts);
+}
+
+/** Consecutive points of the same class, in time order. */
+function runsOf(points: LanePoint[]): LanePoint[][] {
+  const runs: LanePoint[][] = [];
+  for (const p of points) {
+    const last = runs.at(-1);
+    if (last && last[0]!.cls === p.cls) last.push(p);
+    else runs.push([p]);
+  }
+  return runs;
 }

@@ -53,5 +53,6 @@ svg .point { stroke: var(--bg); stroke-width: 1; }
 svg .seg.window { fill: var(--band); stroke: var(--c0); stroke-width: 0.8; } svg .seg.window + text.seg-label, svg .seg-label.dark { fill: var(--fg); }
 svg .seg.mistake, svg .point.lost { fill: var(--bad); } svg .seg.restore { fill: var(--c1); }
 svg .point.kept { fill: var(--c3); } svg .point.after { fill: var(--warn); } svg .point.refused { fill: none; stroke: var(--bad); stroke-width: 1.6; }
+svg .run.kept { fill: var(--c3); } svg .run.lost { fill: var(--bad); } svg .run.refused { fill: none; stroke: var(--bad); stroke-width: 1.4; }
 svg .seg.state-ok { fill: var(--ok); } svg .seg.state-alarm { fill: var(--bad); } svg .seg.state-insufficient-data { fill: var(--c5); }
 `;

@@ -54,6 +54,15 @@ describe('point-in-time-recovery, from a real local run', () => {
     expect(svg).not.toContain('data-duration-ms');
   });
 
+  it('colours a batch committed after RestoreToTime apart from those before it', () => {
+    // The moment read 1 ms before batch 3 committed: batch 3 must come out as after it.
+    const third = Number(batches[2]!.committed_ms);
+    const svg = svgOf(labCharts(recorded('point-in-time-recovery', (s) => {
+      s.vars['restoreTime'] = new Date(third - 1).toISOString();
+    })), 'pitr-moment')!;
+    expect(attrs(svg, /class="point (\w+)"/g)).toEqual(['kept', 'kept', 'after']);
+  });
+
   it('says not measured when the run recorded no batch commit times, or no window', () => {
     const noSeries = labCharts(recorded('point-in-time-recovery', (s) => {
       delete s.series;
