@@ -60,7 +60,7 @@ describe('point-in-time-recovery, from a real local run', () => {
     const svg = svgOf(labCharts(recorded('point-in-time-recovery', (s) => {
       s.vars['restoreTime'] = new Date(third - 1).toISOString();
     })), 'pitr-moment')!;
-    expect(attrs(svg, /class="point (\w+)"/g)).toEqual(['kept', 'kept', 'after']);
+    expect(attrs(svg, /class="point (\w+)" data-t-ms/g)).toEqual(['kept', 'kept', 'after']);
   });
 
   it('says not measured when the run recorded no batch commit times, or no window', () => {
