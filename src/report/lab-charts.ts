@@ -1,12 +1,13 @@
 /**
  * Which charts a lab's report draws, from what its run recorded: the measured series in state
  * (`series`), the steps' times, and the measurements. Nothing here invents a figure: a chart whose
- * data was not recorded becomes a "not measured" note.
+ * data was not recorded becomes a "not measured" note. The labs with several charts have a file each
+ * (pitr-, monitoring-, global-, pi-charts.ts); the run timeline, drawn for every lab, is here.
  */
 import { barChart } from './bar-chart.js';
 import { DRY_RUN_REASON, epoch, type ChartBlock } from './chart-block.js';
 import { formatDuration, formatNumber } from './format.js';
-import { lineChart, type LineSeries } from './line-chart.js';
+import { lineChart } from './line-chart.js';
 import { globalCharts } from './global-charts.js';
 import { monitoringCharts } from './monitoring-charts.js';
 import { piCharts } from './pi-charts.js';
