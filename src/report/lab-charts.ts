@@ -1,46 +1,53 @@
 /**
  * Which charts a lab's report draws, from what its run recorded: the measured series in state
  * (`series`), the steps' times, and the measurements. Nothing here invents a figure: a chart whose
- * data was not recorded becomes a "not measured" note.
+ * data was not recorded becomes a "not measured" note. The labs with several charts have a file each
+ * (pitr-, monitoring-, global-, pi-charts.ts); the run timeline, drawn for every lab, is here.
  */
 import { barChart } from './bar-chart.js';
 import { DRY_RUN_REASON, epoch, type ChartBlock } from './chart-block.js';
 import { formatDuration, formatNumber } from './format.js';
-import { lineChart, type LineSeries } from './line-chart.js';
+import { lineChart } from './line-chart.js';
+import { globalCharts } from './global-charts.js';
+import { monitoringCharts } from './monitoring-charts.js';
+import { piCharts } from './pi-charts.js';
+import { pitrCharts } from './pitr-charts.js';
 import { probeCharts } from './probe-charts.js';
 import type { ReportInput } from './report-data.js';
+import { num, runStart, series, stepBand } from './run-record.js';
 import { spanChart, type Span } from './span-chart.js';
 
 export function labCharts(input: ReportInput): ChartBlock[] {
   const blocks: ChartBlock[] = [];
   const hasProbe = input.lab.steps.some((s) => s.kind === 'probe-start');
-  if (hasProbe) blocks.push(...probeCharts(input));
+  // The global database's two probes are drawn together, on the failover's own axis (global-charts.ts).
+  if (hasProbe && input.lab.name !== 'global-database') blocks.push(...probeCharts(input));
   switch (input.lab.name) {
     case 'cluster-launch':
       blocks.push(perItemBars(input, 'replicaLagMs', 'Replica lag per reader: how long a row written on the writer took to appear', 'replica lag (ms)'));
       break;
     case 'global-database':
-      blocks.push(globalLag(input));
+      blocks.push(...globalCharts(input));
       break;
     case 'serverless-v2':
       blocks.push(capacity(input));
       break;
     case 'performance-insights':
-      blocks.push(loadByStatement(input), indexBeforeAfter(input));
+      blocks.push(...piCharts(input));
+      break;
+    case 'monitoring':
+      blocks.push(...monitoringCharts(input));
+      break;
+    case 'point-in-time-recovery':
+      blocks.push(...pitrCharts(input));
       break;
     case 'snapshot-migration':
-      blocks.push(rowsAndChecksums(input));
+      blocks.push(rowsAndChecksums(input), readerCapacity(input));
       break;
   }
   blocks.push(runTimeline(input));
   return blocks;
 }
-
-function series(input: ReportInput, name: string): unknown[] | undefined {
-  return input.state.series?.[name]?.values;
-}
-
-const runStart = (input: ReportInput) => Date.parse(input.state.createdAt);
 
 function perItemBars(input: ReportInput, name: string, title: string, xLabel: string): ChartBlock {
   if (input.state.target === 'dry-run') return { title, notMeasured: DRY_RUN_REASON };
@@ -54,20 +61,6 @@ function perItemBars(input: ReportInput, name: string, title: string, xLabel: st
     title,
     svg: barChart({ id: name, xLabel, bars: [...byItem].map(([label, value]) => ({ label, value, note: 'ms' })) }),
     caption: 'Each bar is one reader: the time from the write on the writer until a query on that reader saw the row (polled every 10 ms).',
-  };
-}
-
-function globalLag(input: ReportInput): ChartBlock {
-  const title = 'Replication lag across regions';
-  if (input.state.target === 'dry-run') return { title, notMeasured: DRY_RUN_REASON };
-  const lag = input.state.measurements['globalLagMs'];
-  const region = input.state.measurements['secondaryRegion'];
-  if (typeof lag !== 'number') return { title, notMeasured: 'not measured: the run stopped before a row was read in the secondary region.' };
-  const note = input.state.target === 'local' ? 'ms (loopback streaming locally, not a cross-region network)' : 'ms';
-  return {
-    title,
-    svg: barChart({ id: 'globalLagMs', xLabel: 'lag (ms)', bars: [{ label: `${input.state.region} → ${String(region ?? 'secondary')}`, value: lag, note }] }),
-    caption: 'The time from a write in the primary region until a read in the secondary region returned it. The switchover is on the run timeline below.',
   };
 }
 
@@ -93,61 +86,43 @@ function capacity(input: ReportInput): ChartBlock {
   };
 }
 
-function loadByStatement(input: ReportInput): ChartBlock {
-  const title = 'Database load (db.load.avg) by statement, from Performance Insights';
-  if (input.state.target === 'dry-run') return { title, notMeasured: DRY_RUN_REASON };
-  const t0 = runStart(input);
-  const top = input.state.measurements['topStatement'];
-  const lines: LineSeries[] = [];
-  for (const v of series(input, 'loadByStatement') ?? []) {
-    const s = v as { statement?: unknown; points?: { t?: unknown; v?: unknown }[] };
-    const points = (s.points ?? []).map((p) => ({ t: (epoch(p.t) ?? NaN) - t0, v: Number(p.v) })).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.v));
-    const name = String(s.statement ?? '?');
-    lines.push({ name: name.length > 70 ? `${name.slice(0, 69)}…` : name, points, highlight: name === top });
-  }
-  if (lines.every((l) => l.points.length === 0)) return { title, notMeasured: 'not measured: Performance Insights returned no db.load datapoints by statement for this run.' };
-  const times = lines.flatMap((l) => l.points.map((p) => p.t));
-  return {
-    title,
-    svg: lineChart({ id: 'loadByStatement', series: lines, yLabel: 'db.load (average active sessions)', bands: [...stepBand(input, 'workload', 'workload'), ...stepBand(input, 'workload-after', 'workload with the index')], domain: [Math.min(...times), Math.max(...times)] }),
-    caption: `One line per tokenized statement (GetResourceMetrics, db.load.avg grouped by db.sql_tokenized). The thick line is the top statement by load${typeof top === 'string' ? `: ${top}` : ''}.`,
-  };
-}
-
-/** The top statement's db.load.avg over the first workload and, with the index, over the second. */
-function indexBeforeAfter(input: ReportInput): ChartBlock {
-  const title = "The scanning statement's load (db.load.avg) without and with the index";
-  if (input.state.target === 'dry-run') return { title, notMeasured: DRY_RUN_REASON };
-  const before = input.state.measurements['scanLoadBefore'];
-  const after = input.state.measurements['scanLoadAfter'];
-  if (typeof before !== 'number' || typeof after !== 'number') return { title, notMeasured: 'not measured: the run did not measure the statement\'s load both before and after the index.' };
-  return {
-    title,
-    svg: barChart({ id: 'scanLoad', xLabel: 'db.load.avg (average active sessions)', bars: [{ label: 'without the index', value: before, note: 'AAS' }, { label: 'with the index', value: after, note: 'AAS' }] }),
-    caption: `DescribeDimensionKeys for the same db.sql_tokenized id over each workload's window: ${formatNumber(before)} average active sessions without the index, ${formatNumber(after)} with it${after > 0 ? ` (${formatNumber(before / after)} times less)` : ''}.`,
-  };
-}
-
 function rowsAndChecksums(input: ReportInput): ChartBlock {
-  const title = 'Rows and checksums: the RDS source and the Aurora cluster side by side';
+  const title = 'Rows and checksums: the RDS source, the Aurora cluster and its Serverless v2 reader side by side';
   if (input.state.target === 'dry-run') return { title, notMeasured: DRY_RUN_REASON };
   const sides = (series(input, 'rowsAndChecksums') ?? []) as { side?: unknown; rows?: unknown; checksum?: unknown }[];
-  const bars = sides.filter((s) => typeof s.rows === 'number').map((s) => ({ label: String(s.side), value: s.rows as number, note: 'rows' }));
-  if (bars.length === 0) return { title, notMeasured: 'not measured: the run did not count the rows on both sides.' };
-  const sums = sides.map((s) => String(s.checksum ?? 'not measured'));
-  const equal = sums.length === 2 && sums[0] === sums[1];
+  const counted = sides.filter((s) => num(s.rows) !== undefined);
+  const bars = counted.map((s) => ({ label: String(s.side), value: num(s.rows)!, note: 'rows' }));
+  if (bars.length === 0) return { title, notMeasured: 'not measured: the run did not count the rows on any side.' };
+  const sums = sides.map((s) => (typeof s.checksum === 'string' && s.checksum !== '' ? s.checksum : undefined));
+  const missing = sides.filter((s, i) => sums[i] === undefined || num(s.rows) === undefined).map((s) => String(s.side));
+  // Equal only when every side was checksummed and all agree: a side not measured proves nothing.
+  const verdict = missing.length ? `not measured on ${missing.join(', ')}` : new Set(sums).size === 1 ? 'all equal: every row arrived unchanged' : 'they differ';
   return {
     title,
     svg: barChart({ id: 'rowsAndChecksums', xLabel: 'rows', bars }),
-    caption: `Checksums: ${sides.map((s) => `${String(s.side)} ${String(s.checksum ?? 'not measured')}`).join(' · ')} (${equal ? 'equal: every row arrived unchanged' : 'they differ'}).`,
+    caption: `Checksums: ${sides.map((s, i) => `${String(s.side)} ${sums[i] ?? 'not measured'}`).join(' · ')} (${verdict}). The reader shares the cluster's storage: its count is read through its own endpoint.`,
   };
 }
 
-function stepBand(input: ReportInput, stepId: string, label: string) {
-  const rec = input.state.steps[stepId];
-  if (!rec?.endedAt || rec.status !== 'done') return [];
-  const t0 = runStart(input);
-  return [{ from: Date.parse(rec.startedAt) - t0, to: Date.parse(rec.endedAt) - t0, label }];
+/** The Serverless v2 reader's newest capacity figure inside the cluster's range, as read back. */
+function readerCapacity(input: ReportInput): ChartBlock {
+  const title = "The Serverless v2 reader's capacity (ServerlessDatabaseCapacity) inside the cluster's range";
+  if (input.state.target === 'dry-run') return { title, notMeasured: DRY_RUN_REASON };
+  const acu = num(input.state.measurements['serverlessReaderCapacity']);
+  if (acu === undefined) return { title, notMeasured: 'not measured: CloudWatch returned no ServerlessDatabaseCapacity datapoint for the reader during the run.' };
+  const scaling = input.state.vars['scaling'] as { MinCapacity?: unknown; MaxCapacity?: unknown } | undefined;
+  const min = num(scaling?.MinCapacity);
+  const max = num(scaling?.MaxCapacity);
+  const bars = [
+    ...(min !== undefined ? [{ label: 'MinCapacity (the range)', value: min, note: 'ACU' }] : []),
+    { label: 'reader, newest datapoint', value: acu, note: 'ACU' },
+    ...(max !== undefined ? [{ label: 'MaxCapacity (the range)', value: max, note: 'ACU' }] : []),
+  ];
+  return {
+    title,
+    svg: barChart({ id: 'readerCapacity', xLabel: 'capacity (ACU)', bars }),
+    caption: `GetMetricData, Maximum per 60 s, for the db.serverless instance (dimension DBInstanceIdentifier): ${formatNumber(acu)} ACU${min !== undefined && max !== undefined ? `, inside the cluster's ServerlessV2ScalingConfiguration of ${formatNumber(min)}-${formatNumber(max)} ACU as DescribeDBClusters reported it` : ''}. The provisioned writer has no such figure: its capacity is its instance class.`,
+  };
 }
 
 /** Every step that ran, as a bar from start to end, with the lab's measured moments (writer change, switchover). */
@@ -160,7 +135,7 @@ function runTimeline(input: ReportInput): ChartBlock {
   for (const step of input.lab.steps) {
     const rec = input.state.steps[step.id];
     if (!rec || rec.status === 'skipped' || !rec.endedAt) continue;
-    spans.push({ label: step.title, from: Date.parse(rec.startedAt) - t0, to: Date.parse(rec.endedAt) - t0, status: rec.status });
+    spans.push({ label: input.doc.steps.find((d) => d.id === step.id)?.title ?? step.title, from: Date.parse(rec.startedAt) - t0, to: Date.parse(rec.endedAt) - t0, status: rec.status });
     if (step.kind === 'aws' && /Failover|Switchover/.test(step.operation) && rec.calledAt !== undefined) markers.push({ t: rec.calledAt - t0, label: `${step.operation} called`, kind: 'call' });
     if (step.kind === 'poll' && step.measure) {
       const from = input.state.steps[step.measure.from]?.calledAt;

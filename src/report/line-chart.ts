@@ -6,7 +6,7 @@ import { secondsLabel, xAxis, yAxis, type Plot } from './axes.js';
 import { formatNumber } from './format.js';
 import { legend, legendRows, type LegendItem } from './legend.js';
 import { linearScale, niceMax } from './scale.js';
-import { el, svgRoot, title } from './svg.js';
+import { el, svgRoot, text, title } from './svg.js';
 import { markerLabels } from './timeline-chart.js';
 
 export interface LineSeries {
@@ -27,6 +27,10 @@ export interface LineChartInput {
   /** The time range, ms since the origin (default: the data's). */
   domain?: [number, number];
   yMax?: number;
+  /** Horizontal lines at fixed values: an alarm's threshold. */
+  hlines?: { v: number; label: string }[];
+  /** A strip under the plot on the same time axis: an alarm's state, period by period. */
+  strip?: { label: string; segments: { from: number; to: number; cls: string; label: string }[] };
 }
 
 const WIDTH = 960;
@@ -42,13 +46,15 @@ export function lineChart(input: LineChartInput): string {
   const top = 12 + legendRows(items, WIDTH - 40) * 18 + 44;
   const plot: Plot = { left: 70, right: WIDTH - 20, top, bottom: top + 220 };
   const x = linearScale(domain, [plot.left, plot.right]);
-  const y = linearScale([0, input.yMax ?? niceMax(Math.max(0, ...all.map((p) => p.v)))], [plot.bottom, plot.top]);
+  const y = linearScale([0, input.yMax ?? niceMax(Math.max(0, ...all.map((p) => p.v), ...(input.hlines ?? []).map((h) => h.v * 1.15)))], [plot.bottom, plot.top]);
   const parts: string[] = [legend(items, 20, 16, WIDTH - 40)];
   for (const b of input.bands ?? []) {
     const bx0 = Math.max(plot.left, x(b.from));
     const bx1 = Math.min(plot.right, x(b.to));
     if (bx1 <= bx0) continue;
     parts.push(el('rect', { x: bx0, y: plot.top, width: Math.max(1, bx1 - bx0), height: plot.bottom - plot.top, class: 'band', 'data-from-ms': b.from, 'data-to-ms': b.to }, title(`${b.label}: ${secondsLabel(b.from)} to ${secondsLabel(b.to)}`)));
+    // Each band says what it is when there is room: the legend names only the first.
+    if ((input.bands ?? []).length > 1) parts.push(text(bx0 + 4, plot.top + 13, b.label, { class: 'band-label' }));
   }
   parts.push(xAxis(x, plot, input.xLabel ?? 'time since the run started (s)', secondsLabel));
   parts.push(yAxis(y, plot, input.yLabel, (v) => formatNumber(v, 2)));
@@ -70,6 +76,24 @@ export function lineChart(input: LineChartInput): string {
   for (const m of input.markers ?? []) {
     parts.push(el('line', { x1: x(m.t), x2: x(m.t), y1: plot.top - 4, y2: plot.bottom, class: `marker ${m.kind}`, 'data-marker': m.kind, 'data-t-ms': m.t }, title(`${m.label} at ${secondsLabel(m.t)}`)));
   }
+  for (const h of input.hlines ?? []) {
+    parts.push(el('line', { x1: plot.left, x2: plot.right, y1: y(h.v), y2: y(h.v), class: 'threshold', 'data-threshold': h.v }, title(`${h.label}: ${formatNumber(h.v, 3)}`)));
+    parts.push(text(plot.right - 4, y(h.v) - 5, h.label, { class: 'threshold-label', 'text-anchor': 'end' }));
+  }
   parts.push(markerLabels((input.markers ?? []).map((m) => ({ px: x(m.t), label: m.label, kind: m.kind })), plot.top - 8, [0, WIDTH]));
-  return svgRoot(WIDTH, plot.bottom + 44, { 'data-chart': input.id, 'aria-label': input.yLabel }, parts);
+  let bottom = plot.bottom + 44;
+  if (input.strip) {
+    // The strip sits below the x axis: the same scale, so a state change lines up with the data above it.
+    const y0 = plot.bottom + 60;
+    parts.push(text(plot.left, y0 - 4, input.strip.label, { class: 'axis-title' }));
+    for (const s of input.strip.segments) {
+      const x0 = Math.max(plot.left, x(s.from));
+      const x1 = Math.min(plot.right, x(s.to));
+      if (x1 <= x0) continue;
+      parts.push(el('rect', { x: x0, y: y0, width: Math.max(1, x1 - x0), height: 22, class: `seg ${s.cls}`, 'data-state': s.label, 'data-from-ms': s.from, 'data-to-ms': s.to }, title(`${s.label}: ${secondsLabel(s.from)} to ${secondsLabel(s.to)}`)));
+      if (x1 - x0 > s.label.length * 6.4 + 8) parts.push(text((x0 + x1) / 2, y0 + 15, s.label, { class: 'seg-label', 'text-anchor': 'middle' }));
+    }
+    bottom = y0 + 36;
+  }
+  return svgRoot(WIDTH, bottom, { 'data-chart': input.id, 'aria-label': input.yLabel }, parts);
 }

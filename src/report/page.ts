@@ -90,7 +90,8 @@ function steps(input: ReportInput): string {
     const calls = s.calls.length
       ? `<details><summary>${s.calls.length} call${s.calls.length > 1 ? 's' : ''}: ${h([...new Set(s.calls.map((c) => `${c.service}:${c.operation}`))].join(', '))}</summary>${s.calls.map((c) => `<p><code>${h(c.service)}:${h(c.operation)}</code></p><pre>${h(JSON.stringify(c.input, null, 2))}</pre>`).join('')}</details>`
       : '';
-    const prose = [step?.explain, step?.notice ? `Notice: ${step.notice}` : undefined].filter(Boolean).map((p) => `<p class="prose">${h(String(p).trim())}</p>`).join('');
+    const render = input.prose ?? ((t: string) => t);
+    const prose = [step?.explain, step?.notice ? `Notice: ${step.notice}` : undefined].filter((p): p is string => !!p).map((p) => `<p class="prose">${h(render(p).trim())}</p>`).join('');
     return `<div class="step" data-step="${h(s.id)}"><div class="head"><span class="status ${h(s.status)}">${h(s.status)}</span><b>${h(s.title)}</b><span class="dur">${s.status === 'skipped' ? h(s.reason ?? '') : h(formatDuration(s.durationMs))}</span></div>${prose}${calls}</div>`;
   });
   return `<h2>Steps</h2>${out.join('\n')}`;

@@ -2,7 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runDocument, type RunDocument } from '../engine/result.js';
+import { buildContext } from '../engine/context.js';
 import { reportLines, storedCapabilities } from '../engine/report-lines.js';
+import type { TargetCapabilities } from '../engine/target.js';
+import { renderProse } from '../labs/prose.js';
 import { parseLab } from '../labs/loader.js';
 import type { Lab } from '../labs/schema.js';
 import type { ProbeReport, Timeline } from '../sql/timeline.js';
@@ -23,13 +26,20 @@ export interface ReportInput {
   /** Probe timelines saved by probe-stop steps, by probe name. */
   probes: Record<string, ProbeFile>;
   dir: string;
+  /** A step's prose (title, explain, notice) with the run's values in place of its templates. */
+  prose?: (text: string) => string;
 }
 
 export async function loadReportInput(runId: string): Promise<ReportInput> {
   const state = await readState(runId);
   const dir = runDir(runId);
   const lab = parseLab(await readFile(path.join(dir, 'lab.yaml'), 'utf8'), state.labFile);
-  const facts = reportLines(lab, state, { name: state.target, capabilities: storedCapabilities(state.target) });
+  const target = { name: state.target, capabilities: storedCapabilities(state.target) };
+  const facts = reportLines(lab, state, target);
+  // Titles and explanations as the learner read them during the run, not as templates.
+  const ctx = buildContext(lab, state, target as { name: typeof state.target; capabilities: TargetCapabilities });
+  const prose = (text: string) => renderProse(text, ctx);
+  const titles = Object.fromEntries(lab.steps.map((st) => [st.id, prose(st.title)]));
   const probes: Record<string, ProbeFile> = {};
   for (const step of lab.steps) {
     if (step.kind !== 'probe-stop') continue;
@@ -42,5 +52,5 @@ export async function loadReportInput(runId: string): Promise<ReportInput> {
       // A probe file cut short is reported as not measured, like a missing one.
     }
   }
-  return { state, lab, doc: runDocument(lab, state, facts), facts, probes, dir };
+  return { state, lab, doc: runDocument(lab, state, facts, undefined, titles), facts, probes, dir, prose };
 }

@@ -38,7 +38,7 @@ svg .small { font-size: 11px; } svg .axis-title { fill: var(--muted); font-size:
 svg .lane { stroke: var(--line); stroke-dasharray: 2 3; }
 svg .outage { fill: var(--outage); stroke: var(--bad); stroke-width: 0.8; } svg .outage-open { fill: var(--outage-open); stroke: var(--bad); stroke-dasharray: 4 3; }
 svg .window-label { fill: var(--bad); font-size: 11px; font-weight: 600; }
-svg .band { fill: var(--band); }
+svg .band { fill: var(--band); } svg .band-label { fill: var(--muted); font-size: 11px; }
 svg .fail { stroke: var(--bad); stroke-width: 2; fill: none; } svg .unknown { stroke: var(--warn); stroke-width: 2; fill: none; }
 svg .marker { stroke: var(--fg); stroke-width: 1.2; stroke-dasharray: 5 3; } svg .marker.change { stroke: var(--c3); }
 svg .marker-label { fill: var(--fg); font-size: 11px; font-weight: 600; } svg .marker-label.change { fill: var(--c3); }
@@ -47,4 +47,12 @@ ${[0, 1, 2, 3, 4, 5].map((i) => `svg circle.s${i}, svg rect.s${i} { fill: var(--
 svg .series { fill: none; stroke-width: 1.6; } svg .series.highlight { stroke-width: 3.2; }
 svg line.s0, svg line.s1, svg line.s2, svg line.s3, svg line.s4, svg line.s5 { stroke-width: 3; }
 svg rect.outage, svg rect.band { shape-rendering: crispEdges; }
+svg .threshold { stroke: var(--bad); stroke-width: 1.4; stroke-dasharray: 6 4; } svg .threshold-label { fill: var(--bad); font-size: 11px; font-weight: 600; }
+svg .seg-label { fill: #fff; font-size: 11px; font-weight: 600; } svg .point-label { fill: var(--fg); font-size: 11px; }
+svg .point { stroke: var(--bg); stroke-width: 1; }
+svg .seg.window { fill: var(--band); stroke: var(--c0); stroke-width: 0.8; } svg .seg.window + text.seg-label, svg .seg-label.dark { fill: var(--fg); }
+svg .seg.mistake, svg .point.lost { fill: var(--bad); } svg .seg.restore { fill: var(--c1); }
+svg .point.kept { fill: var(--c3); } svg .point.after { fill: var(--warn); } svg .point.refused { fill: none; stroke: var(--bad); stroke-width: 1.6; }
+svg .run.kept { fill: var(--c3); } svg .run.lost { fill: var(--bad); } svg .run.refused { fill: none; stroke: var(--bad); stroke-width: 1.4; }
+svg .seg.state-ok { fill: var(--ok); } svg .seg.state-alarm { fill: var(--bad); } svg .seg.state-insufficient-data { fill: var(--c5); }
 `;

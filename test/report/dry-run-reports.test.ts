@@ -24,7 +24,7 @@ const CASES = readdirSync(labsDir())
 useTempLabHome('alab-report-');
 
 describe.each(CASES)("lab $name on $engine: the dry run's report", ({ name, level, title, engine }) => {
-  it('names the lab, level, engine, target and verdict, lists every step and check, and draws no chart', async () => {
+  it('names the lab, level, engine, target and verdict, lists every step (its prose rendered) and check, and draws no chart', async () => {
     const result = await runLab({
       labRef: name,
       engine,
@@ -48,6 +48,8 @@ describe.each(CASES)("lab $name on $engine: the dry run's report", ({ name, leve
     expect(html).toContain('data-dry-run="true"');
     expect(html).toContain(`data-verdict="${doc.status}"`);
     for (const step of doc.steps) expect(html).toContain(`data-step="${step.id}"`);
+    // Step titles and explanations read as during the run: the run's values, no template left.
+    expect(html).not.toContain('{{');
     expect((html.match(/<li data-passed=/g) ?? []).length).toBe(doc.checks.length);
     // A dry run measured nothing a chart could show: no SVG, and at least the run timeline says why.
     expect(html).not.toContain('<svg');
