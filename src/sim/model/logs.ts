@@ -315,6 +315,9 @@ export const logsHandlers: Record<string, Handler> = {
     publishRdsLogs(rt, region);
     const g = findGroup(rt, input, region);
     delete groups(rt)[rkey(region, g.name)];
+    const tags = Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value }));
+    // The tagging API keeps listing it for a while, as it does every deleted resource.
+    if (tags.length > 0) rt.tombstone(g.arn, region, 'logs:log-group', tags);
     return {};
   },
 
