@@ -77,18 +77,17 @@ export const taggingHandlers: Record<string, Handler> = {
         .filter((t) => t.region === region || t.resourceType === 'rds:global-cluster')
         .map((t) => ({ arn: t.arn, type: t.resourceType, tags: t.tags })),
     ];
-    const matching = listed
-      .filter(
-        (r) =>
-          r.tags.length > 0 &&
-          typeMatches(r.type, wanted) &&
-          (arnList.length === 0 || arnList.includes(r.arn)) &&
-          tagFilters.every((f) => {
-            const values = Array.isArray(f['Values']) ? (f['Values'] as string[]) : [];
-            return r.tags.some((t) => t.Key === f['Key'] && (values.length === 0 || values.includes(t.Value)));
-          }),
-      )
-      .sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+    // In the order of the account's records, the same from page to page while nothing changes.
+    const matching = listed.filter(
+      (r) =>
+        r.tags.length > 0 &&
+        typeMatches(r.type, wanted) &&
+        (arnList.length === 0 || arnList.includes(r.arn)) &&
+        tagFilters.every((f) => {
+          const values = Array.isArray(f['Values']) ? (f['Values'] as string[]) : [];
+          return r.tags.some((t) => t.Key === f['Key'] && (values.length === 0 || values.includes(t.Value)));
+        }),
+    );
     const page = matching.slice(start, start + perPage);
     const next = start + perPage < matching.length ? Buffer.from(`gr:${start + perPage}`).toString('base64url') : '';
     return {
