@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../../src/aws/clients.js';
 import { dryRunTarget } from '../../src/engine/targets/dry-run.js';
 import type { Target } from '../../src/engine/target.js';
-import { findTaggedResources, mergeRecords, recordsOf } from '../../src/engine/teardown-all.js';
+import { findTaggedResources, mergeRecords, parseArn, recordsOf } from '../../src/engine/teardown-all.js';
 import type { ResourceRecord } from '../../src/state/run-state.js';
 
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'monitoring.rds.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
@@ -48,6 +48,14 @@ async function monitoringLeftovers(t: Target, run: string, region = 'us-east-1')
 }
 
 describe('teardown --all finds the monitoring lab types', () => {
+  it('reads an alarm\'s and a log group\'s type and id from the ARNs the tagging API lists', () => {
+    expect(parseArn('arn:aws:cloudwatch:eu-west-1:123456789012:alarm:lab:connections')).toEqual({ type: 'cloudwatch-alarm', id: 'lab:connections', region: 'eu-west-1' });
+    expect(parseArn('arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/cluster/lab/postgresql')).toEqual({ type: 'log-group', id: '/aws/rds/cluster/lab/postgresql', region: 'us-east-1' });
+    expect(parseArn('arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/cluster/lab/postgresql:*')?.id).toBe('/aws/rds/cluster/lab/postgresql');
+    expect(parseArn('arn:aws:cloudwatch:us-east-1:123456789012:dashboard/x')).toBeUndefined();
+    expect(parseArn('arn:aws:logs:us-east-1:123456789012:destination:x')).toBeUndefined();
+  });
+
   it('finds a run\'s role, alarm and log group across one-item pages of ListRoles, ListRoleTags and GetResources', async () => {
     const t = await account();
     try {
