@@ -10,10 +10,28 @@ import { UserAbort } from '../errors.js';
 import type { ResourceType } from '../labs/schema.js';
 import type { ResourceRecord } from '../state/run-state.js';
 import { TAG_EXPIRES_AT, TAG_LAB, TAG_RUN_ID, tagValue, type Tag } from './tags.js';
+import { listRolesTagged } from './teardown/iam-roles.js';
+import { untaggedClusterLogGroups, type LeftAlone } from './teardown/rds-log-groups.js';
 import { describeResource, regionOfArn, RESOURCE_SPECS } from './teardown/resource-types.js';
 
-/** What the tagging API lists for RDS and EC2 (the groups RDS keeps are found by Describe, below). */
-export const TAGGING_TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group', 'secretsmanager:secret'];
+/**
+ * What the tagging API lists (its GetResources covers every type but IAM users and roles). RDS's
+ * subnet and parameter groups are found by Describe, IAM roles by ListRoles (iam-roles.ts).
+ */
+export const TAGGING_TYPES = [
+  'rds:cluster',
+  'rds:db',
+  'rds:cluster-snapshot',
+  'rds:snapshot',
+  'rds:global-cluster',
+  'ec2:security-group',
+  'secretsmanager:secret',
+  'cloudwatch:alarm',
+  'logs:log-group',
+];
+
+/** Types with no region of their own: one per id whichever region found or recorded it. */
+const REGIONLESS = new Set<string>(['global-cluster', 'iam-role']);
 
 export interface FoundResource {
   type: ResourceType;
@@ -37,6 +55,8 @@ export interface FindResult {
   runs: FoundRun[];
   /** Listed by the tagging API but gone (or going) at a fresh Describe: not acted on. */
   stale: { arn: string; reason: string }[];
+  /** Resources of a found run's clusters that aurora-lab did not tag (RDS's own log groups): never deleted, reported. */
+  leftAlone: LeftAlone[];
 }
 
 /** arn -> type and id; undefined for anything aurora-lab never creates. */
@@ -51,6 +71,10 @@ export function parseArn(arn: string): { type: ResourceType; id: string; region?
   }
   // A run-owned secret is known by its full ARN (the name alone may be another's after deletion).
   if (service === 'secretsmanager') return parts[5] === 'secret' ? { type: 'secret', id: arn, region } : undefined;
+  // arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME (a name may hold colons)
+  if (service === 'cloudwatch') return parts[5] === 'alarm' && parts.length > 6 ? { type: 'cloudwatch-alarm', id: parts.slice(6).join(':'), region } : undefined;
+  // arn:aws:logs:REGION:ACCOUNT:log-group:NAME, with ":*" on the end where DescribeLogGroups' `arn` has it
+  if (service === 'logs') return parts[5] === 'log-group' && parts.length > 6 ? { type: 'log-group', id: parts.slice(6).join(':').replace(/:\*$/, ''), region } : undefined;
   if (service !== 'rds') return undefined;
   const kind = parts[5];
   const id = parts.slice(6).join(':');
@@ -147,8 +171,7 @@ export async function findTaggedResources(clients: AwsClients, regionOrRegions: 
   const candidates: { type: ResourceType; id: string; region: string; arn?: string }[] = [];
   const seen = new Set<string>();
   const add = (c: { type: ResourceType; id: string; region: string; arn?: string }) => {
-    // Global clusters have no region: one per id, whichever region listed it.
-    const key = c.type === 'global-cluster' ? `${c.type}\u0000${c.id}` : `${c.type}\u0000${c.region}\u0000${c.id}`;
+    const key = REGIONLESS.has(c.type) ? `${c.type}\u0000${c.id}` : `${c.type}\u0000${c.region}\u0000${c.id}`;
     if (seen.has(key)) return;
     seen.add(key);
     candidates.push(c);
@@ -161,13 +184,18 @@ export async function findTaggedResources(clients: AwsClients, regionOrRegions: 
     }
     for (const g of await listGroups(clients, region, signal)) add({ ...g, region });
   }
+  // IAM is global: listed once, through the first region (the command's); each role's record takes
+  // its run's region below.
+  if (regions[0]) {
+    for (const r of await listRolesTagged(clients, TAG_RUN_ID, regions[0], signal)) add({ type: 'iam-role', id: r.name, region: regions[0], ...(r.arn ? { arn: r.arn } : {}) });
+  }
 
   const byRun = new Map<string, FoundRun>();
   for (const c of candidates) {
     if (signal?.aborted) throw new UserAbort('interrupted');
     const d = await describeResource(clients, c.type, c.id, c.region, signal);
     if (!d.exists) {
-      if (c.arn) stale.push({ arn: c.arn, reason: 'listed by the tagging API but gone' });
+      if (c.arn) stale.push({ arn: c.arn, reason: c.type === 'iam-role' ? 'listed by IAM but gone' : 'listed by the tagging API but gone' });
       continue;
     }
     const runId = tagValue(d.tags, TAG_RUN_ID);
@@ -184,7 +212,21 @@ export async function findTaggedResources(clients: AwsClients, regionOrRegions: 
     run.expiresAt ??= tagValue(d.tags, TAG_EXPIRES_AT);
     run.resources.push({ type: c.type, id, region: c.region, arn: c.arn ?? RESOURCE_SPECS[c.type].arn(d.raw ?? {}), status: d.status, tags: d.tags, ...nameOf(c.type, d.raw) });
   }
-  return { runs: [...byRun.values()].sort((a, b) => a.runId.localeCompare(b.runId)), stale };
+  const runs = [...byRun.values()].sort((a, b) => a.runId.localeCompare(b.runId));
+  for (const run of runs) {
+    const home = runRegion(run);
+    if (home) for (const r of run.resources) if (r.type === 'iam-role') r.region = home;
+  }
+  const clusters = runs.flatMap((run) => run.resources.filter((r) => r.type === 'db-cluster').map((r) => ({ runId: run.runId, id: r.id, region: r.region })));
+  const leftAlone = await untaggedClusterLogGroups(clients, clusters, signal);
+  return { runs, stale, leftAlone };
+}
+
+/** The region most of a run's regional resources are in (its clusters' region, for a role made beside them). */
+function runRegion(run: FoundRun): string | undefined {
+  const counts = new Map<string, number>();
+  for (const r of run.resources) if (!REGIONLESS.has(r.type)) counts.set(r.region, (counts.get(r.region) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
 /** Security groups are deleted by id and secrets by ARN, but a run's state knows both by name. */
@@ -212,8 +254,8 @@ export function recordsOf(run: FoundRun, local: ResourceRecord[] = []): Resource
  * lacks. A found resource the state calls deleted exists after all (a fresh Describe said so).
  */
 export function mergeRecords(local: ResourceRecord[], found: ResourceRecord[]): ResourceRecord[] {
-  // A global cluster has no region of its own: the same one whichever region recorded it.
-  const key = (r: ResourceRecord) => `${r.type}\u0000${r.type === 'global-cluster' ? '' : r.region}\u0000${r.id.toLowerCase()}`;
+  // A global cluster or an IAM role has no region of its own: the same one whichever region recorded it.
+  const key = (r: ResourceRecord) => `${r.type}\u0000${REGIONLESS.has(r.type) ? '' : r.region}\u0000${r.id.toLowerCase()}`;
   const byKey = new Map(local.map((r) => [key(r), r]));
   const out = [...local];
   for (const f of found) {

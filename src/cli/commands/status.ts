@@ -3,6 +3,7 @@ import { accruedDollars } from '../../labs/estimate.js';
 import { printJson, printText, table } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
 import { listRuns } from '../../state/run-state.js';
+import type { LeftAlone } from '../../engine/teardown/rds-log-groups.js';
 import type { GlobalOptions } from '../settings.js';
 import { targetNameFrom } from '../targets.js';
 
@@ -66,6 +67,7 @@ export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun
       printText(`\nTagged aurora-lab resources found in the account:\n${table(out)}\nDelete them: aurora-lab teardown --all${inAccount.target === 'dry-run' ? ' --dry-run' : inAccount.target === 'local' ? ' --local' : ''}${o.regions?.length ? ` --regions ${o.regions.join(',')}` : ''} (--expired: only runs past their expiry)`);
     }
   }
+  for (const l of inAccount?.leftAlone ?? []) printText(`Left alone: ${l.type} ${l.id} (${l.region}) of run ${l.runId}: ${l.reason}`);
   for (const u of unreadable) process.stderr.write(`${c.yellow('warning:')} run ${u.runId}: ${u.error}\n`);
   return ExitCode.ok;
 }
@@ -75,12 +77,14 @@ async function findInAccounts(g: GlobalOptions, o: { dryRun?: boolean; local?: b
   const { forEachScope } = await import('./teardown.js');
   const { findTaggedResources, isExpired } = await import('../../engine/teardown-all.js');
   const found: AccountRun[] = [];
+  const leftAlone: (LeftAlone & { account: string })[] = [];
   const accounts = new Set<string>();
   const regions = new Set<string>();
   await forEachScope(g, name, async (scope) => {
     accounts.add(scope.account);
     for (const r of scope.regions) regions.add(r);
-    const { runs } = await findTaggedResources(scope.target.clients, scope.regions);
+    const { runs, leftAlone: untagged } = await findTaggedResources(scope.target.clients, scope.regions);
+    leftAlone.push(...untagged.map((l) => ({ ...l, account: scope.account })));
     for (const r of runs) {
       found.push({
         account: scope.account,
@@ -96,5 +100,5 @@ async function findInAccounts(g: GlobalOptions, o: { dryRun?: boolean; local?: b
       });
     }
   }, { regions: o.regions });
-  return { target: name, accounts: [...accounts], regions: [...regions], runs: found };
+  return { target: name, accounts: [...accounts], regions: [...regions], runs: found, leftAlone };
 }

@@ -4,6 +4,7 @@ import { ExitCode, StateError, UsageError, UserAbort, errorMessage, type ExitCod
 import type { Reporter } from '../../events.js';
 import type { Target, TargetName } from '../../engine/target.js';
 import type { FoundRun } from '../../engine/teardown-all.js';
+import type { LeftAlone } from '../../engine/teardown/rds-log-groups.js';
 import { HumanReporter } from '../../output/human-reporter.js';
 import { printJson, printText } from '../../output/print.js';
 import { outputSettings } from '../../output/style.js';
@@ -170,14 +171,16 @@ async function teardownAllCommand(g: GlobalOptions, o: TeardownOptions): Promise
   const reporter = new HumanReporter(settings);
   await reporter.init();
   const { findTaggedResources, isExpired } = await import('../../engine/teardown-all.js');
-  const scopes: { account: string; region: string; regions: string[]; simRunId?: string; runs: RunOutcome[]; skipped: number }[] = [];
+  const scopes: { account: string; region: string; regions: string[]; simRunId?: string; runs: RunOutcome[]; skipped: number; leftAlone: LeftAlone[] }[] = [];
 
   await withInterrupt(reporter, (signal) =>
     forEachScope(g, name, async (scope) => {
       const found = await findTaggedResources(scope.target.clients, scope.regions, signal);
       const chosen = o.expired ? found.runs.filter((r) => isExpired(r)) : found.runs;
-      const entry = { account: scope.account, region: scope.region, regions: scope.regions, ...(scope.simRunId ? { simRunId: scope.simRunId } : {}), runs: [] as RunOutcome[], skipped: found.runs.length - chosen.length };
+      const entry = { account: scope.account, region: scope.region, regions: scope.regions, ...(scope.simRunId ? { simRunId: scope.simRunId } : {}), runs: [] as RunOutcome[], skipped: found.runs.length - chosen.length, leftAlone: found.leftAlone };
       scopes.push(entry);
+      // RDS's own log groups of a run's clusters: named so the learner can delete them, never deleted here.
+      for (const l of found.leftAlone) process.stderr.write(`Left alone: ${l.type} ${l.id} (${l.region}) of run ${l.runId}: ${l.reason}; delete it with \`aws logs delete-log-group --log-group-name ${l.id}\` if you do not need it\n`);
       if (chosen.length === 0) return;
       const count = chosen.reduce((n, r) => n + r.resources.length, 0);
       process.stderr.write(

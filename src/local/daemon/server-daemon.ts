@@ -7,6 +7,7 @@
  * The log carries event codes, operation names and error codes only: never inputs, which hold passwords.
  */
 import { localLogsProvider } from '../logs/local-logs.js';
+import { monitoredInstances, OsMetricsSampler } from '../logs/os-metrics-sampler.js';
 import { PgParameterApplier } from '../logs/pg-parameters.js';
 import { clusterOfInstance, ConnectionSampler } from '../logs/connection-metrics.js';
 import { appendFileSync, rmSync } from 'node:fs';
@@ -102,7 +103,14 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     writeServerInfo(opts.controlDir, info);
   });
   const connections = new ConnectionSampler(dataPlane, (id) => clusterOfInstance(sim, id));
-  connections.start();
+  // /proc is sampled only while there is something to sample: synced after every call (a refused one
+  // too: it may have moved pending transitions on).
+  const osMetrics = new OsMetricsSampler(dataPlane);
+  const syncSamplers = () => {
+    const state = sim.toJSON();
+    osMetrics.sync(monitoredInstances(state));
+    connections.sync(Object.keys(state.instances).length);
+  };
   const serverless = serverlessMetricsProvider(() => dataPlane.serverless.capacityHistories());
   const sim: SimCloud = new SimCloud({
     accountId: LOCAL_ACCOUNT_ID,
@@ -110,12 +118,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
     dataPlane: tracked.dataPlane,
     pi: localPiProvider((resourceId) => dataPlane.piSampler(resourceId)),
     metrics: async (q) => (await connections.provider()(q)) ?? serverless(q),
-    logs: localLogsProvider(dataPlane),
+    logs: localLogsProvider(dataPlane, Date.now, osMetrics),
   });
   const pgParameters = new PgParameterApplier(dataPlane);
   const call = async (c: SimCall): Promise<Record<string, unknown>> => {
     refuseIdentifierClash(dataPlane, c);
-    const out = await sim.call(c);
+    const out = await sim.call(c).finally(syncSamplers);
     await pgParameters.apply(sim);
     return CREATES_CLUSTER.has(c.operation) && c.service === 'rds' ? withLocalEndpoints(sim, c, out, tracked.created) : out;
   };
@@ -175,6 +183,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
       log.line('stopping');
       try {
         connections.stop();
+        osMetrics.stop();
         await server.close().catch(() => undefined);
         // Work the model already started (a create in flight) finishes before the processes go.
         await Promise.race([sim.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);

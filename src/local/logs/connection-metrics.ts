@@ -1,6 +1,6 @@
 /**
- * DatabaseConnections for the local target, measured: once a second the client backends of each
- * PostgreSQL server are counted from /proc (its children named "postgres: user db host(port) ...").
+ * DatabaseConnections for the local target, measured: once a second, while the account has an
+ * instance, the client backends of each PostgreSQL server are counted from /proc (its children named "postgres: user db host(port) ...").
  * GetMetricStatistics / GetMetricData and the alarms read per-period statistics of those samples, by
  * DBInstanceIdentifier (or DBClusterIdentifier: the cluster's instances summed). MariaDB runs threads,
  * not processes: its connections are the established TCP connections to its port.
@@ -63,12 +63,27 @@ export class ConnectionSampler {
   ) {}
 
   start(intervalMs = 1000): void {
+    if (this.timer) return;
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /**
+   * Sample only while the account has an instance: RDS publishes DatabaseConnections for every
+   * instance (Enhanced Monitoring or not), and with none there is nothing in /proc to count.
+   */
+  sync(instances: number, intervalMs = 1000): void {
+    if (instances > 0) this.start(intervalMs);
+    else this.stop();
   }
 
   sample(): void {

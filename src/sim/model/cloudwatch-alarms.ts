@@ -250,7 +250,13 @@ export const alarmHandlers: Record<string, Handler> = {
     // One unknown name and none is deleted.
     const missing = names.filter((n) => !alarms(rt)[rkey(region, n)]);
     if (missing.length > 0) fail('ResourceNotFound', `${missing.join(', ')} not found`);
-    for (const n of names) delete alarms(rt)[rkey(region, n)];
+    for (const n of names) {
+      const a = alarms(rt)[rkey(region, n)];
+      if (!a) continue; // named twice
+      delete alarms(rt)[rkey(region, n)];
+      // The tagging API keeps listing it for a while, as it does every deleted resource.
+      if (a.tags.length > 0) rt.tombstone(a.arn, region, 'cloudwatch:alarm', a.tags);
+    }
     return {};
   },
 

@@ -102,6 +102,23 @@ function roleOut(r: RoleRec, withTags: boolean): Record<string, unknown> {
   };
 }
 
+/** IAM's paging: MaxItems 1-1000 (default 100), IsTruncated, and an opaque Marker bound to the list it came from. */
+function iamPage<T>(list: T[], input: Record<string, unknown>, scope: string): { page: T[]; more: { IsTruncated: boolean; Marker?: string } } {
+  const max = input['MaxItems'] === undefined ? 100 : Number(input['MaxItems']);
+  if (!Number.isInteger(max) || max < 1 || max > 1000) iamFail('ValidationError', `1 validation error detected: Value '${String(input['MaxItems'])}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`);
+  const marker = optStr(input, 'Marker');
+  let start = 0;
+  if (marker !== undefined) {
+    const text = Buffer.from(marker, 'base64url').toString('utf8');
+    const at = text.lastIndexOf('|');
+    if (at < 0 || text.slice(0, at) !== scope || !/^\d+$/.test(text.slice(at + 1))) iamFail('ValidationError', 'Invalid Marker.');
+    start = Number(text.slice(at + 1));
+  }
+  const page = list.slice(start, start + max);
+  const truncated = start + max < list.length;
+  return { page, more: { IsTruncated: truncated, ...(truncated ? { Marker: Buffer.from(`${scope}|${start + max}`).toString('base64url') } : {}) } };
+}
+
 export const iamHandlers: Record<string, Handler> = {
   CreateRole(rt, input) {
     const name = reqStr(input, 'RoleName');
@@ -151,9 +168,20 @@ export const iamHandlers: Record<string, Handler> = {
     return { AttachedPolicies: r.attachedPolicies.map((arn) => ({ PolicyName: MANAGED_POLICIES[arn], PolicyArn: arn })), IsTruncated: false };
   },
 
+  // ListRoles carries no tags (IAM documents it: GetRole or ListRoleTags has them), and pages.
+  ListRoles(rt, input) {
+    const prefix = optStr(input, 'PathPrefix') ?? '/';
+    const list = Object.values(roles(rt))
+      .filter((r) => r.path.startsWith(prefix))
+      .sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+    const { page, more } = iamPage(list, input, 'ListRoles');
+    return { Roles: page.map((r) => roleOut(r, false)), ...more };
+  },
+
   ListRoleTags(rt, input) {
     const r = getRole(rt, reqStr(input, 'RoleName'));
-    return { Tags: r.tags.map((t) => ({ ...t })), IsTruncated: false };
+    const { page, more } = iamPage(r.tags, input, `ListRoleTags:${r.name.toLowerCase()}`);
+    return { Tags: page.map((t) => ({ ...t })), ...more };
   },
 
   DeleteRole(rt, input) {

@@ -11,7 +11,7 @@ import { fail } from './errors.js';
 import { optBool, optNum, optStr, reqStr, strList } from './input.js';
 import { osMetricsEvents } from './logs-rds.js';
 import type { Handler, Input, Runtime } from './runtime.js';
-import { rkey, type LogEventRec, type LogGroupRec } from './state.js';
+import { rkey, type InstanceRec, type LogEventRec, type LogGroupRec, type SimState } from './state.js';
 
 /** CloudWatch Logs times are epoch milliseconds (Long), not timestamps: a Date is refused, as the wire refuses it. */
 function millis(input: Input, name: string, fallback: number): number {
@@ -94,15 +94,12 @@ export function publishRdsLogs(rt: Runtime, region: string): void {
     }
   }
   for (const i of Object.values(rt.state.instances)) {
-    if (i.region !== region || !i.monitoringInterval || !i.monitoringRoleArn || i.status === 'creating') continue;
-    const role = Object.values(rt.state.roles ?? {}).find((r) => r.arn === i.monitoringRoleArn);
-    // Without the managed policy the role cannot write to CloudWatch Logs: nothing is published.
-    if (!role?.attachedPolicies.includes(ENHANCED_MONITORING_POLICY)) continue;
+    if (i.region !== region || !publishesOsMetrics(rt.state, i)) continue;
     const since = i.monitoringSince ?? i.createdAt;
     const g = ensureLogGroup(rt, region, OS_METRICS_GROUP, since);
     const stream = g.streams[i.resourceId];
     // The first sample comes as monitoring starts: after the stream's last one, or at `since`.
-    const last = stream?.events.at(-1)?.timestamp ?? since - i.monitoringInterval * 1000;
+    const last = stream?.events.at(-1)?.timestamp ?? since - (i.monitoringInterval ?? 0) * 1000;
     if (rt.logs) {
       g.streams[i.resourceId] ??= { createdAt: last, events: [] };
       continue;
@@ -112,6 +109,17 @@ export function publishRdsLogs(rt: Runtime, region: string): void {
 }
 
 export const ENHANCED_MONITORING_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole';
+
+/**
+ * Does RDS publish this instance's OS metrics now: MonitoringInterval > 0, the instance past creating,
+ * and a role with the managed policy (without it the role cannot write to CloudWatch Logs). The local
+ * target samples /proc for exactly these instances.
+ */
+export function publishesOsMetrics(state: Pick<SimState, 'roles'>, i: InstanceRec): boolean {
+  if (!i.monitoringInterval || !i.monitoringRoleArn || i.status === 'creating') return false;
+  const role = Object.values(state.roles ?? {}).find((r) => r.arn === i.monitoringRoleArn);
+  return role?.attachedPolicies.includes(ENHANCED_MONITORING_POLICY) === true;
+}
 
 /** Events of a group: stored ones, or the provider's (the local target reads the real server's log). */
 async function groupEvents(rt: Runtime, g: LogGroupRec): Promise<Record<string, LogEventRec[]>> {
@@ -315,6 +323,9 @@ export const logsHandlers: Record<string, Handler> = {
     publishRdsLogs(rt, region);
     const g = findGroup(rt, input, region);
     delete groups(rt)[rkey(region, g.name)];
+    const tags = Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value }));
+    // The tagging API keeps listing it for a while, as it does every deleted resource.
+    if (tags.length > 0) rt.tombstone(g.arn, region, 'logs:log-group', tags);
     return {};
   },
 

@@ -1,10 +1,13 @@
 /**
  * The Resource Groups Tagging API (GetResources). Like the real one it lags: a deleted resource is still
  * listed for `delays.taggingLag` ms, which is why teardown confirms with a Describe before acting.
+ * It pages as AWS pages (ResourcesPerPage 1-100, an opaque PaginationToken), and it lists no IAM roles:
+ * "The GetResources operation does not currently support IAM users and roles" (Tagging API reference,
+ * supported services), so a filter for them simply finds nothing, as on AWS.
  */
-import { invalidValue } from './errors.js';
+import { fail, invalidValue } from './errors.js';
 import { sgArn } from './ec2.js';
-import { strList } from './input.js';
+import { optNum, optStr, strList } from './input.js';
 import type { Handler, Input } from './runtime.js';
 import type { Tag } from './state.js';
 
@@ -14,16 +17,40 @@ interface Listed {
   tags: Tag[];
 }
 
-const TYPES = ['rds:cluster', 'rds:db', 'rds:cluster-snapshot', 'rds:snapshot', 'rds:global-cluster', 'ec2:security-group', 'secretsmanager:secret'];
+const TYPES = [
+  'rds:cluster',
+  'rds:db',
+  'rds:cluster-snapshot',
+  'rds:snapshot',
+  'rds:global-cluster',
+  'ec2:security-group',
+  'secretsmanager:secret',
+  'cloudwatch:alarm',
+  'logs:log-group',
+  // Accepted, never listed (see above).
+  'iam:role',
+];
+const SERVICES = new Set(TYPES.map((t) => t.split(':')[0]!));
 
 function typeMatches(type: string, wanted: string[]): boolean {
   return wanted.length === 0 || wanted.some((w) => w === type || w === type.split(':')[0]);
 }
 
+/** The offset a PaginationToken stands for; a token this model did not issue is refused. */
+function readToken(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const m = /^gr:(\d+)$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
+  if (!m) fail('InvalidParameterException', 'The specified pagination token is invalid.');
+  return Number(m[1]);
+}
+
 export const taggingHandlers: Record<string, Handler> = {
   GetResources(rt, input, region) {
     const wanted = strList(input, 'ResourceTypeFilters');
-    for (const w of wanted) if (!TYPES.includes(w) && !['rds', 'ec2', 'secretsmanager'].includes(w)) invalidValue(`Unsupported resource type: ${w}`);
+    for (const w of wanted) if (!TYPES.includes(w) && !SERVICES.has(w)) invalidValue(`Unsupported resource type: ${w}`);
+    const perPage = optNum(input, 'ResourcesPerPage') ?? 50;
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) fail('InvalidParameterException', 'ResourcesPerPage must be between 1 and 100.');
+    const start = readToken(optStr(input, 'PaginationToken'));
     const arnList = strList(input, 'ResourceARNList');
     const tagFilters = Array.isArray(input['TagFilters']) ? (input['TagFilters'] as Input[]) : [];
     const s = rt.state;
@@ -39,10 +66,18 @@ export const taggingHandlers: Record<string, Handler> = {
       ...Object.values(s.secrets)
         .filter((x) => x.region === region)
         .map((x) => ({ arn: x.arn, type: 'secretsmanager:secret', tags: x.tags })),
+      ...Object.values(s.alarms ?? {})
+        .filter((a) => a.region === region)
+        .map((a) => ({ arn: a.arn, type: 'cloudwatch:alarm', tags: a.tags })),
+      // Listed by the group's ARN without the ":*" DescribeLogGroups' `arn` carries.
+      ...Object.values(s.logGroups ?? {})
+        .filter((g) => g.region === region)
+        .map((g) => ({ arn: g.arn, type: 'logs:log-group', tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })) })),
       ...s.tombstones
         .filter((t) => t.region === region || t.resourceType === 'rds:global-cluster')
         .map((t) => ({ arn: t.arn, type: t.resourceType, tags: t.tags })),
     ];
+    // In the order of the account's records, the same from page to page while nothing changes.
     const matching = listed.filter(
       (r) =>
         r.tags.length > 0 &&
@@ -53,9 +88,12 @@ export const taggingHandlers: Record<string, Handler> = {
           return r.tags.some((t) => t.Key === f['Key'] && (values.length === 0 || values.includes(t.Value)));
         }),
     );
+    const page = matching.slice(start, start + perPage);
+    const next = start + perPage < matching.length ? Buffer.from(`gr:${start + perPage}`).toString('base64url') : '';
     return {
-      ResourceTagMappingList: matching.map((r) => ({ ResourceARN: r.arn, Tags: r.tags.map((t) => ({ Key: t.Key, Value: t.Value })) })),
-      PaginationToken: '',
+      ResourceTagMappingList: page.map((r) => ({ ResourceARN: r.arn, Tags: r.tags.map((t) => ({ Key: t.Key, Value: t.Value })) })),
+      // AWS ends the list with an empty token.
+      PaginationToken: next,
     };
   },
 };
