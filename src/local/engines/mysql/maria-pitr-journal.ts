@@ -1,0 +1,173 @@
+/**
+ * When each MariaDB transaction committed, to the millisecond, for point-in-time recovery.
+ *
+ * MariaDB 10.11's binlog does not say: with binlog_format=ROW an event header carries whole seconds,
+ * and a query event carries microseconds (SET TIMESTAMP=s.uuuuuu) only when its statement read the
+ * time with a fraction (NOW(3)); a transaction's GTID and Xid events have whole seconds only, and those
+ * of the statement that began the commit, not of the commit. Restoring to a moment by header times
+ * would be a second wide: the lab's mistake, a few ms after its moment, would come back.
+ *
+ * So the local plane watches: every couple of milliseconds it stats the binlog file of each MariaDB
+ * cluster's writer and parses what was appended. A group first seen complete in poll k was written
+ * after poll k-1 began and before poll k's read ended: a sighting { after, by }. The binlog write is the
+ * commit point (MariaDB's binlog coordinates the commit; a client is answered after it), and the
+ * binlog order is the commit order, so:
+ *   - a transaction with by <= T committed by T, and so did every one before it in the binlog;
+ *   - a transaction with after >= T, or whose header second is past T, committed after T, and so did
+ *     every one after it.
+ * chooseStop turns that into the prefix of the binlog to replay. Only a transaction written in the
+ * poll interval that holds T itself (a few ms) stays undecided: it is replayed (its commit began by
+ * then), and the restore says how many there were. Transactions never sighted (written before the
+ * watch began, or by a new writer before its first poll) take their bounds from their neighbours.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { binlogFiles, parseEvents, readFrom, type BinlogTxn, type GroupState } from './maria-pitr-binlog.js';
+
+export interface Sighting {
+  /** ms: the transaction was not yet in the binlog when a poll began at this time. */
+  after: number;
+  /** ms: it was, when a poll ended at this time. */
+  by: number;
+}
+
+interface Cursor {
+  dataDir?: string;
+  file?: string;
+  offset: number;
+  polledAt: number;
+  state: GroupState;
+}
+
+/** How often a writer's binlog is looked at: the restore's resolution around its moment. */
+export const POLL_MS = 2;
+/** Sightings kept per cluster; older ones fall back to header seconds (with a warning). */
+const MAX_SIGHTINGS = 200_000;
+
+export class CommitJournal {
+  private readonly cursors = new Map<string, Cursor>();
+  private readonly seen = new Map<string, Map<string, Sighting>>();
+  private timer?: NodeJS.Timeout;
+
+  /** `writerDataDir`: the data dir of a cluster's writer now, undefined while it has none. */
+  constructor(private readonly writerDataDir: (clusterId: string) => string | undefined, private readonly intervalMs = POLL_MS) {}
+
+  /** Start (or keep) following a cluster's writer. */
+  watch(clusterId: string): void {
+    if (!this.cursors.has(clusterId)) this.cursors.set(clusterId, { offset: 0, polledAt: Date.now(), state: {} });
+    if (!this.seen.has(clusterId)) this.seen.set(clusterId, new Map());
+    if (!this.timer) {
+      this.timer = setInterval(() => this.pollAll(), this.intervalMs);
+      this.timer.unref();
+    }
+    this.poll(clusterId);
+  }
+
+  forget(clusterId: string): void {
+    this.cursors.delete(clusterId);
+    this.seen.delete(clusterId);
+    if (this.cursors.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** What was seen of a cluster's commits (polled once more first, so it reaches now). */
+  sightings(clusterId: string): Map<string, Sighting> {
+    if (this.cursors.has(clusterId)) this.poll(clusterId);
+    return this.seen.get(clusterId) ?? new Map();
+  }
+
+  private pollAll(): void {
+    for (const id of this.cursors.keys()) this.poll(id);
+  }
+
+  private poll(clusterId: string): void {
+    const cursor = this.cursors.get(clusterId);
+    if (!cursor) return;
+    const began = Date.now();
+    try {
+      const dataDir = this.writerDataDir(clusterId);
+      if (!dataDir) return;
+      if (dataDir !== cursor.dataDir) return this.follow(cursor, dataDir);
+      this.readOn(clusterId, cursor, dataDir);
+    } catch {
+      // A writer being replaced or removed mid-read: the next poll sees the new one.
+    } finally {
+      cursor.polledAt = began;
+    }
+  }
+
+  /** A new writer: skip what its binlog already holds (sighted on the old one, or unsighted). */
+  private follow(cursor: Cursor, dataDir: string): void {
+    const files = binlogFiles(dataDir);
+    cursor.dataDir = dataDir;
+    cursor.state = {};
+    cursor.file = files[files.length - 1];
+    cursor.offset = cursor.file ? parseEvents(readFrom(dataDir, cursor.file, 0), 0, cursor.file, cursor.state).offset : 0;
+  }
+
+  private readOn(clusterId: string, cursor: Cursor, dataDir: string): void {
+    if (!cursor.file) return this.follow(cursor, dataDir);
+    const size = statSync(join(dataDir, cursor.file)).size;
+    if (size > cursor.offset) {
+      const r = parseEvents(readFrom(dataDir, cursor.file, cursor.offset), cursor.offset, cursor.file, cursor.state);
+      cursor.offset = r.offset;
+      this.record(clusterId, r.txns, { after: cursor.polledAt, by: Date.now() });
+      return;
+    }
+    // Nothing new here: has the server moved on to a newer file (a restart, FLUSH LOGS)?
+    const files = binlogFiles(dataDir);
+    const i = files.indexOf(cursor.file);
+    if (i >= 0 && i < files.length - 1) {
+      cursor.file = files[i + 1];
+      cursor.offset = 0;
+      cursor.state = {};
+      this.readOn(clusterId, cursor, dataDir);
+    }
+  }
+
+  private record(clusterId: string, txns: BinlogTxn[], s: Sighting): void {
+    const seen = this.seen.get(clusterId);
+    if (!seen) return;
+    for (const t of txns) if (!seen.has(t.gtid)) seen.set(t.gtid, s);
+    while (seen.size > MAX_SIGHTINGS) seen.delete(seen.keys().next().value!);
+  }
+}
+
+export interface StopChoice {
+  /** How many of the transactions (a prefix, in binlog order) to replay. */
+  count: number;
+  /** Replayed though it may have committed just after the moment (it was written in the poll interval holding it). */
+  undecided: number;
+}
+
+/**
+ * The prefix of `txns` (binlog order = commit order) that committed by `targetMs`. Each transaction's
+ * commit lies in [lo, hi]: lo from its sighting's `after` or its header second, raised to the largest
+ * lo before it; hi from its sighting's `by` (or `restoreCalledMs`: it was in the binlog then), lowered
+ * to the smallest hi after it. Both only grow along the binlog, so the ones with lo <= T are a prefix;
+ * of those, the ones with hi > T are undecided.
+ */
+export function chooseStop(txns: BinlogTxn[], sightings: Map<string, Sighting>, targetMs: number, restoreCalledMs: number): StopChoice {
+  const hi: number[] = new Array<number>(txns.length);
+  let min = restoreCalledMs;
+  for (let i = txns.length - 1; i >= 0; i--) {
+    const s = sightings.get(txns[i]!.gtid);
+    if (s && s.by < min) min = s.by;
+    hi[i] = min;
+  }
+  let lo = Number.NEGATIVE_INFINITY;
+  let count = 0;
+  let undecided = 0;
+  for (let i = 0; i < txns.length; i++) {
+    const t = txns[i]!;
+    const s = sightings.get(t.gtid);
+    // The header second is when the committing statement began: the commit was no earlier.
+    lo = Math.max(lo, t.headerSec * 1000, s ? s.after : Number.NEGATIVE_INFINITY);
+    if (lo > targetMs) break;
+    count = i + 1;
+    if (hi[i]! > targetMs) undecided++;
+  }
+  return { count, undecided };
+}
