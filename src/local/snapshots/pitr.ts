@@ -49,8 +49,6 @@ export interface RecoveryRequest {
   replayAfter: string;
   superuser: string;
   target: Date;
-  /** When the restore was asked for (ms). */
-  calledAt: number;
 }
 
 export interface Recovered {
@@ -161,7 +159,6 @@ export class LocalPitr {
    * and return it as the new cluster's fromSnapshot.
    */
   async restore(spec: ClusterSpec): Promise<NonNullable<ClusterSpec['fromSnapshot']>> {
-    const calledAt = Date.now();
     const from = spec.fromPointInTime!;
     const source = from.sourceClusterId;
     await this.pending.get(source);
@@ -190,7 +187,6 @@ export class LocalPitr {
           replayAfter: meta.replayAfter,
           superuser: meta.superuser,
           target: from.restoreTime,
-          calledAt,
         });
         this.host.reporter.emit({
           code: 'local.pitr.restored',

@@ -49,7 +49,7 @@ describe('point-in-time recovery of a local Aurora MySQL cluster (MariaDB)', () 
     expect(original.map((r) => r.n)).toEqual([3, 4]);
     const event = reporter.events.find((e) => e.code === 'local.pitr.restored');
     expect(event?.data).toMatchObject({ sourceClusterId: 'mp-src', clusterId: 'mp-dst', restoreTime: moment.toISOString(), undecided: 0 });
-    console.log(`local MariaDB point-in-time restore: ${event?.message}`);
+    console.log(`local MariaDB point-in-time restore: ${event?.message} ${JSON.stringify(event?.data)}`);
   });
 
   test('a restore after a failover reads the promoted writer\'s binlog, which holds the history before it', async () => {

@@ -27,7 +27,6 @@ export function mariaPitrEngine(host: PitrHost): PitrEngine {
         sources: mariaMembers(r.sourceClusterId),
         sightings: journal.sightings(r.sourceClusterId),
         target: r.target,
-        calledAt: r.calledAt,
         reporter: host.reporter,
       });
       if (result.undecided > 0) {
@@ -41,7 +40,7 @@ export function mariaPitrEngine(host: PitrHost): PitrEngine {
       return {
         recoveryMs: result.recoveryMs,
         detail: ` (${result.replayed} transaction(s) replayed from ${result.source}'s binlog${result.lastReplayedGtid ? `, the last ${result.lastReplayedGtid}` : ''})`,
-        data: { replayed: result.replayed, undecided: result.undecided, binlogOf: result.source, ...(result.lastReplayedGtid ? { lastReplayedGtid: result.lastReplayedGtid } : {}) },
+        data: { ...result.phases, replayed: result.replayed, undecided: result.undecided, binlogOf: result.source, ...(result.lastReplayedGtid ? { lastReplayedGtid: result.lastReplayedGtid } : {}) },
       };
     },
     forget: (clusterId) => journal.forget(clusterId),

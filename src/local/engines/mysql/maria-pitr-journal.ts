@@ -22,6 +22,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { BINLOG_BASENAME } from './maria-repl-sql.js';
 import { binlogFiles, parseEvents, readFrom, type BinlogTxn, type GroupState } from './maria-pitr-binlog.js';
 
 export interface Sighting {
@@ -34,6 +35,8 @@ export interface Sighting {
 interface Cursor {
   dataDir?: string;
   file?: string;
+  /** The binlog index as last read (size and mtime): a new file is looked for only when it changed. */
+  index?: string;
   offset: number;
   polledAt: number;
   state: GroupState;
@@ -102,6 +105,7 @@ export class CommitJournal {
   private follow(cursor: Cursor, dataDir: string): void {
     const files = binlogFiles(dataDir);
     cursor.dataDir = dataDir;
+    cursor.index = undefined;
     cursor.state = {};
     cursor.file = files[files.length - 1];
     cursor.offset = cursor.file ? parseEvents(readFrom(dataDir, cursor.file, 0), 0, cursor.file, cursor.state).offset : 0;
@@ -117,6 +121,10 @@ export class CommitJournal {
       return;
     }
     // Nothing new here: has the server moved on to a newer file (a restart, FLUSH LOGS)?
+    const st = statSync(join(dataDir, `${BINLOG_BASENAME}.index`));
+    const index = `${st.size}:${st.mtimeMs}`;
+    if (index === cursor.index) return;
+    cursor.index = index;
     const files = binlogFiles(dataDir);
     const i = files.indexOf(cursor.file);
     if (i >= 0 && i < files.length - 1) {
@@ -145,13 +153,13 @@ export interface StopChoice {
 /**
  * The prefix of `txns` (binlog order = commit order) that committed by `targetMs`. Each transaction's
  * commit lies in [lo, hi]: lo from its sighting's `after` or its header second, raised to the largest
- * lo before it; hi from its sighting's `by` (or `restoreCalledMs`: it was in the binlog then), lowered
- * to the smallest hi after it. Both only grow along the binlog, so the ones with lo <= T are a prefix;
+ * lo before it; hi from its sighting's `by` (unknown without one), lowered to the smallest hi after
+ * it. Both only grow along the binlog, so the ones with lo <= T are a prefix;
  * of those, the ones with hi > T are undecided.
  */
-export function chooseStop(txns: BinlogTxn[], sightings: Map<string, Sighting>, targetMs: number, restoreCalledMs: number): StopChoice {
+export function chooseStop(txns: BinlogTxn[], sightings: Map<string, Sighting>, targetMs: number): StopChoice {
   const hi: number[] = new Array<number>(txns.length);
-  let min = restoreCalledMs;
+  let min = Number.POSITIVE_INFINITY;
   for (let i = txns.length - 1; i >= 0; i--) {
     const s = sightings.get(txns[i]!.gtid);
     if (s && s.by < min) min = s.by;

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { LocalTargetError } from '../../../errors.js';
 import type { Reporter } from '../../../events.js';
 import { isExecutable, runAs, type RunAsUser } from '../../core/os-user.js';
-import { binlogHistory, type BinlogTxn } from './maria-pitr-binlog.js';
+import { binlogFiles, binlogHistory, type BinlogTxn } from './maria-pitr-binlog.js';
 import { chooseStop, type Sighting } from './maria-pitr-journal.js';
 import type { MariaBinaries } from './maria-binaries.js';
 import { MariaServer } from './maria-server.js';
@@ -34,8 +34,6 @@ export interface MariaRecoveryOptions {
   sources: MariaServer[];
   sightings: Map<string, Sighting>;
   target: Date;
-  /** When the restore was asked for: every transaction in a binlog now committed by then. */
-  calledAt: number;
   reporter?: Reporter;
 }
 
@@ -47,6 +45,8 @@ export interface MariaRecoveryResult {
   lastReplayedGtid?: string;
   /** The member whose binlogs were replayed. */
   source: string;
+  /** How long each step took (copyMs, startMs, replayMs, stopMs). */
+  phases: Record<string, number>;
 }
 
 /** A MariaDB client program beside the server's tools. */
@@ -92,14 +92,23 @@ export async function replayToTime(o: MariaRecoveryOptions): Promise<MariaRecove
       hint: 'Locally, a MariaDB cluster can be restored while a member whose binlog holds its history since its first writer is there: the writer, or a reader cloned from the template.',
     });
   }
-  const choice = chooseStop(found.txns, o.sightings, o.target.getTime(), o.calledAt);
+  const choice = chooseStop(found.txns, o.sightings, o.target.getTime());
   const replay = found.txns.slice(0, choice.count);
   const server = new MariaServer({ instanceId: 'point-in-time-recovery', dir: o.dir, port: o.port, serverId: 1, binaries: o.binaries, user: o.user, ...(o.reporter ? { reporter: o.reporter } : {}) });
+  const phases: Record<string, number> = {};
+  let t = Date.now();
+  const phase = (name: string) => {
+    phases[name] = Date.now() - t;
+    t = Date.now();
+  };
   await server.copyDataFrom(o.baseBackupDir);
   server.dataOrigin = undefined;
+  phase('copyMs');
   try {
     await server.start(60_000);
+    phase('startMs');
     if (replay.length > 0) await applyBinlogs(o.binaries, found.server, replay, server);
+    phase('replayMs');
   } catch (err) {
     throw new LocalTargetError(`MariaDB could not replay ${found.server.instanceId}'s binary logs up to ${o.target.toISOString()}: ${(err as Error).message}`, {
       code: 'LOCAL_PITR',
@@ -109,6 +118,7 @@ export async function replayToTime(o: MariaRecoveryOptions): Promise<MariaRecove
     });
   } finally {
     await server.stop('fast');
+    phase('stopMs');
   }
   // The scratch server's own (empty) binlogs and its run files are no part of the volume.
   for (const f of readdirSync(server.dataDir)) if (/^(mariadb-bin|relay-bin)\./.test(f)) rmSync(join(server.dataDir, f), { force: true });
@@ -120,6 +130,7 @@ export async function replayToTime(o: MariaRecoveryOptions): Promise<MariaRecove
     undecided: choice.undecided,
     ...(last ? { lastReplayedGtid: last.gtid } : {}),
     source: found.server.instanceId,
+    phases,
   };
 }
 
@@ -131,7 +142,7 @@ export async function replayToTime(o: MariaRecoveryOptions): Promise<MariaRecove
 async function applyBinlogs(binaries: MariaBinaries, source: MariaServer, replay: BinlogTxn[], into: MariaServer): Promise<void> {
   const first = replay[0]!;
   const last = replay[replay.length - 1]!;
-  const all = binlogHistory(source.dataDir).files;
+  const all = binlogFiles(source.dataDir);
   const files = all.slice(all.indexOf(first.file), all.indexOf(last.file) + 1).map((f) => join(source.dataDir, f));
   const decoded = await runAs(
     tool(binaries, 'mariadb-binlog', 'mysqlbinlog'),
