@@ -67,8 +67,11 @@ function historyAfterBase(sources: MariaServer[], replayAfter: string): { txns: 
     const h = binlogHistory(server.dataDir);
     if (h.files.length === 0) continue;
     if (base.length === 0) {
-      // No history in the base: the binlog must start at the beginning of the cluster's.
-      if (h.files[0]!.endsWith('.000001') && (h.before ?? []).length === 0) return { txns: h.txns, server };
+      // No history in the base: the binlog must hold the cluster's from its first transaction, sequence
+      // number 1 in gtid strict mode (a reader cloned by backup has a binlog from its clone on, also
+      // starting with an empty Gtid_list, but at a later number). A writer always has its set-up in it.
+      const first = h.txns[0]?.gtid.split('-')[2];
+      if (first === '1' && (h.before ?? []).length === 0) return { txns: h.txns, server };
       continue;
     }
     let last = -1;
