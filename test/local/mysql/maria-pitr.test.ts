@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { LocalDataPlane } from '../../../src/local/core/local-data-plane.js';
+import { MemoryReporter } from '../../../src/events.js';
+import { LocalDataPlane } from '../../../src/local/core/local-data-plane.js';
+import { randomBasePort } from '../../../src/local/core/ports.js';
 import type { Endpoint } from '../../../src/sim/data-plane.js';
-import { clusterSpec, instanceSpec, newPlane, PASSWORD } from '../local-plane-helpers.js';
+import { TEST_CREDENTIALS } from '../../helpers/test-credentials.js';
+import { clusterSpec, eventually, instanceSpec, newPlane, PASSWORD, tempBaseDir, TLS_DIR } from '../local-plane-helpers.js';
 
 const mysqlCluster = (id: string, extra = {}) => clusterSpec(id, { engine: 'aurora-mysql', engineVersion: '8.0.mysql_aurora.3.08.2', ...extra });
 const mysqlInstance = (id: string, cluster: string, role: 'writer' | 'reader', tier = 1) => instanceSpec(id, cluster, role, tier, { engine: 'aurora-mysql' });
@@ -35,7 +38,12 @@ describe('point-in-time recovery of a local Aurora MySQL cluster (MariaDB)', () 
     const src = await plane.createCluster(mysqlCluster('mp-src'));
     await plane.createInstance(mysqlInstance('mp-src-1', 'mp-src', 'writer'));
     await sql(plane, src.endpoint, ['CREATE TABLE batches (n int primary key, at_ms bigint not null)']);
-    for (const n of [1, 2, 3]) await sql(plane, src.endpoint, [`INSERT INTO batches VALUES (${n}, round(unix_timestamp(now(3)) * 1000))`]);
+    const batch = (n: number) => sql(plane, src.endpoint, [`INSERT INTO batches VALUES (${n}, round(unix_timestamp(now(3)) * 1000))`]);
+    await batch(1);
+    await batch(2);
+    // A restart starts a new binlog file: the replay spans both, and the journal follows into the new one.
+    await plane.rebootInstance('mp-src-1');
+    await batch(3);
     await sleep(10);
     const moment = new Date();
     await sleep(10);
@@ -78,4 +86,32 @@ describe('point-in-time recovery of a local Aurora MySQL cluster (MariaDB)', () 
     expect(existsSync(join(baseDir, 'pitr-base', 'mp-src'))).toBe(false);
     expect(existsSync(join(baseDir, 'snapshots', 'pitr--mp-dst'))).toBe(false);
   });
+});
+
+describe('point-in-time recovery of a MariaDB cluster whose writer was installed afresh (no template)', () => {
+  const baseDir = tempBaseDir();
+  const reporter = new MemoryReporter();
+  const plane = new LocalDataPlane({ baseDir, reporter, basePort: randomBasePort(), templateDir: false, tlsDir: TLS_DIR, credentials: TEST_CREDENTIALS });
+  afterAll(async () => {
+    await plane.shutdown({ purge: true });
+  });
+
+  test('the base backup is mariadb-backup of the writer, and the replay starts after its GTID position', async () => {
+    const src = await plane.createCluster(mysqlCluster('mb-src'));
+    await plane.createInstance(mysqlInstance('mb-src-1', 'mb-src', 'writer'));
+    await sql(plane, src.endpoint, ['CREATE TABLE t (n int primary key)', 'INSERT INTO t VALUES (1)']);
+    // The backup is taken in the background; a restore waits for it.
+    await eventually(async () => reporter.events.some((e) => e.code === 'local.pitr.base-backup' && (e.data as { clusterId: string }).clusterId === 'mb-src'), 60_000);
+    await sql(plane, src.endpoint, ['INSERT INTO t VALUES (2)']);
+    await sleep(10);
+    const moment = new Date();
+    await sleep(10);
+    await sql(plane, src.endpoint, ['INSERT INTO t VALUES (3)']);
+    const restored = await plane.createCluster(mysqlCluster('mb-dst', { fromPointInTime: { sourceClusterId: 'mb-src', restoreTime: moment } }));
+    await plane.createInstance(mysqlInstance('mb-dst-1', 'mb-dst', 'writer'));
+    const rows = await sql<{ n: number }>(plane, restored.endpoint, ['SELECT n FROM t ORDER BY n']);
+    expect(rows.map((r) => r.n)).toEqual([1, 2]);
+    const backup = reporter.events.find((e) => e.code === 'local.pitr.base-backup' && (e.data as { clusterId: string }).clusterId === 'mb-src');
+    expect((backup?.data as { replayAfter: string }).replayAfter).toMatch(/^0-\d+-\d+$/);
+  }, 120_000);
 });

@@ -152,7 +152,7 @@ export interface StopChoice {
 
 /**
  * The prefix of `txns` (binlog order = commit order) that committed by `targetMs`. Each transaction's
- * commit lies in [lo, hi]: lo from its sighting's `after` or its header second, raised to the largest
+ * commit lies in [lo, hi]: lo from its sighting's `after` (else its header second), raised to the largest
  * lo before it; hi from its sighting's `by` (unknown without one), lowered to the smallest hi after
  * it. Both only grow along the binlog, so the ones with lo <= T are a prefix;
  * of those, the ones with hi > T are undecided.
@@ -171,8 +171,9 @@ export function chooseStop(txns: BinlogTxn[], sightings: Map<string, Sighting>, 
   for (let i = 0; i < txns.length; i++) {
     const t = txns[i]!;
     const s = sightings.get(t.gtid);
-    // The header second is when the committing statement began: the commit was no earlier.
-    lo = Math.max(lo, t.headerSec * 1000, s ? s.after : Number.NEGATIVE_INFINITY);
+    // A sighting is our own clock; without one, the header second (when the committing statement
+    // began, which a session's SET TIMESTAMP can move) is the best lower bound there is.
+    lo = Math.max(lo, s ? s.after : t.headerSec * 1000);
     if (lo > targetMs) break;
     count = i + 1;
     if (hi[i]! > targetMs) undecided++;
