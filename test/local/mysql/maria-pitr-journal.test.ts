@@ -59,9 +59,9 @@ describe('where a restore stops', () => {
   test('every transaction seen in the binlog by the moment is replayed, none first seen after it, though all share one second', () => {
     const txns = [txn(1, t0 / 1000), txn(2, t0 / 1000), txn(3, t0 / 1000)];
     const seen = new Map<string, Sighting>([['0-1-1', { after: t0 + 10, by: t0 + 12 }], ['0-1-2', { after: t0 + 100, by: t0 + 102 }], ['0-1-3', { after: t0 + 300, by: t0 + 302 }]]);
-    expect(chooseStop(txns, seen, t0 + 200)).toEqual({ count: 2, undecided: 0 });
-    expect(chooseStop(txns, seen, t0 + 5)).toEqual({ count: 0, undecided: 0 });
-    expect(chooseStop(txns, seen, t0 + 400)).toEqual({ count: 3, undecided: 0 });
+    expect(chooseStop(txns, seen, t0 + 200)).toEqual({ count: 2, undecided: 0, clearBeforeMs: 98, clearAfterMs: 100 });
+    expect(chooseStop(txns, seen, t0 + 5)).toMatchObject({ count: 0, undecided: 0 });
+    expect(chooseStop(txns, seen, t0 + 400)).toMatchObject({ count: 3, undecided: 0 });
   });
 
   test('a transaction written in the poll interval holding the moment is replayed and counted as undecided', () => {
@@ -73,12 +73,12 @@ describe('where a restore stops', () => {
     const txns = [txn(1, t0 / 1000), txn(2, t0 / 1000), txn(3, t0 / 1000)];
     const seen = new Map<string, Sighting>([['0-1-1', { after: t0 + 10, by: t0 + 12 }], ['0-1-3', { after: t0 + 300, by: t0 + 302 }]]);
     // 2 committed between 1 and 3: before 302, after 10; at 200 it is undecided, at 5 excluded, at 302 decided.
-    expect(chooseStop(txns, seen, t0 + 200)).toEqual({ count: 2, undecided: 1 });
-    expect(chooseStop(txns, seen, t0 + 305)).toEqual({ count: 3, undecided: 0 });
+    expect(chooseStop(txns, seen, t0 + 200)).toEqual({ count: 2, undecided: 1, clearAfterMs: 100 });
+    expect(chooseStop(txns, seen, t0 + 305)).toEqual({ count: 3, undecided: 0, clearBeforeMs: 3 });
   });
 
   test('without a journal a header second after the moment still excludes a transaction and all after it', () => {
     const txns = [txn(1, t0 / 1000), txn(2, t0 / 1000 + 1), txn(3, t0 / 1000)];
-    expect(chooseStop(txns, new Map(), t0 + 999)).toEqual({ count: 1, undecided: 1 });
+    expect(chooseStop(txns, new Map(), t0 + 999)).toEqual({ count: 1, undecided: 1, clearAfterMs: 1 });
   });
 });

@@ -16,6 +16,8 @@ import { BINLOG_BASENAME } from './maria-repl-sql.js';
 const HEADER = 19;
 const MAGIC = 4;
 const QUERY = 2;
+const STOP = 3;
+const ROTATE = 4;
 const XID = 16;
 const GTID = 162;
 const GTID_LIST = 163;
@@ -44,15 +46,18 @@ export interface ParseResult {
   offset: number;
   /** The Gtid_list event's GTIDs (the history before this file), when the parse covered it. */
   gtidList?: string[];
+  /** A Rotate or Stop event was read: the server writes no more to this file. */
+  ended: boolean;
 }
 
 /** Parse the complete events of `buf`, which holds `file` from `base` on; an incomplete tail is left. */
 export function parseEvents(buf: Buffer, base: number, file: string, state: GroupState): ParseResult {
   const txns: BinlogTxn[] = [];
   let gtidList: string[] | undefined;
+  let ended = false;
   let at = 0;
   if (base === 0) {
-    if (buf.length < MAGIC) return { txns, offset: 0 };
+    if (buf.length < MAGIC) return { txns, offset: 0, ended };
     at = MAGIC;
   }
   while (at + HEADER <= buf.length) {
@@ -77,6 +82,8 @@ export function parseEvents(buf: Buffer, base: number, file: string, state: Grou
       close();
     } else if (type === QUERY && state.open) {
       if (state.open.standalone || queryText(body).startsWith('COMMIT')) close();
+    } else if (type === ROTATE || type === STOP) {
+      ended = true;
     } else if (type === GTID_LIST) {
       const count = body.readUInt32LE(0) & 0x0fffffff;
       gtidList = [];
@@ -87,7 +94,7 @@ export function parseEvents(buf: Buffer, base: number, file: string, state: Grou
     }
     at += length;
   }
-  return { txns, offset: base + at, ...(gtidList ? { gtidList } : {}) };
+  return { txns, offset: base + at, ended, ...(gtidList ? { gtidList } : {}) };
 }
 
 /** A query event's statement text (thread id, exec time, db length, error code, status vars, db, query). */

@@ -40,7 +40,7 @@ export function mariaPitrEngine(host: PitrHost): PitrEngine {
       return {
         recoveryMs: result.recoveryMs,
         detail: ` (${result.replayed} transaction(s) replayed from ${result.source}'s binlog${result.lastReplayedGtid ? `, the last ${result.lastReplayedGtid}` : ''})`,
-        data: { ...result.phases, replayed: result.replayed, undecided: result.undecided, binlogOf: result.source, ...(result.lastReplayedGtid ? { lastReplayedGtid: result.lastReplayedGtid } : {}) },
+        data: { ...result.phases, replayed: result.replayed, undecided: result.undecided, clearBeforeMs: result.clearBeforeMs, clearAfterMs: result.clearAfterMs, binlogOf: result.source, ...(result.lastReplayedGtid ? { lastReplayedGtid: result.lastReplayedGtid } : {}) },
       };
     },
     forget: (clusterId) => journal.forget(clusterId),

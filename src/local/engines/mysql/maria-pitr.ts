@@ -42,6 +42,9 @@ export interface MariaRecoveryResult {
   replayed: number;
   /** Replayed transactions written in the few ms around the moment, whose side of it is unknown. */
   undecided: number;
+  /** How clear of the moment the stop was on either side (chooseStop), when known. */
+  clearBeforeMs?: number;
+  clearAfterMs?: number;
   lastReplayedGtid?: string;
   /** The member whose binlogs were replayed. */
   source: string;
@@ -131,6 +134,8 @@ export async function replayToTime(o: MariaRecoveryOptions): Promise<MariaRecove
     recoveryMs: Date.now() - started,
     replayed: replay.length,
     undecided: choice.undecided,
+    ...(choice.clearBeforeMs !== undefined ? { clearBeforeMs: choice.clearBeforeMs } : {}),
+    ...(choice.clearAfterMs !== undefined ? { clearAfterMs: choice.clearAfterMs } : {}),
     ...(last ? { lastReplayedGtid: last.gtid } : {}),
     source: found.server.instanceId,
     phases,
