@@ -39,7 +39,8 @@ export function mariaPitrEngine(host: PitrHost): PitrEngine {
       }
       return {
         recoveryMs: result.recoveryMs,
-        detail: ` (${result.replayed} transaction(s) replayed from ${result.source}'s binlog${result.lastReplayedGtid ? `, the last ${result.lastReplayedGtid}` : ''})`,
+        detail: ` (${result.replayed} transaction(s) replayed from ${result.source}'s binlog${result.lastReplayedGtid ? `, the last ${result.lastReplayedGtid}` : ''}` +
+          `${result.clearBeforeMs !== undefined ? `, in by ${result.clearBeforeMs} ms` : ''}${result.clearAfterMs !== undefined ? `, the next ${result.clearAfterMs} ms after` : ''})`,
         data: { ...result.phases, replayed: result.replayed, undecided: result.undecided, clearBeforeMs: result.clearBeforeMs, clearAfterMs: result.clearAfterMs, binlogOf: result.source, ...(result.lastReplayedGtid ? { lastReplayedGtid: result.lastReplayedGtid } : {}) },
       };
     },
