@@ -1,5 +1,5 @@
 /**
- * All seven labs end to end for aurora-mysql on the local target, on one local server: the built CLI,
+ * Eight labs end to end for aurora-mysql on the local target, on one local server: the built CLI,
  * real MariaDB servers behind the MySQL front, real checks. Each run must succeed with every check
  * passing and nothing skipped but the EC2 network set-up, delete what it made, and leave no mariadbd.
  */
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 const passes = (lab: string, more: string[] = [], timeoutMs?: number) => passesLocally(local, lab, 'aurora-mysql', more, timeoutMs);
 
-describe('the seven labs for aurora-mysql on the local target (MariaDB)', () => {
+describe('the eight labs for aurora-mysql on the local target (MariaDB)', () => {
   it('runs cluster-launch: a writable writer, read-only readers that refuse writes with 1290', async () => {
     const doc = await passes('cluster-launch');
     expect(doc.checks.map((c: { name: string }) => c.name)).toContain('a write through the reader endpoint is refused');
@@ -54,6 +54,13 @@ describe('the seven labs for aurora-mysql on the local target (MariaDB)', () => 
     const doc = await passes('serverless-v2', ['--param', 'loadSeconds=3'], 600_000);
     expect(doc.measurements.peakCapacity).toBeGreaterThan(0);
   }, 620_000);
+
+  it('runs point-in-time-recovery: the binlogs replayed onto the base backup bring back every batch before the moment and not the mistake after it', async () => {
+    const doc = await passes('point-in-time-recovery');
+    const passed = doc.checks.filter((c: { passed: boolean }) => c.passed).map((c: { name: string }) => c.name);
+    expect(passed).toContain('the batch written after the mistake is not in the restored cluster');
+    expect(doc.measurements.restoreMs).toBeGreaterThan(0);
+  }, 320_000);
 
   it('runs global-database: rows cross regions, a switchover swaps the roles and keeps them', async () => {
     const doc = await passes('global-database');

@@ -37,13 +37,19 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
   private readonly pitr = new LocalPitr({
     baseDir: this.baseDir,
     binaries: () => this.pg.binaries,
+    mariaBinaries: () => this.mysql.binaries,
     user: this.user,
     ports: this.ports,
     reporter: this.reporter,
     snapshots: this.snapshots,
     withWriter: (clusterId, why, work) => {
       const writerId = this.clusters.get(clusterId)?.writerId;
-      return writerId ? this.serverless.whileAwake([writerId], why, () => work(this.pgServer(writerId))) : work(undefined);
+      return writerId ? this.serverless.whileAwake([writerId], why, () => work(this.instances.get(writerId)?.server)) : work(undefined);
+    },
+    members: (clusterId) => {
+      const cluster = this.clusters.get(clusterId);
+      const ids = cluster ? [...(cluster.writerId ? [cluster.writerId] : []), ...[...cluster.members].filter((id) => id !== cluster.writerId)] : [];
+      return ids.flatMap((id) => this.instances.get(id)?.server ?? []);
     },
   });
 
@@ -54,12 +60,6 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
     if (clash) throw new LocalTargetError(clash, { code: 'LOCAL_ID_CLASH' });
     if (this.clusters.has(spec.clusterId)) throw new LocalTargetError(`Cluster ${spec.clusterId} exists.`);
     // RestoreDBClusterToPointInTime: the volume is recovered now; the first instance copies it like a snapshot.
-    if (spec.fromPointInTime && driver.engine !== 'postgres') {
-      throw new LocalTargetError(`Point-in-time recovery of ${spec.engine} is not available on the local target yet (aurora-postgresql only).`, {
-        code: 'LOCAL_ENGINE',
-        hint: 'Run point-in-time-recovery locally with --engine aurora-postgresql, or as a dry run or on AWS for aurora-mysql.',
-      });
-    }
     if (spec.fromPointInTime) spec = { ...spec, fromSnapshot: await this.pitr.restore(spec) };
     const writerProxy = new TcpProxy(`${spec.clusterId}/cluster`);
     const readerProxy = new TcpProxy(`${spec.clusterId}/reader`);
@@ -124,8 +124,7 @@ export class LocalDataPlane extends LocalPlaneBase implements DataPlane {
       cluster.members.add(spec.instanceId);
       if (!writer) cluster.writerId = spec.instanceId;
       this.routeCluster(cluster, { dropWriterConnections: false });
-      // Point-in-time recovery is PostgreSQL's only (a MariaDB one would replay binary logs).
-      if (!writer && state.server.engine === 'postgres') await this.pitr.writerReady(cluster.spec.clusterId, state.server, built.startedFrom);
+      if (!writer) await this.pitr.writerReady(cluster.spec.clusterId, state.server, built.startedFrom);
     }
     this.instanceReady(state, cluster);
     await this.applyPerformanceInsights(spec.instanceId);

@@ -100,7 +100,9 @@ export class MysqlDriver implements EngineDriver<MariaServer> {
       const server = await this.launch(req);
       await proxy.listen(endpoint.address, endpoint.port);
       proxy.setTargets([targetOf(server)]);
-      return { server, endpoint, instanceProxy: proxy };
+      // The stopped dir a primary's data was copied from: with its binlog, its point-in-time base backup.
+      const startedFrom = req.source.kind === 'snapshot' ? req.source.dataDir : req.source.kind === 'new' ? server.dataOrigin : undefined;
+      return { server, endpoint, instanceProxy: proxy, ...(startedFrom ? { startedFrom } : {}) };
     } catch (err) {
       await proxy.close().catch(() => undefined);
       this.endpoints().release(endpoint);

@@ -14,7 +14,8 @@ import type { Reporter } from '../../../events.js';
 import { chownTo, type RunAsUser } from '../../core/os-user.js';
 import { quoteLiteral, withAdminClient } from './admin-sql.js';
 import type { PgBinaries } from './pg-binaries.js';
-import { PgServer } from './pg-server.js';
+import type { PitrEngine, PitrHost } from '../../snapshots/pitr.js';
+import { baseBackup, PgServer, walArchiveDirFor } from './pg-server.js';
 
 /** The settings recovery needs, written to postgresql.auto.conf and removed again afterwards. */
 const RECOVERY_KEYS = ['restore_command', 'recovery_target_time', 'recovery_target_action', 'recovery_target_timeline', 'recovery_target_inclusive'];
@@ -133,4 +134,44 @@ function writeRecoverySettings(dataDir: string, user: RunAsUser | undefined, lin
     : [];
   writeFileSync(auto, [...kept, ...lines].join('\n') + '\n');
   chownTo(auto, user);
+}
+
+/**
+ * PostgreSQL's part of the local target's point-in-time recovery (snapshots/pitr.ts): pg_basebackup for
+ * a writer made by initdb; a restore first has the writer archive WAL past the moment, then recovers.
+ */
+export function pgPitrEngine(host: PitrHost): PitrEngine {
+  return {
+    backup: async (writer, dataDir) => {
+      await baseBackup(host.binaries(), host.user, writer as PgServer, dataDir, { writeRecoveryConf: false });
+      return '';
+    },
+    // Every member archives its completed WAL segments itself (pg-server.ts).
+    follow: () => undefined,
+    recover: async (r) => {
+      const archiveDir = walArchiveDirFor(host.baseDir, r.sourceClusterId);
+      // WAL past the moment, archived: the source's writer commits and switches segments now.
+      await host.withWriter(r.sourceClusterId, 'a point-in-time restore', async (writer) => {
+        if (writer?.engine === 'postgres') await archivePast(writer as PgServer, archiveDir);
+      });
+      const result = await recoverToTime({
+        binaries: host.binaries(),
+        user: host.user,
+        dir: r.dir,
+        port: r.port,
+        baseBackupDir: r.baseBackupDir,
+        archiveDir,
+        superuser: r.superuser,
+        target: r.target,
+        reporter: host.reporter,
+      });
+      const last = result.lastReplayedCommit;
+      return {
+        recoveryMs: result.recoveryMs,
+        detail: last ? ` (last transaction replayed committed at ${last.toISOString()})` : '',
+        data: { lastReplayedCommit: last?.toISOString() },
+      };
+    },
+    forget: (clusterId) => rmSync(walArchiveDirFor(host.baseDir, clusterId), { recursive: true, force: true }),
+  };
 }
