@@ -1,5 +1,5 @@
 /**
- * Server side of AWS Query (RDS, STS) and EC2 Query: form-encoded requests in, XML out. Mirrors
+ * Server side of AWS Query (RDS, STS, IAM, CloudWatch's Query side) and EC2 Query: form-encoded requests in, XML out. Mirrors
  * @aws-sdk/core's QueryShapeSerializer (request keys) and XmlShapeDeserializer (response elements),
  * driven by the operation's schema, so no operation needs code of its own.
  */
