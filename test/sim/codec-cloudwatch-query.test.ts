@@ -10,6 +10,7 @@ import {
   CloudWatchClient,
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
+  GetMetricDataCommand,
   GetMetricStatisticsCommand,
   PutMetricAlarmCommand,
   ResourceNotFound,
@@ -159,6 +160,48 @@ describe('CloudWatch over AWS Query', () => {
         '<Label>ServerlessDatabaseCapacity</Label>' +
         '<Datapoints><member><Timestamp>2026-01-01T00:01:00.000Z</Timestamp><Average>0.5</Average><Maximum>1</Maximum><Unit>Count</Unit></member></Datapoints>' +
         `</GetMetricStatisticsResult><ResponseMetadata><RequestId>${id}</RequestId></ResponseMetadata></GetMetricStatisticsResponse>`,
+    );
+  });
+
+  it('lists timestamps and doubles as member.N both ways (GetMetricData)', async () => {
+    const output = {
+      MetricDataResults: [{
+        Id: 'acu',
+        Label: 'ServerlessDatabaseCapacity',
+        Timestamps: [new Date('2026-01-01T00:01:00Z'), new Date('2026-01-01T00:00:00Z')],
+        Values: [1.5, 0],
+        StatusCode: 'Complete' as const,
+      }],
+      Messages: [],
+    };
+    reply = async () => output;
+    const input = {
+      MetricDataQueries: [{
+        Id: 'acu',
+        MetricStat: { Metric: { Namespace: 'AWS/RDS', MetricName: 'ServerlessDatabaseCapacity', Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'lab' }] }, Period: 60, Stat: 'Average' },
+        ReturnData: true,
+      }],
+      StartTime: new Date('2026-01-01T00:00:00Z'),
+      EndTime: new Date('2026-01-01T00:10:00Z'),
+      ScanBy: 'TimestampDescending' as const,
+    };
+    const { $metadata: _m, ...rest } = await client('query').send(new GetMetricDataCommand(input));
+    expect(calls[0]!.input).toEqual(input);
+    expect(rest).toEqual(output);
+    const res = await queryPost(
+      'Action=GetMetricData&Version=2010-08-01&StartTime=2026-01-01T00%3A00%3A00Z&EndTime=2026-01-01T00%3A10%3A00Z' +
+        '&MetricDataQueries.member.1.Id=acu&MetricDataQueries.member.1.MetricStat.Metric.Namespace=AWS%2FRDS' +
+        '&MetricDataQueries.member.1.MetricStat.Metric.MetricName=ServerlessDatabaseCapacity' +
+        '&MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name=DBClusterIdentifier' +
+        '&MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Value=lab' +
+        '&MetricDataQueries.member.1.MetricStat.Period=60&MetricDataQueries.member.1.MetricStat.Stat=Average' +
+        '&MetricDataQueries.member.1.ReturnData=true&ScanBy=TimestampDescending',
+    );
+    expect(calls[1]!.input).toEqual(input);
+    expect(res.body).toContain(
+      '<MetricDataResults><member><Id>acu</Id><Label>ServerlessDatabaseCapacity</Label>' +
+        '<Timestamps><member>2026-01-01T00:01:00.000Z</member><member>2026-01-01T00:00:00.000Z</member></Timestamps>' +
+        '<Values><member>1.5</member><member>0</member></Values><StatusCode>Complete</StatusCode></member></MetricDataResults><Messages></Messages>',
     );
   });
 
