@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { authRefusal } from './codec/auth-errors.js';
 import { dispatch, type SimHandler } from './codec/dispatch.js';
-import { codecFor, protocolOf } from './codec/index.js';
+import { codecFor, protocolFor } from './codec/index.js';
 import { escapeXml } from './codec/values.js';
 import { credentialScope, verifyRequest, type AuthProblem } from './request-auth.js';
 import type { SigningCredentials } from './sigv4-signer.js';
@@ -72,12 +72,15 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-/** A refusal in the protocol of the service the request was for (by its content type when none is named). */
-async function refuse(res: ServerResponse, service: SimService | undefined, contentType: string, problem: AuthProblem, detail?: string): Promise<void> {
-  const kind = service ? (await protocolOf(service)).kind : /json/.test(contentType) ? 'json1.1' : 'query';
+/**
+ * A refusal in the protocol the request spoke to its service (CloudWatch: JSON or Query), by its content
+ * type when it names no service.
+ */
+async function refuse(res: ServerResponse, service: SimService | undefined, headers: Record<string, string | undefined>, problem: AuthProblem, detail?: string): Promise<void> {
+  const kind = service ? (await protocolFor(service, headers)).kind : /json/.test(headers['content-type'] ?? '') ? 'json1.1' : 'query';
   const error = authRefusal(problem, kind, detail);
   if (service) {
-    const out = (await codecFor(service)).encodeError(error, randomUUID());
+    const out = (await codecFor(service, headers)).encodeError(error, randomUUID());
     send(res, out.status, out.headers, out.body);
   } else if (kind === 'json1.1') {
     send(res, error.status, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: error.shapeName, message: error.message }));
@@ -110,7 +113,7 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: SimServerO
   const verdict = await verifyRequest({ method: req.method, url: req.url ?? '/', headers, body }, opts.credentials);
   if (!verdict.ok) {
     opts.onRefused?.(verdict.problem, service);
-    await refuse(res, service, headers['content-type'] ?? '', verdict.problem, verdict.detail);
+    await refuse(res, service, headers, verdict.problem, verdict.detail);
     return;
   }
   const out = await dispatch(service!, verdict.scope.region, { headers, body: body.toString('utf8') }, opts.handler);

@@ -12,7 +12,7 @@ import type { WireRequest, WireResponse } from './types.js';
 export type SimHandler = (call: SimCall) => Promise<Record<string, unknown>>;
 
 export async function dispatch(service: SimService, region: string, req: WireRequest, handler: SimHandler): Promise<WireResponse> {
-  const codec = await codecFor(service);
+  const codec = await codecFor(service, req.headers);
   const requestId = randomUUID();
   try {
     const operation = codec.operationOf(req);

@@ -1,6 +1,12 @@
 /**
  * Which wire protocol each service speaks, read from the SDK client's own configuration (protocol class
  * and protocolSettings) rather than a hand-kept table, so a client upgrade cannot leave us behind.
+ *
+ * One service speaks two: CloudWatch moved from awsQuery to awsJson1_0 and its model says so with
+ * `awsQueryCompatible`; AWS still answers Query (older SDKs, Debian's AWS CLI 2.9). Its client config
+ * keeps the Query side's settings from the service shape (xmlNamespace
+ * http://monitoring.amazonaws.com/doc/2010-08-01/, version 2010-08-01, the same as botocore's Query
+ * model metadata), so `protocolFor` picks per request which of the two to answer in.
  */
 import { SERVICES } from '../services.js';
 import type { SimService } from '../types.js';
@@ -66,4 +72,29 @@ export function protocolOf(service: SimService): Promise<ProtocolInfo> {
     cache.set(service, p);
   }
   return p;
+}
+
+/** Lower-cased request headers, as the server hands them to the codecs. */
+type Headers = Record<string, string | undefined>;
+
+/** A request in a JSON protocol names its target or its JSON content type; a Query form POST does neither. */
+function speaksJson(headers: Headers): boolean {
+  return headers['x-amz-target'] !== undefined || /^application\/x-amz-json-1\.[01]\b/i.test(headers['content-type'] ?? '');
+}
+
+/**
+ * The Query side of a JSON service migrated from Query, or undefined when it has none (every JSON service
+ * but CloudWatch today, and CloudWatch itself if a client config ever dropped the Query settings).
+ */
+export function querySide(info: ProtocolInfo): ProtocolInfo | undefined {
+  if (!info.awsQueryCompatible || (info.kind !== 'json1.0' && info.kind !== 'json1.1')) return undefined;
+  if (!info.xmlNamespace || !info.version) return undefined;
+  return { ...info, kind: 'query', serviceTarget: '', awsQueryCompatible: false };
+}
+
+/** The protocol one request to `service` speaks: the client's, or the Query side it kept when it speaks no JSON. */
+export async function protocolFor(service: SimService, headers: Headers): Promise<ProtocolInfo> {
+  const info = await protocolOf(service);
+  const query = querySide(info);
+  return query && !speaksJson(headers) ? query : info;
 }

@@ -1,6 +1,6 @@
 /**
- * Server side of AWS Query (RDS, STS) and EC2 Query: form-encoded requests in, XML out. Mirrors
- * @aws-sdk/core's QueryShapeSerializer (request keys) and XmlShapeDeserializer (response elements),
+ * Server side of AWS Query (RDS, STS, IAM, CloudWatch's Query side) and EC2 Query: form-encoded
+ * requests in, XML out. Mirrors @aws-sdk/core's QueryShapeSerializer (request keys) and XmlShapeDeserializer (response elements),
  * driven by the operation's schema, so no operation needs code of its own.
  */
 import type { InputIssue, OperationShapes, Shape } from '../shapes.js';
