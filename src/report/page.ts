@@ -8,22 +8,24 @@ import { labCharts } from './lab-charts.js';
 import type { ReportInput } from './report-data.js';
 import { STYLES } from './styles.js';
 
-const TARGET_TEXT: Record<string, string> = {
-  aws: 'AWS (real Aurora)',
-  local: 'local (real PostgreSQL processes behind a local RDS-compatible endpoint)',
-  'dry-run': 'dry run (simulated control plane, no database)',
-};
+/** The target in words; the local one names the servers that stood in for the engine. */
+function targetText(target: string, engine: string): string {
+  if (target === 'aws') return 'AWS (real Aurora)';
+  if (target === 'dry-run') return 'dry run (simulated control plane, no database)';
+  if (target === 'local') return `local (real ${engine.includes('mysql') ? 'MariaDB' : 'PostgreSQL'} processes behind a local RDS-compatible endpoint)`;
+  return target;
+}
 
 export function reportPage(input: ReportInput, generatedAt = new Date()): string {
   const { doc, lab, state } = input;
   const passed = doc.checks.filter((c) => c.passed).length;
   const body = [
     `<header><h1>${h(lab.title)}</h1>`,
-    `<p class="meta">lab <b>${h(lab.name)}</b> · level <b>${h(lab.level)}</b> · engine <b>${h(doc.engine)}</b> · target <b>${h(TARGET_TEXT[doc.target] ?? doc.target)}</b> · region <b>${h(doc.region)}</b></p>`,
+    `<p class="meta">lab <b>${h(lab.name)}</b> · level <b>${h(lab.level)}</b> · engine <b>${h(doc.engine)}</b> · target <b>${h(targetText(doc.target, doc.engine))}</b> · region <b>${h(doc.region)}</b></p>`,
     `<p class="meta">run <b>${h(doc.runId)}</b>, started ${h(formatWhen(state.createdAt))} · verdict <span class="verdict ${h(doc.status)}" data-verdict="${h(doc.status)}">${h(doc.status)}</span> · checks ${passed}/${doc.checks.length} passed</p>`,
     `<p class="prose">${h(lab.summary.trim())}</p></header>`,
     doc.target === 'dry-run'
-      ? '<p class="notice" data-dry-run="true">This was a dry run: the control plane was simulated in-process and no database ran. SQL steps were not run, so nothing a database would show was measured; the charts below say so instead of drawing empty axes. <code>--local</code> runs the same lab against real PostgreSQL for free.</p>'
+      ? '<p class="notice" data-dry-run="true">This was a dry run: the control plane was simulated in-process and no database ran. SQL steps were not run, so nothing a database would show was measured; the charts below say so instead of drawing empty axes. <code>--local</code> runs the same lab against real PostgreSQL or MariaDB for free.</p>'
       : '',
     doc.error ? `<p class="notice">The run stopped with <code>${h(doc.error.code)}</code>: ${h(doc.error.message)}${doc.error.hint ? ` (${h(doc.error.hint)})` : ''}</p>` : '',
     facts(input),

@@ -21,7 +21,7 @@ h3 { font-size: 1em; margin: 18px 0 6px; }
 .notice { background: var(--card); border-left: 4px solid var(--warn); padding: 8px 12px; margin: 12px 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin: 12px 0; }
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { color: var(--muted); font-weight: 600; } td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { color: var(--muted); font-weight: 600; } td.num { font-variant-numeric: tabular-nums; overflow-wrap: anywhere; } table.figures th { width: 40%; }
 ul.checks { list-style: none; padding: 0; } ul.checks li { margin: 4px 0; }
 .pass { color: var(--ok); font-weight: 700; } .fail { color: var(--bad); font-weight: 700; }
 .step { border-top: 1px solid var(--line); padding: 10px 0; } .step .head { display: flex; gap: 10px; align-items: baseline; }
