@@ -1,0 +1,17 @@
+const t = () => performance.now(); let t0 = t();
+const lap = (n) => { const x = t(); console.log(n.padEnd(20), (x - t0).toFixed(1)); t0 = x; };
+await import('zod'); lap('zod');
+await import('../dist/state/run-state.js'); lap('run-state');
+await import('yaml'); lap('yaml');
+await import('../dist/labs/template.js'); lap('template(jmespath)');
+await import('../dist/labs/schema.js'); lap('schema');
+await import('../dist/labs/rules.js'); lap('rules');
+const { parseLab } = await import('../dist/labs/loader.js'); lap('loader');
+const fs = await import('node:fs');
+const src = fs.readFileSync('labs/cluster-launch.yaml', 'utf8');
+parseLab(src); lap('parse cl cold');
+parseLab(src); lap('parse cl warm');
+const y = await import('yaml'); y.parseDocument(fs.readFileSync('labs/monitoring.yaml', 'utf8')); lap('yaml parse mon');
+parseLab(fs.readFileSync('labs/monitoring.yaml', 'utf8')); lap('parse mon');
+JSON.parse(JSON.stringify(parseLab(src))); lap('parse+json');
+const s = JSON.stringify(parseLab(src)); t0 = t(); JSON.parse(s); lap('json only');
