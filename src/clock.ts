@@ -64,6 +64,11 @@ export class VirtualClock implements Clock {
     return this.real() + this.offset;
   }
 
+  /** now() less the real clock: for a flowing clock, how far the sleeps it skipped put it ahead. */
+  get offsetMs(): number {
+    return this.offset;
+  }
+
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {

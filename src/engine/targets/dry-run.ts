@@ -50,11 +50,12 @@ export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
   const clock =
     timing === 'aws'
       ? new VirtualClock(saved?.clock?.nowMs ?? Date.now())
-      : // Never behind where the saved run stood: its sleeps were skipped, so it may be ahead of real time.
-        new VirtualClock(Math.max(saved?.clock?.nowMs ?? 0, Date.now()), { flowing: true });
+      : // Never behind where the saved run stood: its skipped sleeps put it ahead of real time by aheadMs.
+        new VirtualClock(Math.max(saved?.clock?.nowMs ?? 0, Date.now() + (saved?.clock?.aheadMs ?? 0)), { flowing: true });
   const startMs = saved?.clock?.startMs ?? clock.now();
   const simOptions = { accountId: DRY_RUN_ACCOUNT, inject: opts.inject, timing, awsDurations: opts.awsDurations, now: () => clock.now() };
   const sim = saved ? SimCloud.fromJSON(saved, simOptions) : new SimCloud(simOptions);
+  const lastSaved: { account?: string; mark?: number } = {};
   const clients = new AwsClients({
     region: opts.region,
     credentials: CREDENTIALS,
@@ -82,9 +83,19 @@ export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
       return '203.0.113.10/32';
     },
     async save() {
+      // The run saves after every step, and most steps only read: an account and a clock that have not
+      // changed since the last save are on disk already. A flowing clock changes only when it skips.
       const state = sim.toJSON();
-      state.clock = { startMs, nowMs: clock.now(), ...(timing === 'instant' ? { flowing: true as const } : {}) };
-      await clock.during(() => writeFileAtomic(file, JSON.stringify(state)));
+      delete state.clock;
+      const account = JSON.stringify(state);
+      const mark = timing === 'aws' ? clock.now() : clock.offsetMs;
+      if (account === lastSaved.account && mark === lastSaved.mark) return;
+      const at = clock.now();
+      const clockState: NonNullable<SimState['clock']> = timing === 'aws' ? { startMs, nowMs: at } : { startMs, nowMs: at, flowing: true, aheadMs: clock.offsetMs };
+      // The account's text with the clock as its last member (the account is never an empty object).
+      await clock.during(() => writeFileAtomic(file, `${account.slice(0, -1)},"clock":${JSON.stringify(clockState)}}`));
+      lastSaved.account = account;
+      lastSaved.mark = mark;
     },
     async close() {
       clients.destroy();

@@ -266,9 +266,10 @@ export interface SimState {
   timeline?: TimelineEntry[];
   /**
    * The dry run's virtual clock: where it started and where it stands; `flowing` for the instant
-   * mode's (real time passes, sleeps are skipped), absent for the simulated-AWS timing mode's.
+   * mode's (real time passes, sleeps are skipped; aheadMs: how far ahead of real time the skipped
+   * sleeps put it), absent for the simulated-AWS timing mode's.
    */
-  clock?: { startMs: number; nowMs: number; flowing?: true };
+  clock?: { startMs: number; nowMs: number; flowing?: true; aheadMs?: number };
   /** CloudWatch Logs, by region/name (older saved states have none). */
   logGroups?: Record<string, LogGroupRec>;
   /** IAM roles, account-wide, by lower-cased name. */
