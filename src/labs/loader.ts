@@ -10,7 +10,7 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { LabFileError } from '../errors.js';
 import { cachedLab, keepLab } from './lab-cache.js';
-import { lab as labSchema, type Lab } from './schema.js';
+import { labSchemas, type Lab } from './schema.js';
 import { checkRules, type RuleProblem } from './rules.js';
 
 // yaml is loaded only to parse a lab that is not in the cache (lab-cache.ts); parseLab is synchronous,
@@ -113,7 +113,7 @@ function validateLab(source: string, file: string): Lab {
     throw invalid(file, [`${at(0)}: a lab file must be a mapping with name, title, level, engines, summary, estimate and steps`]);
   }
 
-  const parsed = labSchema.safeParse(data);
+  const parsed = labSchemas().lab.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${at(offsetOf(doc, issue.path, issue))}: ${describeIssue(issue)}`);
     throw invalid(file, problems);
