@@ -11,7 +11,7 @@
  * usual and the entry rewritten). Anything unexpected falls back to Node's own compile.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -39,15 +39,22 @@ export function compileCacheDir(): string {
   return path.join(homeDir(), 'cache', 'v8', `${process.version}-${process.arch}`);
 }
 
-/** Turns the cache on for this process (once). AURORA_LAB_COMPILE_CACHE=off leaves Node's compile alone. */
-export function enableCompileCache(dir = compileCacheDir()): void {
+/**
+ * Turns the cache on for this process (once). AURORA_LAB_COMPILE_CACHE=off leaves Node's compile alone.
+ * The default directory is written only when $AURORA_LAB_HOME exists: a command that made nothing
+ * (a refused lab, `--help` on a new machine) leaves nothing behind, not even a cache.
+ */
+export function enableCompileCache(dir?: string): void {
   if (installed || process.env.AURORA_LAB_COMPILE_CACHE === 'off') return;
   installed = true;
+  const home = dir === undefined ? homeDir() : undefined;
+  dir ??= compileCacheDir();
   const builtIn = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (typeof builtIn === 'function') {
-    builtIn(dir);
+    if (home === undefined || existsSync(home)) builtIn(dir);
     return;
   }
+  const cacheDir = dir;
   const M = Module as unknown as CjsStatics;
   if (typeof M.wrap !== 'function' || typeof M._resolveFilename !== 'function' || typeof M.prototype._compile !== 'function') return;
   const original = M.prototype._compile;
@@ -56,7 +63,7 @@ export function enableCompileCache(dir = compileCacheDir()): void {
     if (!filename.includes(`${path.sep}node_modules${path.sep}`)) return original.call(this, content, filename);
     let script: vm.Script;
     try {
-      const file = path.join(dir, `${createHash('sha1').update(content).digest('hex')}.bin`);
+      const file = path.join(cacheDir, `${createHash('sha1').update(content).digest('hex')}.bin`);
       let cachedData: Buffer | undefined;
       try {
         cachedData = readFileSync(file);
@@ -75,9 +82,9 @@ export function enableCompileCache(dir = compileCacheDir()): void {
   };
   // Written at exit, so that the entry holds the functions the run compiled too, not only the top level.
   process.once('exit', () => {
-    if (pending.length === 0) return;
+    if (pending.length === 0 || (home !== undefined && !existsSync(home))) return;
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
       for (const { file, script } of pending) {
         const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
         writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });

@@ -11,7 +11,7 @@
  * validated as before.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,7 +71,8 @@ export function cachedLab<T>(source: string): T | undefined {
 
 /** Keep a lab that passed validation; quietly does nothing when it cannot. */
 export function keepLab(source: string, lab: unknown): void {
-  if (!survivesJson(lab)) return;
+  // Into an existing home only: `list` or a refused run on a new machine leaves nothing behind.
+  if (!survivesJson(lab) || !existsSync(homeDir())) return;
   try {
     const dir = cacheDir();
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -1,5 +1,5 @@
 /** The validated-lab cache (src/labs/lab-cache.ts): used when it is sound, passed over when it is not. */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LabFileError } from '../../src/errors.js';
@@ -58,6 +58,13 @@ describe('the validated-lab cache', () => {
     const input = (parseLab(infinite).steps[0] as { input: Record<string, unknown> }).input;
     expect(input.Forever).toBe(Infinity);
     expect(() => readdirSync(cacheDir())).toThrow();
+  });
+
+  it('makes no AURORA_LAB_HOME for its entries: a home that does not exist yet stays absent', () => {
+    const missing = path.join(home(), 'not-yet');
+    process.env.AURORA_LAB_HOME = missing;
+    expect(parseLab(SOURCE).name).toBe('failover');
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('still loads labs when the cache cannot be written (a home that is a file)', () => {
