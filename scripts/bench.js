@@ -13,7 +13,8 @@
 //     --write-expected refreshes labs/expected-times.json, which `show` and the AWS confirmation quote).
 //  9. Every lab-and-engine dry run (9 labs x 2 engines: 18) in sequence, three rounds (the machine is
 //     shared: the quickest counts): the total of each round, and each run's quickest of its three,
-//     with the load average beside them (a figure taken on a busy machine says so).
+//     with the load average beside them (a figure taken on a busy machine says so). The home is new, so
+//     the first round also fills the lab cache and V8's code cache (AURORA_LAB_HOME/cache).
 // --dry-only runs 8 and 9 alone (no local server); --dry-runs-only runs 9 alone.
 // Server-side figures come from the server's log ($AURORA_LAB_HOME/local/server.log), read per run.
 // A failed run is printed as a failure (exit code 1) and the other scenarios still run.
@@ -187,7 +188,7 @@ function dryRunLines({ totals, runs }, loadBefore) {
   const quickest = (lab, engine) => Math.min(...runs.find((r) => r.lab === lab && r.engine === engine).ms);
   const sumOfQuickest = runs.reduce((n, r) => n + Math.min(...r.ms), 0);
   return [
-    `  ${runs.length} lab-and-engine dry runs in sequence: quickest round ${fmt(Math.min(...totals))} (rounds ${totals.map(fmt).join(', ')}; target < 10 s); ` +
+    `  ${runs.length} lab-and-engine dry runs in sequence: quickest round ${fmt(Math.min(...totals))} (rounds ${totals.map(fmt).join(', ')}, the first with empty caches; target < 10 s); ` +
       `load average ${loadBefore} before, ${loadAverage()} after (1, 5, 15 min; ${cpus().length} cores)`,
     `  each run, the quickest of ${totals.length} (sum ${fmt(sumOfQuickest)}):`,
     `    ${'lab'.padEnd(width)}  ${ENGINES.map((e) => e.padStart(17)).join('  ')}`,
