@@ -11,15 +11,18 @@
 //  8. The simulated-AWS timing table (issue 15): every lab and engine as a dry run with --aws-timing,
 //     critical path against wall time on the virtual clock (scripts/aws-timing-table.js;
 //     --write-expected refreshes labs/expected-times.json, which `show` and the AWS confirmation quote).
-//  9. 14 lab-and-engine dry runs in sequence, three rounds (the machine is shared: the quickest counts).
-// --dry-only runs 8 and 9 alone (no local server).
+//  9. Every lab-and-engine dry run (9 labs x 2 engines: 18) in sequence, three rounds (the machine is
+//     shared: the quickest counts): the total of each round, and each run's quickest of its three,
+//     with the load average beside them (a figure taken on a busy machine says so). The home is new, so
+//     the first round also fills the lab cache and V8's code cache (AURORA_LAB_HOME/cache).
+// --dry-only runs 8 and 9 alone (no local server); --dry-runs-only runs 9 alone.
 // Server-side figures come from the server's log ($AURORA_LAB_HOME/local/server.log), read per run.
 // A failed run is printed as a failure (exit code 1) and the other scenarios still run.
 // Everything runs in a temporary AURORA_LAB_HOME on a free port, and is stopped and deleted at the end.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allowedOverheadMs, ENGINES, formatRow, HEADER, labNames, timingTable, writeExpected } from './aws-timing-table.js';
@@ -149,32 +152,52 @@ function serverMemory() {
 
 const DRY_ONLY = process.argv.includes('--dry-only');
 
+const DRY_RUNS_ONLY = process.argv.includes('--dry-runs-only');
+
+/** Rounds of every dry run in sequence: { totals: ms per round, runs: [{ lab, engine, ms: [per round] }] }. */
 async function dryRunRounds(rounds) {
   const home = mkdtempSync(join(tmpdir(), 'aurora-lab-dry-'));
   const dryEnv = { ...env, AURORA_LAB_HOME: home, AWS_EC2_METADATA_DISABLED: 'true' };
-  const out = [];
+  const totals = [];
+  const runs = labNames().flatMap((lab) => ENGINES.map((engine) => ({ lab, engine, ms: [] })));
   try {
     for (let round = 0; round < rounds; round++) {
       const started = performance.now();
-      for (const lab of labNames()) {
-        for (const engine of ENGINES) {
-          const code = await new Promise((resolve) => {
-            const child = spawn(process.execPath, [BIN, 'run', lab, '--engine', engine, '--dry-run', '--json'], { cwd: ROOT, env: dryEnv, stdio: 'ignore' });
-            child.on('close', resolve);
-          });
-          if (code !== 0) throw new Error(`dry run ${lab} ${engine} exited ${code}`);
-        }
+      for (const run of runs) {
+        const runStarted = performance.now();
+        const code = await new Promise((resolve) => {
+          const child = spawn(process.execPath, [BIN, 'run', run.lab, '--engine', run.engine, '--dry-run', '--json'], { cwd: ROOT, env: dryEnv, stdio: 'ignore' });
+          child.on('close', resolve);
+        });
+        if (code !== 0) throw new Error(`dry run ${run.lab} ${run.engine} exited ${code}`);
+        run.ms.push(performance.now() - runStarted);
       }
-      out.push(performance.now() - started);
+      totals.push(performance.now() - started);
     }
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
-  return out;
+  return { totals, runs };
+}
+
+const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+
+/** The dry-run figure's lines: the rounds' totals, then one row per lab, an engine per column. */
+function dryRunLines({ totals, runs }, loadBefore) {
+  const width = Math.max(...runs.map((r) => r.lab.length));
+  const quickest = (lab, engine) => Math.min(...runs.find((r) => r.lab === lab && r.engine === engine).ms);
+  const sumOfQuickest = runs.reduce((n, r) => n + Math.min(...r.ms), 0);
+  return [
+    `  ${runs.length} lab-and-engine dry runs in sequence: quickest round ${fmt(Math.min(...totals))} (rounds ${totals.map(fmt).join(', ')}, the first with empty caches; target < 10 s); ` +
+      `load average ${loadBefore} before, ${loadAverage()} after (1, 5, 15 min; ${cpus().length} cores)`,
+    `  each run, the quickest of ${totals.length} (sum ${fmt(sumOfQuickest)}):`,
+    `    ${'lab'.padEnd(width)}  ${ENGINES.map((e) => e.padStart(17)).join('  ')}`,
+    ...labNames().map((lab) => `    ${lab.padEnd(width)}  ${ENGINES.map((e) => fmt(quickest(lab, e)).padStart(17)).join('  ')}`),
+  ];
 }
 
 try {
-  await scenario('awsTiming', async () => {
+  if (!DRY_RUNS_ONLY) await scenario('awsTiming', async () => {
     const rows = await timingTable();
     if (process.argv.includes('--write-expected')) writeExpected(rows);
     results.awsTiming = rows.map(({ chain: _c, steps: _s, ...r }) => r);
@@ -188,13 +211,15 @@ try {
   });
 
   await scenario('dryRuns', async () => {
+    const loadBefore = loadAverage();
     const rounds = await dryRunRounds(3);
-    results.dryRunsMs = rounds.map(Math.round);
-    const runs = labNames().length * ENGINES.length;
-    return [`  ${runs} lab-and-engine dry runs in sequence: quickest round ${fmt(Math.min(...rounds))} (rounds ${rounds.map(fmt).join(', ')}; target < 10 s)`];
+    results.dryRunsMs = rounds.totals.map(Math.round);
+    results.dryRunMs = Object.fromEntries(rounds.runs.map((r) => [`${r.lab} ${r.engine}`, r.ms.map(Math.round)]));
+    results.dryRunsLoadAverage = { before: loadBefore, after: loadAverage() };
+    return dryRunLines(rounds, loadBefore);
   });
 
-  if (!DRY_ONLY) await localScenarios();
+  if (!DRY_ONLY && !DRY_RUNS_ONLY) await localScenarios();
 
   console.log('aurora-lab benchmark');
   for (const line of lines) console.log(line);

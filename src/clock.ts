@@ -1,7 +1,9 @@
 /**
- * The time the waits see. On AWS and the local target it is the system clock; the dry run's
- * simulated-AWS timing mode gives every wait a virtual clock instead, so that a lab "takes" its real
- * AWS time (minutes of instance creation, polls 15 s apart) in about a second of real time.
+ * The time the waits see. On AWS and the local target it is the system clock. The dry run never
+ * sleeps on it: its simulated-AWS timing mode gives every wait a virtual clock, so that a lab "takes"
+ * its real AWS time (minutes of instance creation, polls 15 s apart) in about a second of real time;
+ * its instant mode a flowing one (real time passes, a sleep with nothing else to do is skipped), so
+ * that a wait for simulated data (Performance Insights past a window) costs no real time either.
  */
 import { sleep } from './sql/timeout.js';
 
@@ -28,31 +30,50 @@ interface Sleeper {
   wake(): void;
 }
 
+/** Monotonic (unlike Date.now(), which NTP may set back), in whole ms since the epoch like Date.now(). */
+const monotonicMs = (): number => Math.floor(performance.timeOrigin + performance.now());
+
+export interface VirtualClockOptions {
+  /**
+   * Time also passes with the real (monotonic) clock, and a jump only skips the rest of a sleep that
+   * nothing else is running during: durations of real work stay real, waits cost no real time.
+   */
+  flowing?: boolean;
+}
+
 /**
  * A discrete-event clock. Sleepers are woken in time order, one instant at a time, and only when no
  * work registered through `during` is running and the event loop has had a turn: parallel waits (three
  * instances polled together) then interleave on the virtual clock as they would on the real one.
  */
 export class VirtualClock implements Clock {
-  private t: number;
+  /** now() is real() + offset; real() is 0 for a clock that stands still between jumps. */
+  private readonly real: () => number;
+  private offset: number;
   private seq = 0;
   private busy = 0;
   private sleepers: Sleeper[] = [];
   private scheduled = false;
 
-  constructor(startMs: number) {
-    this.t = startMs;
+  constructor(startMs: number, opts: VirtualClockOptions = {}) {
+    this.real = opts.flowing ? monotonicMs : () => 0;
+    this.offset = startMs - this.real();
   }
 
   now(): number {
-    return this.t;
+    return this.real() + this.offset;
+  }
+
+  /** now() less the real clock: for a flowing clock, how far the sleeps it skipped put it ahead. */
+  get offsetMs(): number {
+    return this.offset;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const sleeper: Sleeper = {
-        at: this.t + Math.max(0, ms),
+        at: this.now() + Math.max(0, ms),
         seq: this.seq++,
         wake: () => {
           signal?.removeEventListener('abort', onAbort);
@@ -95,9 +116,10 @@ export class VirtualClock implements Clock {
     if (this.busy > 0 || this.sleepers.length === 0) return;
     this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
     const at = this.sleepers[0]!.at;
-    this.t = Math.max(this.t, at);
-    const due = this.sleepers.filter((s) => s.at <= this.t);
-    this.sleepers = this.sleepers.filter((s) => s.at > this.t);
+    this.offset += Math.max(0, at - this.now());
+    const t = this.now();
+    const due = this.sleepers.filter((s) => s.at <= t);
+    this.sleepers = this.sleepers.filter((s) => s.at > t);
     for (const s of due) s.wake();
     this.schedule();
   }

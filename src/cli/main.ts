@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import { outputSettings } from '../output/style.js';
+import { enableCompileCache } from './compile-cache.js';
 import { reportError } from './report-error.js';
 import type { GlobalOptions } from './settings.js';
 
@@ -151,6 +152,8 @@ export function buildProgram(result: { code: ExitCodeValue }): Command {
 
 export async function main(argv: string[]): Promise<number> {
   silenceSdkNodeVersionWarning();
+  // Before any command loads the SDK (commander, loaded above, is small).
+  enableCompileCache();
   const result: { code: ExitCodeValue } = { code: ExitCode.ok };
   const program = buildProgram(result);
   try {

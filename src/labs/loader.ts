@@ -3,13 +3,21 @@
  * at once as `file:LINE:COL: message`; nothing runs from a file that has one.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { LabFileError } from '../errors.js';
-import { lab as labSchema, type Lab } from './schema.js';
+import { cachedLab, keepLab } from './lab-cache.js';
+import { labSchemas, type Lab } from './schema.js';
 import { checkRules, type RuleProblem } from './rules.js';
+
+// yaml is loaded only to parse a lab that is not in the cache (lab-cache.ts); parseLab is synchronous,
+// and yaml's Node entry is CommonJS, so require() gives the same module `import` would.
+const requireCjs = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= requireCjs('yaml') as typeof import('yaml'));
 
 /** Lab files larger than this are refused before parsing (a lab is a few KiB). */
 export const MAX_LAB_BYTES = 256 * 1024;
@@ -70,8 +78,21 @@ export async function loadLab(ref: string, dir = labsDir()): Promise<LoadedLab> 
   return { lab: parseLab(source, shown), file, source };
 }
 
-/** Parse and validate a lab's text; throws LabFileError listing every problem as file:line:col. */
+/**
+ * Parse and validate a lab's text; throws LabFileError listing every problem as file:line:col. A text
+ * validated before (by this version of the validator) comes from the cache; `file` only names the
+ * problems of a text that has some, and those are never cached.
+ */
 export function parseLab(source: string, file = 'lab.yaml'): Lab {
+  const cached = cachedLab<Lab>(source);
+  if (cached) return cached;
+  const lab = validateLab(source, file);
+  keepLab(source, lab);
+  return lab;
+}
+
+function validateLab(source: string, file: string): Lab {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined): string => {
@@ -92,7 +113,7 @@ export function parseLab(source: string, file = 'lab.yaml'): Lab {
     throw invalid(file, [`${at(0)}: a lab file must be a mapping with name, title, level, engines, summary, estimate and steps`]);
   }
 
-  const parsed = labSchema.safeParse(data);
+  const parsed = labSchemas().lab.safeParse(data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${at(offsetOf(doc, issue.path, issue))}: ${describeIssue(issue)}`);
     throw invalid(file, problems);
@@ -124,7 +145,7 @@ function offsetOf(doc: Document, p: ReadonlyArray<PropertyKey>, issue?: z.core.$
   if (issue?.code === 'unrecognized_keys' && issue.keys.length > 0) keys.push(issue.keys[0]!);
   for (let n = keys.length; n >= 0; n--) {
     const node = doc.getIn(keys.slice(0, n), true);
-    if (isNode(node) && node.range) {
+    if (yaml().isNode(node) && node.range) {
       if (issue?.code === 'unrecognized_keys' && n === keys.length) return keyOffset(doc, keys) ?? node.range[0];
       return node.range[0];
     }

@@ -91,9 +91,11 @@ export function generatePassword(spec: unknown): string {
   return out;
 }
 
-/** What a render reports besides its result: secret values it made, for redaction. */
+/** What a render reports besides its result (secret values it made, for redaction), and the time it reads. */
 export interface RenderHooks {
   secret?(value: string): void;
+  /** `$date`'s "now": the target's clock (a dry run's is virtual and may be ahead of Date.now()). */
+  now?(): number;
 }
 
 /**
@@ -108,7 +110,7 @@ export function render(value: unknown, context: unknown, hooks: RenderHooks = {}
   if (value instanceof Date) return new Date(value.getTime());
   if (value !== null && typeof value === 'object') {
     const date = resolverSpec(value, '$date');
-    if (date !== NO_SPEC) return toDate(render(date, context, hooks));
+    if (date !== NO_SPEC) return toDate(render(date, context, hooks), hooks.now?.() ?? Date.now());
     const password = resolverSpec(value, '$generatePassword');
     if (password !== NO_SPEC) {
       const made = generatePassword(render(password, context, hooks));

@@ -132,3 +132,17 @@ describe('the failover lab as a dry run', () => {
     expect(failover.calls[0]).toMatchObject({ operation: 'FailoverDBCluster', input: { TargetDBInstanceIdentifier: document.measurements.writerAfter } });
   }, 60_000);
 });
+
+describe('the performance-insights lab as a dry run', () => {
+  it("waits for Performance Insights past each window on the dry run's clock: a poll a second, not one per event-loop turn", async () => {
+    const { document, reporter } = await dryRun('performance-insights', 'aurora-postgresql');
+    expect(document.status).toBe('succeeded');
+    for (const id of ['next-period', 'next-period-after']) {
+      const met = reporter.events.find((e) => e.code === 'poll.met' && e.message.startsWith(`${id}:`));
+      const polls = Number(/after (\d+) polls/.exec(met?.message ?? '')?.[1]);
+      // The window ends at most 2 s ahead of the clock and the lab asks every second.
+      expect(polls, met?.message).toBeGreaterThanOrEqual(1);
+      expect(polls, met?.message).toBeLessThanOrEqual(3);
+    }
+  }, 60_000);
+});

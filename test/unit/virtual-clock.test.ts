@@ -53,3 +53,33 @@ describe('the virtual clock', () => {
     expect(clock.now()).toBe(0);
   });
 });
+
+describe('the flowing virtual clock (the instant dry run’s)', () => {
+  it('skips a sleep nothing else runs during, so a long sleep ends at once at its time', async () => {
+    const clock = new VirtualClock(Date.now(), { flowing: true });
+    const before = clock.now();
+    // Waited for real, the hour would outlast the test's timeout.
+    await clock.sleep(3_600_000);
+    expect(clock.now()).toBeGreaterThanOrEqual(before + 3_600_000);
+  });
+
+  it('lets real time pass between sleeps', async () => {
+    const clock = new VirtualClock(0, { flowing: true });
+    const start = clock.now();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(clock.now() - start).toBeGreaterThanOrEqual(20);
+  });
+
+  it('wakes parallel sleepers in time order, each at its own time or later', async () => {
+    const clock = new VirtualClock(0, { flowing: true });
+    const woke: [string, number][] = [];
+    await Promise.all([
+      clock.sleep(30_000).then(() => woke.push(['a', clock.now()])),
+      clock.sleep(10_000).then(() => woke.push(['b', clock.now()])),
+    ]);
+    expect(woke.map(([n]) => n)).toEqual(['b', 'a']);
+    expect(woke[0]![1]).toBeGreaterThanOrEqual(10_000);
+    expect(woke[0]![1]).toBeLessThan(30_000);
+    expect(woke[1]![1]).toBeGreaterThanOrEqual(30_000);
+  });
+});

@@ -42,7 +42,7 @@ export function forEachItems(forEach: unknown, ctx: RunContext): unknown[] {
 async function callOnce(ex: Execution, step: AwsStep, ctx: RunContext, rec: StepRecord): Promise<Record<string, unknown>> {
   const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
   // A generated password is known to the run from here on, so any message that echoes it is redacted.
-  let input = render(step.input, ctx, { secret: (v) => ex.secrets.add(v) }) as Record<string, unknown>;
+  let input = render(step.input, ctx, { secret: (v) => ex.secrets.add(v), now: () => ex.target.clients.clock.now() }) as Record<string, unknown>;
   let resource: ResourceRecord | undefined;
   if (step.creates) {
     input = withRunTags(step.service, step.operation, input, ctx.tags);

@@ -13,7 +13,7 @@ export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext
   const items = forEachItems(step.forEach, ctx);
   await Promise.all(
     items.map(async (item) => {
-      const input = render(step.input, item === NO_ITEM ? ctx : { ...ctx, item }) as Record<string, unknown>;
+      const input = render(step.input, item === NO_ITEM ? ctx : { ...ctx, item }, { now: () => ex.target.clients.clock.now() }) as Record<string, unknown>;
       // A waiter is many Describe calls, not one operation: it is reported, not listed among the calls.
       ex.reporter.emit({ code: 'aws.wait', level: 'info', message: `waiting: ${step.waiter} ${JSON.stringify(input)}`, data: { waiter: step.waiter, input } });
       await ex.target.clients.wait(step.service as SimService, step.waiter, input, {
@@ -29,7 +29,8 @@ export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext
 
 export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext, rec: StepRecord): Promise<void> {
   const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
-  const input = render(step.input, ctx) as Record<string, unknown>;
+  // `$date` in the input reads the target's clock: on a dry run simulated data is on that clock.
+  const input = render(step.input, ctx, { now: () => ex.target.clients.clock.now() }) as Record<string, unknown>;
   const condition = String(render(step.until, ctx));
   const failure = step.failWhen !== undefined ? String(render(step.failWhen, ctx)) : undefined;
   const reissueWhen = step.reissue?.when !== undefined ? String(render(step.reissue.when, ctx)) : undefined;

@@ -5,13 +5,16 @@
  *
  * With the simulated-AWS timing mode (`--aws-timing`, or AURORA_LAB_SIM_TIMING=aws) every transition
  * takes AWS's typical duration (src/sim/model/aws-timing.ts) on a virtual clock, and the waits poll at
- * AWS's cadence on that clock: the run "takes" its AWS time in about a second. The mode and the clock
- * are saved with the account, so a resumed run or its teardown continues in the same time.
+ * AWS's cadence on that clock: the run "takes" its AWS time in about a second. In the instant mode
+ * transitions take no time and the clock flows with real time, but a sleep is skipped (clock.ts): a
+ * poll for simulated data that needs time to pass (Performance Insights past a window) polls at the
+ * lab's interval without waiting for it. The mode and the clock are saved with the account, so a
+ * resumed run or its teardown continues in the same time.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AwsClients } from '../../aws/clients.js';
-import { systemClock, VirtualClock } from '../../clock.js';
+import { VirtualClock } from '../../clock.js';
 import { writeFileAtomic } from '../../state/atomic.js';
 import type { SimCall, SimError } from '../../sim/types.js';
 import type { SimState } from '../../sim/model/state.js';
@@ -42,11 +45,17 @@ export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
   const { simPlugin } = await import('../../sim/in-process.js');
   const file = path.join(opts.runDir, 'sim.json');
   const saved = (await readFile(file, 'utf8').then(JSON.parse, () => undefined)) as SimState | undefined;
-  const timing: SimTiming = saved ? (saved.clock ? 'aws' : 'instant') : (opts.timing ?? 'instant');
-  const clock = timing === 'aws' ? new VirtualClock(saved?.clock?.nowMs ?? Date.now()) : systemClock;
+  // A saved clock that flows is the instant mode's (an account saved before it kept none).
+  const timing: SimTiming = saved ? (saved.clock && !saved.clock.flowing ? 'aws' : 'instant') : (opts.timing ?? 'instant');
+  const clock =
+    timing === 'aws'
+      ? new VirtualClock(saved?.clock?.nowMs ?? Date.now())
+      : // Never behind where the saved run stood: its skipped sleeps put it ahead of real time by aheadMs.
+        new VirtualClock(Math.max(saved?.clock?.nowMs ?? 0, Date.now() + (saved?.clock?.aheadMs ?? 0)), { flowing: true });
   const startMs = saved?.clock?.startMs ?? clock.now();
   const simOptions = { accountId: DRY_RUN_ACCOUNT, inject: opts.inject, timing, awsDurations: opts.awsDurations, now: () => clock.now() };
   const sim = saved ? SimCloud.fromJSON(saved, simOptions) : new SimCloud(simOptions);
+  const lastSaved: { account?: string; mark?: number } = {};
   const clients = new AwsClients({
     region: opts.region,
     credentials: CREDENTIALS,
@@ -63,7 +72,9 @@ export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
       timing === 'aws'
         ? // AWS's own cadence (src/aws/cadence.ts) and the labs' poll intervals, on the virtual clock.
           { network: true, sql: false, pollScale: 1, unsupported: [] }
-        : { network: true, sql: false, waiterMinDelay: 0.01, waiterMaxDelay: 0.05, pollScale: 0, unsupported: [] },
+        : // The labs' poll intervals too (sleeps are skipped): a poll whose answer waits for time to pass
+          // then asks as often as on AWS, not once per event-loop turn.
+          { network: true, sql: false, waiterMinDelay: 0.01, waiterMaxDelay: 0.05, pollScale: 1, unsupported: [] },
     async caBundle() {
       return undefined;
     },
@@ -72,9 +83,19 @@ export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
       return '203.0.113.10/32';
     },
     async save() {
+      // The run saves after every step, and most steps only read: an account and a clock that have not
+      // changed since the last save are on disk already. A flowing clock changes only when it skips.
       const state = sim.toJSON();
-      if (timing === 'aws') state.clock = { startMs, nowMs: clock.now() };
-      await clock.during(() => writeFileAtomic(file, JSON.stringify(state)));
+      delete state.clock;
+      const account = JSON.stringify(state);
+      const mark = timing === 'aws' ? clock.now() : clock.offsetMs;
+      if (account === lastSaved.account && mark === lastSaved.mark) return;
+      const at = clock.now();
+      const clockState: NonNullable<SimState['clock']> = timing === 'aws' ? { startMs, nowMs: at } : { startMs, nowMs: at, flowing: true, aheadMs: clock.offsetMs };
+      // The account's text with the clock as its last member (the account is never an empty object).
+      await clock.during(() => writeFileAtomic(file, `${account.slice(0, -1)},"clock":${JSON.stringify(clockState)}}`));
+      lastSaved.account = account;
+      lastSaved.mark = mark;
     },
     async close() {
       clients.destroy();

@@ -264,8 +264,12 @@ export interface SimState {
   failures: DataPlaneFailure[];
   /** Present in the simulated-AWS timing mode (older saved states have none). */
   timeline?: TimelineEntry[];
-  /** The virtual clock of the simulated-AWS timing mode: where it started and where it stands. */
-  clock?: { startMs: number; nowMs: number };
+  /**
+   * The dry run's virtual clock: where it started and where it stands; `flowing` for the instant
+   * mode's (real time passes, sleeps are skipped; aheadMs: how far ahead of real time the skipped
+   * sleeps put it), absent for the simulated-AWS timing mode's.
+   */
+  clock?: { startMs: number; nowMs: number; flowing?: true; aheadMs?: number };
   /** CloudWatch Logs, by region/name (older saved states have none). */
   logGroups?: Record<string, LogGroupRec>;
   /** IAM roles, account-wide, by lower-cased name. */
