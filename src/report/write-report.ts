@@ -9,6 +9,6 @@ export const REPORT_FILE = 'report.html';
 export async function writeReport(runId: string): Promise<string> {
   const input = await loadReportInput(runId);
   const file = path.join(input.dir, REPORT_FILE);
-  await writeFileAtomic(file, reportPage(input));
+  await writeFileAtomic(file, reportPage(input), 0o600, false);
   return file;
 }

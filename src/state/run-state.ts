@@ -89,7 +89,8 @@ export const STATE_FILE = 'state.json';
 
 export async function writeState(state: RunState, dir = runDir(state.runId)): Promise<void> {
   state.updatedAt = new Date().toISOString();
-  await writeFileAtomic(path.join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  // A dry run's state records nothing billable: it need not survive a power cut, only a crash.
+  await writeFileAtomic(path.join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`, 0o600, state.target !== 'dry-run');
 }
 
 export async function readState(runId: string): Promise<RunState> {

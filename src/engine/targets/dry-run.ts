@@ -93,7 +93,7 @@ export async function dryRunTarget(opts: DryRunOptions): Promise<Target> {
       const at = clock.now();
       const clockState: NonNullable<SimState['clock']> = timing === 'aws' ? { startMs, nowMs: at } : { startMs, nowMs: at, flowing: true, aheadMs: clock.offsetMs };
       // The account's text with the clock as its last member (the account is never an empty object).
-      await clock.during(() => writeFileAtomic(file, `${account.slice(0, -1)},"clock":${JSON.stringify(clockState)}}`));
+      await clock.during(() => writeFileAtomic(file, `${account.slice(0, -1)},"clock":${JSON.stringify(clockState)}}`, 0o600, false));
       lastSaved.account = account;
       lastSaved.mark = mark;
     },
