@@ -11,20 +11,36 @@ import { forEachItems, NO_ITEM, runAwsStep } from './aws-step.js';
 export async function runWaitStep(ex: Execution, step: WaitStep, ctx: RunContext, _rec: StepRecord): Promise<void> {
   const region = step.region ? String(render(step.region, ctx)) : ex.state.region;
   const items = forEachItems(step.forEach, ctx);
-  await Promise.all(
-    items.map(async (item) => {
-      const input = render(step.input, item === NO_ITEM ? ctx : { ...ctx, item }, { now: () => ex.target.clients.clock.now() }) as Record<string, unknown>;
-      // A waiter is many Describe calls, not one operation: it is reported, not listed among the calls.
-      ex.reporter.emit({ code: 'aws.wait', level: 'info', message: `waiting: ${step.waiter} ${JSON.stringify(input)}`, data: { waiter: step.waiter, input } });
-      await ex.target.clients.wait(step.service as SimService, step.waiter, input, {
-        region,
-        maxWaitSeconds: step.maxWaitSeconds,
-        minDelaySeconds: ex.target.capabilities.waiterMinDelay,
-        maxDelaySeconds: ex.target.capabilities.waiterMaxDelay,
-        signal: ex.signal,
-      });
-    }),
-  );
+  // One wait that fails ends the step, and its siblings with it: a waiter for an instance deleted by
+  // the teardown that follows would otherwise poll "not found" until its maximum (40 minutes).
+  const siblings = new AbortController();
+  const onAbort = () => siblings.abort();
+  ex.signal.addEventListener('abort', onAbort, { once: true });
+  let failure: { err: unknown } | undefined;
+  try {
+    await Promise.all(
+      items.map(async (item) => {
+        const input = render(step.input, item === NO_ITEM ? ctx : { ...ctx, item }, { now: () => ex.target.clients.clock.now() }) as Record<string, unknown>;
+        // A waiter is many Describe calls, not one operation: it is reported, not listed among the calls.
+        ex.reporter.emit({ code: 'aws.wait', level: 'info', message: `waiting: ${step.waiter} ${JSON.stringify(input)}`, data: { waiter: step.waiter, input } });
+        try {
+          await ex.target.clients.wait(step.service as SimService, step.waiter, input, {
+            region,
+            maxWaitSeconds: step.maxWaitSeconds,
+            minDelaySeconds: ex.target.capabilities.waiterMinDelay,
+            maxDelaySeconds: ex.target.capabilities.waiterMaxDelay,
+            signal: siblings.signal,
+          });
+        } catch (err) {
+          failure ??= { err };
+          siblings.abort();
+        }
+      }),
+    );
+  } finally {
+    ex.signal.removeEventListener('abort', onAbort);
+  }
+  if (failure) throw failure.err;
 }
 
 export async function runPollStep(ex: Execution, step: PollStep, ctx: RunContext, rec: StepRecord): Promise<void> {

@@ -12,7 +12,7 @@ import { PgParameterApplier } from '../logs/pg-parameters.js';
 import { clusterOfInstance, ConnectionSampler } from '../logs/connection-metrics.js';
 import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LocalTargetError } from '../../errors.js';
+import { AuroraLabError, LocalTargetError } from '../../errors.js';
 import type { LabEvent, Reporter } from '../../events.js';
 import { SimCloud } from '../../sim/model/cloud.js';
 import type { ClusterSpec, DataPlane } from '../../sim/data-plane.js';
@@ -94,7 +94,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   let info: ServerInfo | undefined;
   const tracked = trackClusterCreation(dataPlane, (operation, err) => {
     // The model only marks the resource failed: the reason is in the server log (and `local status` points there).
-    reporter.emit({ code: 'local.dataplane.failed', level: 'warn', message: `${operation} failed: ${err instanceof Error ? err.message : String(err)}`, data: { operation } });
+    // The server's own words (a log tail) go with it: the instance's directory is deleted with it.
+    const details = err instanceof AuroraLabError && err.details?.length ? `\n  ${err.details.join('\n  ')}` : '';
+    reporter.emit({ code: 'local.dataplane.failed', level: 'warn', message: `${operation} failed: ${err instanceof Error ? err.message : String(err)}${details}`, data: { operation } });
   }, (spec) => {
     // A cluster that could not have the port it asked for is listed by `local status`.
     const moved = dataPlane.movedPorts.get(spec.clusterId);

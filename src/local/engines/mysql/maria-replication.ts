@@ -256,9 +256,15 @@ export async function catchUp(replica: MariaServer, writer: MariaServer, timeout
   if (!pos) return;
   const waited = await replica.admin(async (c) => (await one<{ w: number | null }>(c, 'SELECT MASTER_GTID_WAIT(?, ?) AS w', [pos, timeoutMs / 1000]))?.w);
   if (Number(waited) !== 0) {
-    throw new LocalTargetError(`Replica ${replica.instanceId} did not catch up with ${writer.instanceId} (${pos}) in ${timeoutMs / 1000} s.`, {
+    // What the replica itself says: whether its threads run, how far it got, and its last errors.
+    const st = await replica.admin((c) => slaveStatus(c)).catch(() => undefined);
+    const applied = await replica.admin(async (c) => (await one<{ pos: string }>(c, 'SELECT @@GLOBAL.gtid_slave_pos AS pos'))?.pos).catch(() => undefined);
+    const state = st
+      ? `IO ${st.Slave_IO_Running}, SQL ${st.Slave_SQL_Running}, received ${st.Gtid_IO_Pos || 'nothing'}, applied ${applied ?? '?'}`
+      : 'no replication configured';
+    throw new LocalTargetError(`Replica ${replica.instanceId} did not catch up with ${writer.instanceId} (${pos}) in ${timeoutMs / 1000} s (${state}).`, {
       code: 'LOCAL_MYSQL_REPLICATION',
-      details: replica.logTail(),
+      details: [st?.Last_IO_Error, st?.Last_SQL_Error, ...replica.logTail()].filter((l): l is string => !!l),
     });
   }
 }
