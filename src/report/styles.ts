@@ -15,7 +15,7 @@ body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system
 main { max-width: 1020px; margin: 0 auto; padding: 24px 20px 60px; }
 h1 { font-size: 1.6em; margin: 0 0 6px; } h2 { font-size: 1.2em; margin: 32px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 1em; margin: 18px 0 6px; }
-.meta { color: var(--muted); } .meta b { color: var(--fg); font-weight: 600; }
+.meta { color: var(--muted); overflow-wrap: anywhere; } .meta b { color: var(--fg); font-weight: 600; }
 .verdict { display: inline-block; padding: 2px 10px; border-radius: 12px; font-weight: 600; color: #fff; }
 .verdict.succeeded { background: var(--ok); } .verdict.failed { background: var(--bad); } .verdict.interrupted { background: var(--warn); }
 .notice { background: var(--card); border-left: 4px solid var(--warn); padding: 8px 12px; margin: 12px 0; }

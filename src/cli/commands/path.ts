@@ -1,5 +1,6 @@
 import { ExitCode, type ExitCodeValue } from '../../errors.js';
 import { listLabFiles, loadLab } from '../../labs/loader.js';
+import { formatFigure } from '../../labs/prose.js';
 import type { Lab } from '../../labs/schema.js';
 import { printJson, printText } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
@@ -43,6 +44,7 @@ function standing(e: EngineProgress, c: ReturnType<typeof makeChalk>): string {
 }
 
 function formatHeadline(value: unknown, unit?: string): string {
-  const v = typeof value === 'number' ? String(Math.round(value * 100) / 100) : String(value);
+  // At the resolution the run summary uses (249.18 ms reads as 249 ms there and here).
+  const v = typeof value === 'number' ? formatFigure(value, unit) : String(value);
   return unit ? `${v} ${unit}` : v;
 }
