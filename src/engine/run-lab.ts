@@ -142,6 +142,7 @@ export async function runLab(opts: RunLabOptions): Promise<RunLabResult> {
   }
 
   const target = await opts.makeTarget({ runId, dir, state: resuming ? state : undefined });
+  if (target.notice) opts.reporter.emit({ code: 'target.notice', level: 'info', message: target.notice });
   try {
     state.region = target.region;
     if (!resuming) await checkOperations(lab, buildContext(lab, state, target));

@@ -29,6 +29,8 @@ export interface Target {
   caBundle(): Promise<string | undefined>;
   /** The learner's public address as a /32, for the security group's ingress rule (network targets). */
   callerCidr?(): Promise<string>;
+  /** What making the target did that a learner should know (the local server was started, and where). */
+  notice?: string;
   /** Persist whatever the target keeps between processes (the dry run's simulated account). */
   save(): Promise<void>;
   close(): Promise<void>;

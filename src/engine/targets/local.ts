@@ -33,7 +33,7 @@ export function localClients(url: string, region: string, credentials: LocalCred
 export async function localTarget(opts: { region: string; controlDir?: string; port?: number }): Promise<Target> {
   const { ensureServer, localPort } = await import('../../local/daemon/daemon-control.js');
   const controlDir = opts.controlDir ?? path.join(homeDir(), 'local');
-  const { info } = await ensureServer({ controlDir, port: opts.port ?? localPort() });
+  const { info, started } = await ensureServer({ controlDir, port: opts.port ?? localPort() });
   const clients = localClients(info.url, opts.region);
   let ca: string | undefined;
   return {
@@ -41,6 +41,7 @@ export async function localTarget(opts: { region: string; controlDir?: string; p
     region: opts.region,
     clients,
     capabilities: { ...LOCAL_CAPABILITIES, unsupported: [...LOCAL_UNSUPPORTED] },
+    ...(started ? { notice: `Started the local server at ${info.url} (databases in ${info.dataDir}); it keeps running for the next run: aurora-lab local stop stops it` } : {}),
     async caBundle() {
       ca ??= await readFile(info.caFile, 'utf8').catch((err: Error) => {
         throw new LocalTargetError(`cannot read the local CA (${info.caFile}): ${err.message}`, { code: 'LOCAL_NO_CA', hint: 'restart the server: aurora-lab local stop && aurora-lab local start' });
