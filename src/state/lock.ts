@@ -72,6 +72,17 @@ export async function acquireLock(dir: string, runId: string): Promise<RunLock> 
   throw new StateError(`could not lock run ${runId}`, { code: 'RUN_LOCKED', hint: `delete ${file} if no aurora-lab process is running` });
 }
 
+/**
+ * Whether a process still drives the run in `dir`: its lock is held by a live process on this host
+ * (or by another host, which we cannot see into). A run whose state says "running" without one was
+ * killed (kill -9, a closed pipe, a crash) and is as resumable as an interrupted run.
+ */
+export async function isDriven(dir: string): Promise<boolean> {
+  const holder = await readLock(path.resolve(dir, 'lock'));
+  if (!holder) return false;
+  return holder.host !== os.hostname() || alive(holder.pid);
+}
+
 async function readLock(file: string): Promise<LockInfo | undefined> {
   try {
     const info = JSON.parse(await readFile(file, 'utf8')) as LockInfo;

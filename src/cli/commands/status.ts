@@ -2,6 +2,8 @@ import { ExitCode, UsageError, type ExitCodeValue } from '../../errors.js';
 import { accruedDollars } from '../../labs/estimate.js';
 import { printJson, printText, table } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
+import { isDriven } from '../../state/lock.js';
+import { runDir } from '../../state/paths.js';
 import { listRuns } from '../../state/run-state.js';
 import type { LeftAlone } from '../../engine/teardown/rds-log-groups.js';
 import type { GlobalOptions } from '../settings.js';
@@ -24,6 +26,9 @@ interface AccountRun {
 export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun?: boolean; local?: boolean; regions?: string[] }): Promise<ExitCodeValue> {
   if (o.regions?.length && !o.all) throw new UsageError('--regions works with --all only', { code: 'BAD_OPTIONS', hint: 'aurora-lab status --all --regions us-east-1,eu-west-1' });
   const { runs, unreadable } = await listRuns();
+  // A run left "running" (or "tearing-down") by a process that is gone reads as interrupted: resume it or tear it down.
+  const inFlight = (status: string) => status === 'running' || status === 'tearing-down';
+  const driven = new Map(await Promise.all(runs.filter((s) => inFlight(s.status)).map(async (s) => [s.runId, await isDriven(runDir(s.runId))] as const)));
   const rows = runs.map((s) => {
     const live = s.resources.filter((r) => r.status !== 'deleted');
     const instances = live.filter((r) => r.type === 'db-instance').map(() => ({ instanceClass: String(s.params.instanceClass || 'db.t4g.medium') }));
@@ -33,7 +38,7 @@ export async function statusCommand(g: GlobalOptions, o: { all?: boolean; dryRun
       engine: s.engine,
       target: s.target,
       region: s.region,
-      status: s.status,
+      status: inFlight(s.status) && driven.get(s.runId) === false ? 'interrupted' : s.status,
       createdAt: s.createdAt,
       expiresAt: s.expiresAt,
       liveResources: live.map((r) => ({ type: r.type, id: r.id, region: r.region })),
