@@ -20,6 +20,7 @@ import { snapshotHandlers } from './rds-snapshots.js';
 import { tagHandlers } from './rds-tags.js';
 import { Runtime, type Handler, type SimCloudOptions } from './runtime.js';
 import { secretsHandlers } from './secrets.js';
+import { listSecretsHandlers } from './secrets-list.js';
 import { emptyState, type DataPlaneFailure, type SimState } from './state.js';
 import { stsHandlers } from './sts.js';
 import { taggingHandlers } from './tagging.js';
@@ -47,7 +48,7 @@ const HANDLERS: Record<SimService, Record<string, Handler>> = {
   },
   ec2: ec2Handlers,
   sts: stsHandlers,
-  'secrets-manager': secretsHandlers,
+  'secrets-manager': { ...secretsHandlers, ...listSecretsHandlers },
   cloudwatch: cloudwatchHandlers,
   pi: piHandlers,
   tagging: taggingHandlers,
