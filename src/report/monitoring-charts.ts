@@ -126,7 +126,7 @@ function osMetrics(input: ReportInput): ChartBlock {
   const load = doc.loadAverageMinute;
   return {
     title,
-    svg: barChart({ id: 'os-cpu', xLabel: 'CPU (% of the host)', bars: parts.map((k) => ({ label: `cpu ${k}`, value: cpu[k]!, note: '%' })) }),
+    svg: barChart({ id: 'os-cpu', xLabel: input.state.target === 'local' ? 'CPU of the database processes (%)' : 'CPU (% of the host)', bars: parts.map((k) => ({ label: `cpu ${k}`, value: cpu[k]!, note: '%' })) }),
     figures: [
       ['sample time', String(doc.timestamp ?? 'not measured')],
       ['samples read', String(input.state.vars['osSamples'] ?? 'not measured')],
@@ -135,6 +135,11 @@ function osMetrics(input: ReportInput): ChartBlock {
       ['memory free / total', `${kb(doc.memory?.free)} / ${kb(doc.memory?.total)}`],
       ['tasks (running / total)', doc.tasks ? `${doc.tasks.running ?? '–'} / ${doc.tasks.total ?? '–'}` : 'not measured'],
     ],
-    caption: `The newest of the ${String(input.state.vars['osSamples'] ?? '?')} documents GetLogEvents returned from the stream ${String(input.state.vars['resourceId'] ?? '')} (the instance's DbiResourceId). ${input.state.target === 'local' ? 'Locally the figures are those of the local database server\'s processes and host (/proc).' : 'Enhanced Monitoring\'s agent reads these from the host\'s OS, not from the database engine.'}`,
+    caption:
+      `The newest of the ${String(input.state.vars['osSamples'] ?? '?')} documents GetLogEvents returned from the stream ${String(input.state.vars['resourceId'] ?? '')} (the instance's DbiResourceId), ` +
+      `read after the load had ended, so an idle CPU is what it should show. ` +
+      (input.state.target === 'local'
+        ? "Locally the CPU figures are the database server's own processes (/proc), while the load average and memory are this machine's, whatever else runs on it."
+        : "Enhanced Monitoring's agent reads these from the instance's host OS, not from the database engine."),
   };
 }
