@@ -49,6 +49,8 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
     // The same planner as a run, over the marked steps only, as if none had run yet; the run's vars are the starting point.
     const plan = planRun({ ...lab, steps }, { steps: {} }, target.capabilities);
     state.checks = [];
+    // A marked step may measure (the endpoint's catch-up): that is verify's figure, not the run's, which its report keeps.
+    const runMeasurements = structuredClone(state.measurements);
     const t = target;
     await withInterrupt(reporter, async (signal) => {
       const ex: Execution = { lab, state, target: t, reporter, dir, probes: new Map(), secrets: new Set(), signal, persist: async () => writeState(state, dir) };
@@ -58,6 +60,7 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
         await stopProbes(ex);
       }
     });
+    state.measurements = runMeasurements;
     await writeState(state, dir);
     const failed = state.checks.filter((c) => !c.passed);
     // The steps went to stderr: let them out before the verdict goes to stdout, so that a reader of both sees it last.
