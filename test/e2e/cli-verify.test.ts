@@ -2,10 +2,12 @@
  * `aurora-lab verify` on a kept local failover run: it repeats only the steps the lab marks, so the
  * check about the writer before the failover is not asked again of a cluster whose writer has moved,
  * and it passes where re-running every check used to fail; teardown then removes what the run kept.
+ * A lab that marks no step has nothing to verify: a usage error that says how to mark one.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCliEnv, runCli } from '../helpers/cli.js';
 import { localCli, mariadbUnder, postgresUnder, type LocalCli } from '../helpers/local-cli.js';
 
 let local: LocalCli;
@@ -43,4 +45,22 @@ describe('verify after run --keep', () => {
     }
     expect([...postgresUnder(local.dataDir), ...mariadbUnder(local.dataDir)]).toEqual([]);
   }, 480_000);
+
+  it('verify of a kept run whose lab marks no step fails as a usage error NOTHING_TO_VERIFY with a hint', async () => {
+    const env = makeCliEnv();
+    const run = await runCli(env, ['run', 'cluster-launch', '--dry-run', '--keep', '--yes', '--json']);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const { runId } = JSON.parse(run.stdout);
+    try {
+      // The run's own copy of its lab, with the marks taken out.
+      const file = join(env.home, 'runs', runId, 'lab.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^\s*verify: true\n/gm, ''));
+      const v = await runCli(env, ['verify', runId, '--json']);
+      expect(v.code).toBe(2);
+      expect(JSON.parse(v.stdout).error).toMatchObject({ code: 'NOTHING_TO_VERIFY', exitCode: 2, hint: expect.stringContaining('verify: true') });
+    } finally {
+      const t = await runCli(env, ['teardown', runId, '--yes']);
+      expect(t.code, t.stderr.slice(-2000)).toBe(0);
+    }
+  }, 120_000);
 });
