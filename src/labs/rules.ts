@@ -70,6 +70,10 @@ export function checkRules(lab: Lab): RuleProblem[] {
     const own = new Set<string>();
     switch (step.kind) {
       case 'aws':
+        // verify repeats a marked step on resources a learner kept: only a call that reads may be repeated.
+        if (step.verify && !READ_ONLY_OPERATION.test(step.operation)) {
+          problems.push({ path: at('verify'), message: `operation ${step.operation} changes something: only a Describe, List or Get call may be marked verify` });
+        }
         checkExpressions(step.input, at('input'), none);
         if (typeof step.forEach === 'string') checkExpressions(step.forEach, at('forEach'), none);
         if (step.creates) checkExpressions(step.creates, at('creates'), none);
@@ -79,6 +83,13 @@ export function checkRules(lab: Lab): RuleProblem[] {
         checkExpressions(step.input, at('input'), none);
         break;
       case 'poll':
+        if (step.verify && !READ_ONLY_OPERATION.test(step.operation)) {
+          problems.push({ path: at('verify'), message: `operation ${step.operation} changes something: only a Describe, List or Get call may be marked verify` });
+        }
+        // verify runs only marked steps: a reissue would call a step it leaves out, a measure would time from a call it never made.
+        if (step.verify && (step.reissue || step.measure)) {
+          problems.push({ path: at('verify'), message: 'a poll that reissues a step or measures from one cannot be marked verify' });
+        }
         checkExpressions(step.input, at('input'), none);
         compileOr(step.until, at('until'));
         for (const [name, expr] of Object.entries(step.capture ?? {})) checkCapture(name, expr, at('capture', name), own);
@@ -222,6 +233,9 @@ export function checkRules(lab: Lab): RuleProblem[] {
     if (!connections.has(name)) problems.push({ path: where, message: `connection "${name}" is not defined under connections` });
   }
 }
+
+/** SDK operations that only read, by AWS's naming: the only aws steps `verify` may repeat. */
+const READ_ONLY_OPERATION = /^(Describe|List|Get)[A-Z]/;
 
 /** JMESPath operators and literals: ==, !=, <=, >=, &&, ||, `literal`, rows[0]. */
 const EXPRESSION_IN_NAME = /==|!=|<=|>=|&&|\|\||`|\w\[\d*\]/;

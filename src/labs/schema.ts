@@ -71,6 +71,12 @@ function build() {
     notice: prose.optional(),
     /** JMESPath over the run context; the step is skipped when it is falsy. */
     when: jmes.optional(),
+    /**
+     * `aurora-lab verify` runs this step again on a kept run: it checks the state the run leaves behind
+     * and is safe to repeat (read-only SQL, a Describe, a check over what those capture). Unmarked steps
+     * are about a moment of the run (before a failover) or change something, and verify leaves them out.
+     */
+    verify: z.boolean().optional(),
   };
 
   const resourceDecl = z.strictObject({

@@ -4,6 +4,7 @@ import { planRun } from '../../engine/planner.js';
 import type { Target } from '../../engine/target.js';
 import { runSteps, stopProbes } from '../../engine/runner.js';
 import { parseLab } from '../../labs/loader.js';
+import type { Lab, Step } from '../../labs/schema.js';
 import { HumanReporter } from '../../output/human-reporter.js';
 import { printJson, printText } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
@@ -17,7 +18,16 @@ import type { GlobalOptions } from '../settings.js';
 import { makeTarget } from '../targets.js';
 import { hasLiveResources } from './teardown.js';
 
-/** Run a kept run's SQL steps and checks again against the resources it left up. */
+/**
+ * The steps verify runs again, in lab order: those the lab marks `verify: true`, which check the state
+ * the run leaves behind and are safe to repeat. The others are about a moment of the run (the writer
+ * before a failover) or change something (a DELETE, a seed, a load), and repeating them would fail or harm.
+ */
+export function verifySteps(lab: Lab): Step[] {
+  return lab.steps.filter((s) => s.verify === true);
+}
+
+/** Run a kept run's marked steps again against the resources it left up. */
 export async function verifyCommand(g: GlobalOptions, runId: string | undefined, o: { caBundle?: string }): Promise<ExitCodeValue> {
   const settings = outputSettings(g);
   const state = runId ? await readState(runId) : await latestRun(hasLiveResources);
@@ -26,15 +36,21 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
   }
   const dir = runDir(state.runId);
   const lab = parseLab(await readFile(path.join(dir, 'lab.yaml'), 'utf8'), state.labFile);
+  const steps = verifySteps(lab);
+  if (steps.length === 0) {
+    throw new UsageError(`lab ${lab.name} marks no step to verify`, { code: 'NOTHING_TO_VERIFY', hint: 'mark the steps that check the state a run leaves behind with "verify: true" in the lab file' });
+  }
   const reporter = new HumanReporter(settings);
   await reporter.init();
   const lock = await acquireLock(dir, state.runId);
   let target: Target | undefined;
   try {
     target = await makeTarget(state.target, { ...g, caBundle: o.caBundle }, { dir, region: state.region });
-    // The same planner as a run, over the lab's SQL and check steps only, as if none had run yet.
-    const plan = planRun({ ...lab, steps: lab.steps.filter((s) => s.kind === 'sql' || s.kind === 'check') }, { steps: {} }, target.capabilities);
+    // The same planner as a run, over the marked steps only, as if none had run yet; the run's vars are the starting point.
+    const plan = planRun({ ...lab, steps }, { steps: {} }, target.capabilities);
     state.checks = [];
+    // A marked step may measure (the endpoint's catch-up): that is verify's figure, not the run's, which its report keeps.
+    const runMeasurements = structuredClone(state.measurements);
     const t = target;
     await withInterrupt(reporter, async (signal) => {
       const ex: Execution = { lab, state, target: t, reporter, dir, probes: new Map(), secrets: new Set(), signal, persist: async () => writeState(state, dir) };
@@ -44,12 +60,18 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
         await stopProbes(ex);
       }
     });
+    state.measurements = runMeasurements;
     await writeState(state, dir);
     const failed = state.checks.filter((c) => !c.passed);
+    // The steps went to stderr: let them out before the verdict goes to stdout, so that a reader of both sees it last.
+    await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
     if (g.json) printJson({ runId: state.runId, lab: state.lab, checks: state.checks, passed: failed.length === 0 });
     else {
       const c = makeChalk(settings);
-      printText(`Run ${state.runId}: ${state.checks.length - failed.length}/${state.checks.length} checks passed${failed.length ? `\n${failed.map((f) => `  ${c.red('✗')} ${f.name} ${f.detail ?? ''}`).join('\n')}` : ''}`);
+      const lines = ['', `${c.bold(`Run ${state.runId}`)} (${state.lab}): ${failed.length ? c.red('verify failed') : c.green('verified')}`];
+      lines.push(`checks: ${state.checks.length - failed.length}/${state.checks.length} passed`);
+      for (const f of failed) lines.push(`  ${c.red('✗')} ${f.name}${f.detail ? ` (${f.detail})` : ''}`);
+      printText(lines.join('\n'));
     }
     return failed.length > 0 ? ExitCode.checksFailed : ExitCode.ok;
   } finally {
