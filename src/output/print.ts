@@ -4,6 +4,11 @@ export function printJson(doc: unknown): void {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 }
 
+/** Resolves once what was written to stderr so far (the steps' progress) is out, so a verdict printed next on stdout reads last. */
+export function stderrDrained(): Promise<void> {
+  return new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+}
+
 export function printText(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -6,7 +6,7 @@ import { runSteps, stopProbes } from '../../engine/runner.js';
 import { parseLab } from '../../labs/loader.js';
 import type { Lab, Step } from '../../labs/schema.js';
 import { HumanReporter } from '../../output/human-reporter.js';
-import { printJson, printText } from '../../output/print.js';
+import { printJson, printText, stderrDrained } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
 import { acquireLock } from '../../state/lock.js';
 import { runDir } from '../../state/paths.js';
@@ -64,7 +64,7 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
     await writeState(state, dir);
     const failed = state.checks.filter((c) => !c.passed);
     // The steps went to stderr: let them out before the verdict goes to stdout, so that a reader of both sees it last.
-    await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+    await stderrDrained();
     if (g.json) printJson({ runId: state.runId, lab: state.lab, checks: state.checks, passed: failed.length === 0 });
     else {
       const c = makeChalk(settings);
