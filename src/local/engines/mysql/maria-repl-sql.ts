@@ -46,15 +46,24 @@ export function dropSecret(dir: string): void {
   rmSync(join(dir, SECRET_FILE), { force: true });
 }
 
+/**
+ * The writer's secret, made now when it has none. Synchronous on purpose: two replicas cloned at once
+ * both ask the writer for its account, and had each made a secret after an await, the file could end
+ * up holding one replica's secret and the account the other's (every replica then refused with 1045).
+ */
+function writerSecret(dir: string): { secret: string; made: boolean } {
+  const existing = readSecret(dir);
+  if (existing) return { secret: existing, made: false };
+  const secret = randomBytes(18).toString('base64url');
+  writeFileSync(join(dir, SECRET_FILE), `${secret}\n`, { mode: 0o600 });
+  return { secret, made: true };
+}
+
 /** On a writer: the replication account exists with the secret in `dir` (made now when there is none). */
 export async function ensureReplicationUser(c: Connection, dir: string): Promise<void> {
-  let secret = readSecret(dir);
+  const { secret, made } = writerSecret(dir);
   const [rows] = await c.query<RowDataPacket[]>('SELECT 1 FROM mysql.user WHERE user = ? AND host = ?', [REPL_USER, '127.%']);
-  if (secret && rows.length > 0) return;
-  if (!secret) {
-    secret = randomBytes(18).toString('base64url');
-    writeFileSync(join(dir, SECRET_FILE), `${secret}\n`, { mode: 0o600 });
-  }
+  if (!made && rows.length > 0) return;
   const account = `${quoteString(REPL_USER)}@'127.%'`;
   await c.query(`CREATE OR REPLACE USER ${account} IDENTIFIED BY PASSWORD '${nativePasswordHash(secret)}'`);
   await c.query(`GRANT REPLICATION SLAVE, SLAVE MONITOR ON *.* TO ${account}`);
