@@ -11,6 +11,7 @@ import type { Handler, Input, Runtime } from './runtime.js';
 import { rkey, type AlarmRec } from './state.js';
 import { toMillis } from './time.js';
 import { dimensions, series } from './cloudwatch.js';
+import { pageToken, tokenOffset } from './paging.js';
 
 const STATISTICS = new Set(['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum']);
 const COMPARISONS: Record<string, { word: string; test: (v: number, t: number) => boolean }> = {
@@ -179,12 +180,12 @@ function pageOf<T>(list: T[], input: Input, op: string): { page: T[]; next?: str
   const given = optStr(input, 'NextToken');
   let start = 0;
   if (given !== undefined) {
-    const m = /^(\w+):(\d+)$/.exec(Buffer.from(given, 'base64url').toString('utf8'));
-    if (!m || m[1] !== op) fail('InvalidNextToken', 'The service returned an invalid token.');
-    start = Number(m[2]);
+    const at = tokenOffset(given, op);
+    if (at === undefined) fail('InvalidNextToken', 'The service returned an invalid token.');
+    start = at;
   }
   const page = list.slice(start, start + max);
-  return { page, ...(start + max < list.length ? { next: Buffer.from(`${op}:${start + max}`).toString('base64url') } : {}) };
+  return { page, ...(start + max < list.length ? { next: pageToken(op, start + max) } : {}) };
 }
 
 export const alarmHandlers: Record<string, Handler> = {

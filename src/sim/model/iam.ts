@@ -9,6 +9,7 @@ import { fail } from './errors.js';
 import { optStr, reqStr, tagList } from './input.js';
 import type { Handler, Runtime } from './runtime.js';
 import type { RoleRec } from './state.js';
+import { pageToken, tokenOffset } from './paging.js';
 
 /** AWS managed policies the model knows; attaching another ARN is NoSuchEntity, as for a typo on AWS. */
 export const MANAGED_POLICIES: Record<string, string> = {
@@ -109,14 +110,13 @@ function iamPage<T>(list: T[], input: Record<string, unknown>, scope: string): {
   const marker = optStr(input, 'Marker');
   let start = 0;
   if (marker !== undefined) {
-    const text = Buffer.from(marker, 'base64url').toString('utf8');
-    const at = text.lastIndexOf('|');
-    if (at < 0 || text.slice(0, at) !== scope || !/^\d+$/.test(text.slice(at + 1))) iamFail('ValidationError', 'Invalid Marker.');
-    start = Number(text.slice(at + 1));
+    const at = tokenOffset(marker, scope);
+    if (at === undefined) iamFail('ValidationError', 'Invalid Marker.');
+    start = at;
   }
   const page = list.slice(start, start + max);
   const truncated = start + max < list.length;
-  return { page, more: { IsTruncated: truncated, ...(truncated ? { Marker: Buffer.from(`${scope}|${start + max}`).toString('base64url') } : {}) } };
+  return { page, more: { IsTruncated: truncated, ...(truncated ? { Marker: pageToken(scope, start + max) } : {}) } };
 }
 
 export const iamHandlers: Record<string, Handler> = {

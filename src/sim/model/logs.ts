@@ -12,6 +12,7 @@ import { optBool, optNum, optStr, reqStr, strList } from './input.js';
 import { osMetricsEvents } from './logs-rds.js';
 import type { Handler, Input, Runtime } from './runtime.js';
 import { rkey, type InstanceRec, type LogEventRec, type LogGroupRec, type SimState } from './state.js';
+import { pageToken, tokenOffset } from './paging.js';
 
 /** CloudWatch Logs times are epoch milliseconds (Long), not timestamps: a Date is refused, as the wire refuses it. */
 function millis(input: Input, name: string, fallback: number): number {
@@ -153,18 +154,14 @@ function findGroup(rt: Runtime, input: Input, region: string): LogGroupRec {
 
 /** Opaque paging tokens, bound to the operation and group they were issued for. */
 function token(op: string, scope: string, offset: number): string {
-  return Buffer.from(JSON.stringify({ op, scope, offset })).toString('base64url');
+  return pageToken(`${op}|${scope}`, offset);
 }
 
 function readToken(value: string | undefined, op: string, scope: string): number {
   if (value === undefined) return 0;
-  try {
-    const t = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { op?: string; scope?: string; offset?: number };
-    if (t.op === op && t.scope === scope && Number.isInteger(t.offset) && t.offset! >= 0) return t.offset!;
-  } catch {
-    // fall through
-  }
-  invalid('The specified nextToken is invalid.');
+  const at = tokenOffset(value, `${op}|${scope}`);
+  if (at === undefined) invalid('The specified nextToken is invalid.');
+  return at;
 }
 
 function limitOf(input: Input, max: number, fallback: number): number {

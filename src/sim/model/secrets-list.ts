@@ -8,6 +8,7 @@ import { fail } from './errors.js';
 import { optBool, optNum, optStr } from './input.js';
 import type { Handler, Input } from './runtime.js';
 import type { SecretRec } from './state.js';
+import { pageToken, tokenOffset } from './paging.js';
 
 type Listed = SecretRec & { description?: string; deletedAt?: number };
 
@@ -100,11 +101,11 @@ export const listSecretsHandlers: Record<string, Handler> = {
     const given = optStr(input, 'NextToken');
     let start = 0;
     if (given !== undefined) {
-      const m = /^ListSecrets:(\d+)$/.exec(Buffer.from(given, 'base64url').toString('utf8'));
-      if (!m) fail('InvalidNextTokenException', 'The NextToken value is invalid.');
-      start = Number(m[1]);
+      const at = tokenOffset(given, 'ListSecrets');
+      if (at === undefined) fail('InvalidNextTokenException', 'The NextToken value is invalid.');
+      start = at;
     }
     const page = list.slice(start, start + max);
-    return { SecretList: page.map(entry), ...(start + max < list.length ? { NextToken: Buffer.from(`ListSecrets:${start + max}`).toString('base64url') } : {}) };
+    return { SecretList: page.map(entry), ...(start + max < list.length ? { NextToken: pageToken('ListSecrets', start + max) } : {}) };
   },
 };

@@ -10,6 +10,7 @@ import { sgArn } from './ec2.js';
 import { optNum, optStr, strList } from './input.js';
 import type { Handler, Input } from './runtime.js';
 import type { Tag } from './state.js';
+import { pageToken, tokenOffset } from './paging.js';
 
 interface Listed {
   arn: string;
@@ -39,9 +40,9 @@ function typeMatches(type: string, wanted: string[]): boolean {
 /** The offset a PaginationToken stands for; a token this model did not issue is refused. */
 function readToken(value: string | undefined): number {
   if (value === undefined || value === '') return 0;
-  const m = /^gr:(\d+)$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
-  if (!m) fail('InvalidParameterException', 'The specified pagination token is invalid.');
-  return Number(m[1]);
+  const at = tokenOffset(value, 'GetResources');
+  if (at === undefined) fail('InvalidParameterException', 'The specified pagination token is invalid.');
+  return at;
 }
 
 export const taggingHandlers: Record<string, Handler> = {
@@ -89,7 +90,7 @@ export const taggingHandlers: Record<string, Handler> = {
         }),
     );
     const page = matching.slice(start, start + perPage);
-    const next = start + perPage < matching.length ? Buffer.from(`gr:${start + perPage}`).toString('base64url') : '';
+    const next = start + perPage < matching.length ? pageToken('GetResources', start + perPage) : '';
     return {
       ResourceTagMappingList: page.map((r) => ({ ResourceARN: r.arn, Tags: r.tags.map((t) => ({ Key: t.Key, Value: t.Value })) })),
       // AWS ends the list with an empty token.
