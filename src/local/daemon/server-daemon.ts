@@ -109,7 +109,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<RunningDaemon> {
   // too: it may have moved pending transitions on).
   const osMetrics = new OsMetricsSampler(dataPlane);
   const syncSamplers = () => {
-    const state = sim.toJSON();
+    const state = sim.peek();
     osMetrics.sync(monitoredInstances(state));
     connections.sync(Object.keys(state.instances).length);
   };

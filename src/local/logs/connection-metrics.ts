@@ -136,5 +136,5 @@ export class ConnectionSampler {
 
 /** The cluster an instance of the simulated account belongs to (any region). */
 export function clusterOfInstance(sim: SimCloud, instanceId: string): string | undefined {
-  return Object.values(sim.toJSON().instances).find((i) => i.id === instanceId)?.clusterId;
+  return Object.values(sim.peek().instances).find((i) => i.id === instanceId)?.clusterId;
 }

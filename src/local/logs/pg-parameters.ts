@@ -21,7 +21,7 @@ export class PgParameterApplier {
 
   /** Bring every running aurora-postgresql server in line with its cluster's parameter group. */
   async apply(sim: SimCloud): Promise<void> {
-    const state = sim.toJSON();
+    const state = sim.peek();
     const pids = this.source.serverPids();
     for (const i of Object.values(state.instances)) {
       const pid = pids[i.id];

@@ -109,6 +109,15 @@ export class SimCloud {
     return this.rt.idle();
   }
 
+  /**
+   * The account as it is now, not a copy: for readers in this process that look after every call (the
+   * local server's samplers and parameter applier), where a deep copy per call was the cost. Never
+   * changed through it; toJSON() is the copy to keep.
+   */
+  peek(): Readonly<SimState> {
+    return this.rt.state;
+  }
+
   /** The whole account as plain JSON; pending transitions are data and continue after fromJSON. */
   toJSON(): SimState {
     return JSON.parse(JSON.stringify(this.rt.state)) as SimState;
