@@ -8,7 +8,7 @@ import { DRY_RUN_REASON, epoch, type ChartBlock } from './chart-block.js';
 import { formatDuration, formatNumber } from './format.js';
 import { lineChart } from './line-chart.js';
 import type { ReportInput } from './report-data.js';
-import { num } from './run-record.js';
+import { num, stepBand } from './run-record.js';
 
 export function monitoringCharts(input: ReportInput): ChartBlock[] {
   return [alarmOverTime(input), slowStatement(input), osMetrics(input)];
@@ -46,8 +46,7 @@ function alarmOverTime(input: ReportInput): ChartBlock {
     states.forEach((s, i) => segments.push({ from: bounds[i]!, to: bounds[i + 1]!, cls: `state-${s.toLowerCase().replace(/_/g, '-')}`, label: s }));
   }
   const markers = changes.map((c) => ({ t: c.t, label: `→ ${c.states[1]}`, kind: c.states[1] === 'ALARM' ? 'call' : 'change' }));
-  const load = input.state.steps['load'];
-  const bands = load?.status === 'done' && load.endedAt ? [{ from: Date.parse(load.startedAt) - t0, to: Date.parse(load.endedAt) - t0, label: `load: ${String(input.state.params['sessions'] ?? '?')} sessions held open` }] : [];
+  const bands = stepBand(input, 'load', `load: ${String(input.state.params['sessions'] ?? '?')} sessions held open`);
   const times = [...points.map((p) => p.t), ...(period ? points.map((p) => p.t + period * 1000) : []), ...segments.flatMap((s) => [s.from, s.to]), ...bands.flatMap((b) => [b.from, b.to])];
   const domain: [number, number] = [Math.min(...times), Math.max(...times)];
   const svg = lineChart({

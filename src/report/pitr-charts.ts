@@ -9,7 +9,7 @@ import { DRY_RUN_REASON, epoch, type ChartBlock } from './chart-block.js';
 import { formatDuration, formatNumber } from './format.js';
 import { laneChart, type Lane } from './lane-chart.js';
 import type { ReportInput } from './report-data.js';
-import { num } from './run-record.js';
+import { num, stepSpan } from './run-record.js';
 
 interface Batch {
   batch: number;
@@ -125,12 +125,6 @@ function restoredContents(input: ReportInput): ChartBlock {
     figures,
     caption: 'Expected: counted on the original at the moment, before the mistake deleted them. Restored: counted on the new cluster. Batch 4 came after the moment, so a correct restore holds none of it.',
   };
-}
-
-function stepSpan(input: ReportInput, id: string): [number, number] | undefined {
-  const rec = input.state.steps[id];
-  if (!rec || rec.status !== 'done' || !rec.endedAt) return undefined;
-  return [Date.parse(rec.startedAt), Date.parse(rec.endedAt)];
 }
 
 function pad([a, b]: [number, number], share: number): [number, number] {

@@ -14,9 +14,17 @@ export function series(input: ReportInput, name: string): unknown[] | undefined 
 
 export const runStart = (input: ReportInput) => Date.parse(input.state.createdAt);
 
-export function stepBand(input: ReportInput, stepId: string, label: string) {
+/** When a step that finished ran, in epoch ms; undefined for one that did not finish. */
+export function stepSpan(input: ReportInput, stepId: string): [number, number] | undefined {
   const rec = input.state.steps[stepId];
-  if (!rec?.endedAt || rec.status !== 'done') return [];
+  if (!rec?.endedAt || rec.status !== 'done') return undefined;
+  return [Date.parse(rec.startedAt), Date.parse(rec.endedAt)];
+}
+
+/** A finished step as a shaded band on an axis that starts with the run (none when it did not finish). */
+export function stepBand(input: ReportInput, stepId: string, label: string) {
+  const span = stepSpan(input, stepId);
+  if (!span) return [];
   const t0 = runStart(input);
-  return [{ from: Date.parse(rec.startedAt) - t0, to: Date.parse(rec.endedAt) - t0, label }];
+  return [{ from: span[0] - t0, to: span[1] - t0, label }];
 }
