@@ -13,6 +13,9 @@ export interface MariaBinaries {
   installDb: string;
   /** mariadb-backup, when installed. */
   backup?: string;
+  /** mariadb-binlog and the mariadb client, when installed (point-in-time recovery replays with them). */
+  binlog?: string;
+  client?: string;
   /** As `mariadbd --version` reports it, e.g. "10.11.6". */
   version: string;
 }
@@ -63,5 +66,12 @@ export function findMariaBinaries(options: { binDir?: string; env?: NodeJS.Proce
       { code: 'LOCAL_MYSQL_MISSING', hint: HINT },
     );
   }
-  return { mariadbd, installDb, backup: pick('mariadb-backup', 'mariabackup'), version: versionOf(mariadbd) };
+  return {
+    mariadbd,
+    installDb,
+    backup: pick('mariadb-backup', 'mariabackup'),
+    binlog: pick('mariadb-binlog', 'mysqlbinlog'),
+    client: pick('mariadb', 'mysql'),
+    version: versionOf(mariadbd),
+  };
 }

@@ -12,10 +12,10 @@
  * starts its binlog at its clone, and if every member is like that, the restore is refused.
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { LocalTargetError } from '../../../errors.js';
 import type { Reporter } from '../../../events.js';
-import { isExecutable, runAs, type RunAsUser } from '../../core/os-user.js';
+import { runAs, type RunAsUser } from '../../core/os-user.js';
 import { binlogFiles, binlogHistory, type BinlogTxn } from './maria-pitr-binlog.js';
 import { chooseStop, type Sighting } from './maria-pitr-journal.js';
 import type { MariaBinaries } from './maria-binaries.js';
@@ -52,12 +52,10 @@ export interface MariaRecoveryResult {
   phases: Record<string, number>;
 }
 
-/** A MariaDB client program beside the server's tools. */
-function tool(binaries: MariaBinaries, ...names: string[]): string {
-  for (const dir of [dirname(binaries.installDb), dirname(binaries.mariadbd), '/usr/bin']) {
-    for (const n of names) if (isExecutable(join(dir, n))) return join(dir, n);
-  }
-  throw new LocalTargetError(`${names[0]} was not found: point-in-time recovery of MariaDB replays binary logs with it.`, {
+/** A MariaDB client program the binaries lookup found (the same directories as the server's). */
+function tool(path: string | undefined, name: string): string {
+  if (path) return path;
+  throw new LocalTargetError(`${name} was not found: point-in-time recovery of MariaDB replays binary logs with it.`, {
     code: 'LOCAL_MYSQL_MISSING',
     hint: 'Install the MariaDB client programs (`apt-get install mariadb-client`).',
   });
@@ -153,12 +151,12 @@ async function applyBinlogs(binaries: MariaBinaries, source: MariaServer, replay
   const all = binlogFiles(source.dataDir);
   const files = all.slice(all.indexOf(first.file), all.indexOf(last.file) + 1).map((f) => join(source.dataDir, f));
   const decoded = await runAs(
-    tool(binaries, 'mariadb-binlog', 'mysqlbinlog'),
+    tool(binaries.binlog, 'mariadb-binlog'),
     ['--no-defaults', '--disable-log-bin', `--start-position=${first.start}`, `--stop-position=${last.end}`, ...files],
     { user: undefined, what: 'mariadb-binlog' },
   );
   await runAs(
-    tool(binaries, 'mariadb', 'mysql'),
+    tool(binaries.client, 'mariadb'),
     ['--no-defaults', '--binary-mode', `--socket=${into.socketPath}`, `--user=${into.superuser}`],
     { user: undefined, input: decoded.stdout, what: 'replay of the binary logs' },
   );
