@@ -4,32 +4,14 @@
  * (a report line may name the prefixed figures, not ones no step records).
  */
 import { describe, expect, it } from 'vitest';
-import { LabFileError } from '../../src/errors.js';
-import { parseLab } from '../../src/labs/loader.js';
 import { probeMeasurementName } from '../../src/labs/rules.js';
+import { LAB_HEAD, labFileProblems } from '../helpers/lab-text.js';
 
-const HEAD = `name: t
-title: T
-level: beginner
-engines: [aurora-postgresql]
-summary: s
-estimate: { minutes: 1 }
-connections:
-  w: { host: h, port: 1, user: u, database: d }
-steps:
-  - { id: call, kind: note, title: N }
+const HEAD = `${LAB_HEAD}  - { id: call, kind: note, title: N }
   - { id: start, kind: probe-start, title: S, probe: p, connection: w }
 `;
 
-function details(source: string): string[] {
-  try {
-    parseLab(source, 'labs/x.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(LabFileError);
-    return (err as LabFileError).details;
-  }
-  return [];
-}
+const details = labFileProblems;
 
 describe('probe-stop for a failover that may lose writes', () => {
   it('names prefixed measurements in camel case', () => {

@@ -7,30 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifySteps } from '../../src/cli/commands/verify.js';
-import { LabFileError } from '../../src/errors.js';
 import { parseLab } from '../../src/labs/loader.js';
 import type { Step } from '../../src/labs/schema.js';
+import { LAB_HEAD, labFileProblems } from '../helpers/lab-text.js';
 
-const HEAD = `name: t
-title: T
-level: beginner
-engines: [aurora-postgresql]
-summary: s
-estimate: { minutes: 1 }
-connections:
-  w: { host: h, port: 1, user: u, database: d }
-steps:
-`;
+const HEAD = LAB_HEAD;
 
-function details(source: string): string[] {
-  try {
-    parseLab(source, 'labs/x.yaml');
-  } catch (err) {
-    expect(err).toBeInstanceOf(LabFileError);
-    return (err as LabFileError).details;
-  }
-  throw new Error('the lab parsed, but it should not have');
-}
+const details = labFileProblems;
 
 const LABS_DIR = path.join(import.meta.dirname, '..', '..', 'labs');
 const LABS = readdirSync(LABS_DIR).filter((f) => f.endsWith('.yaml'));
