@@ -56,6 +56,29 @@ describe('the engine-neutral PI sampler', () => {
     expect(sampler.statement('pending:lab:select sleep(?)')).toEqual(real);
   });
 
+  it('asks again about an execution that ended before the source could settle it, and still counts it once', async () => {
+    const { source, clock } = scripted([
+      { counters: new Map(), running: [pending(1000)], nowMs: 1500 }, // baseline
+      { counters: new Map(), running: [pending(1000)], nowMs: 2500 },
+      { counters: new Map(), running: [], nowMs: 3500 }, // ended at 3000; its history row is not there yet
+      { counters: new Map([[real.key, 2000]]), running: [], nowMs: 4500 }, // now it is, and the digest grew
+    ]);
+    const asked: string[][] = [];
+    let reads = 0;
+    source.settle = async (execs) => {
+      asked.push(execs);
+      return new Map(reads >= 4 ? execs.map((e) => [e, real.key] as const) : []);
+    };
+    const sampler = new PiSampler({ instanceId: 'i', source, now: clock, intervalMs: 60_000 });
+    for (; reads < 4; ) {
+      reads++;
+      await sampler.refresh();
+    }
+    expect(asked).toEqual([['7:1'], ['7:1']]);
+    // 1000 ms booked while it ran, 1000 of the digest's 2000 not booked yet: 2000 in all, under the digest.
+    expect(sumBy(sampler)).toEqual({ 'SELECT `sleep` (?)': 2000 });
+  });
+
   it('counts growth only after the baseline, and never for ignored keys', async () => {
     const sampler = await run([
       { counters: new Map([[real.key, 5000], ['own:x', 10]]), running: [], nowMs: 1000 },

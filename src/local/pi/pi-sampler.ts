@@ -45,6 +45,12 @@ export interface PiSamplerOptions {
 
 /** A booked running time not matched by counter growth within this long is forgotten (a reset counter). */
 const DEBT_TTL_MS = 60_000;
+/**
+ * An ended execution the source could not settle yet (MySQL writes a statement's history row as it
+ * ends, which a read can see a moment before) is asked about again at each read for this long; after
+ * it, its time stays under its provisional key.
+ */
+const SETTLE_GRACE_MS = 10_000;
 
 interface Running {
   key: string;
@@ -75,6 +81,8 @@ export class PiSampler {
   private lastAt?: number;
   private lastServerNow?: number;
   private running = new Map<string, Running>();
+  /** Executions that ended with a provisional key the source could not settle yet, and when they ended. */
+  private unsettled: { exec: string; run: Running; endedAt: number }[] = [];
   /** Running time already booked for executions that have ended, not yet matched by counter growth. */
   private debts: { key: string; ms: number; at: number }[] = [];
 
@@ -127,7 +135,7 @@ export class PiSampler {
       const current = read.counters;
       await this.learn([...current.keys()].filter((k) => (!this.known.has(k) || this.provisional.has(k)) && !this.ignored.has(k)));
       for (const r of read.running) this.nameProvisionally(r);
-      const ended = await this.ended(read.running);
+      const ended = await this.ended(read.running, now);
       if (this.counters && this.lastAt !== undefined) {
         this.record(now, current, read.running, read.nowMs, ended);
       } else {
@@ -184,22 +192,32 @@ export class PiSampler {
     this.running = next;
   }
 
-  /** The executions tracked at the last read that are no longer running, under the keys they really had. */
-  private async ended(running: RunningStatement[]): Promise<Running[]> {
+  /**
+   * The executions tracked at the last read that are no longer running, under the keys they really had.
+   * One the source cannot settle yet waits (up to SETTLE_GRACE_MS) for a later read, so its booked
+   * time becomes a debt of the key it really had, not of a provisional key no counter will ever pay.
+   */
+  private async ended(running: RunningStatement[], now: number): Promise<Running[]> {
     const still = new Set(running.map((r) => r.exec));
     const ended = [...this.running].filter(([exec]) => !still.has(exec));
-    const unsettled = ended.filter(([, r]) => r.pending);
-    if (this.source.settle && unsettled.length > 0) {
-      const settled = await this.source.settle(unsettled.map(([exec]) => exec));
-      for (const [exec, r] of unsettled) {
-        const real = settled.get(exec);
-        if (real === undefined) continue;
-        if (real !== r.key) this.aliases.set(r.key, real);
-        r.key = real;
-        r.pending = false;
+    const waiting = [...this.unsettled, ...ended.filter(([, r]) => r.pending).map(([exec, run]) => ({ exec, run, endedAt: now }))];
+    const out = ended.filter(([, r]) => !r.pending).map(([, r]) => r);
+    if (!this.source.settle || waiting.length === 0) return [...out, ...waiting.map((w) => w.run)];
+    const settled = await this.source.settle(waiting.map((w) => w.exec));
+    this.unsettled = [];
+    for (const w of waiting) {
+      const real = settled.get(w.exec);
+      if (real === undefined) {
+        if (now - w.endedAt < SETTLE_GRACE_MS) this.unsettled.push(w);
+        else out.push(w.run);
+        continue;
       }
+      if (real !== w.run.key) this.aliases.set(w.run.key, real);
+      w.run.key = real;
+      w.run.pending = false;
+      out.push(w.run);
     }
-    return ended.map(([, r]) => r);
+    return out;
   }
 
   private nameProvisionally(r: RunningStatement): void {
