@@ -14,7 +14,8 @@
 //  9. Every lab-and-engine dry run (9 labs x 2 engines: 18) in sequence, three rounds (the machine is
 //     shared: the quickest counts): the total of each round, and each run's quickest of its three,
 //     with the load average beside them (a figure taken on a busy machine says so). The home is new, so
-//     the first round also fills the lab cache and V8's code cache (AURORA_LAB_HOME/cache).
+//     the first round also fills the lab cache and V8's code cache (AURORA_LAB_HOME/cache). Issue 15's
+//     target (under 10 s) was set for the 14 runs of the seven labs there were then: printed apart.
 // --dry-only runs 8 and 9 alone (no local server); --dry-runs-only runs 9 alone.
 // Server-side figures come from the server's log ($AURORA_LAB_HOME/local/server.log), read per run.
 // A failed run is printed as a failure (exit code 1) and the other scenarios still run.
@@ -180,6 +181,8 @@ async function dryRunRounds(rounds) {
   return { totals, runs };
 }
 
+const ORIGINAL_LABS = ['cluster-launch', 'failover', 'global-database', 'iam-auth', 'performance-insights', 'serverless-v2', 'snapshot-migration'];
+
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(', ');
 
 /** The dry-run figure's lines: the rounds' totals, then one row per lab, an engine per column. */
@@ -187,9 +190,13 @@ function dryRunLines({ totals, runs }, loadBefore) {
   const width = Math.max(...runs.map((r) => r.lab.length));
   const quickest = (lab, engine) => Math.min(...runs.find((r) => r.lab === lab && r.engine === engine).ms);
   const sumOfQuickest = runs.reduce((n, r) => n + Math.min(...r.ms), 0);
+  // Issue 15's figure: the 14 dry runs of the seven labs there were when it was filed, under 10 s.
+  const original = runs.filter((r) => ORIGINAL_LABS.includes(r.lab));
+  const originalRounds = totals.map((_, round) => original.reduce((n, r) => n + r.ms[round], 0));
   return [
-    `  ${runs.length} lab-and-engine dry runs in sequence: quickest round ${fmt(Math.min(...totals))} (rounds ${totals.map(fmt).join(', ')}, the first with empty caches; target < 10 s); ` +
+    `  ${runs.length} lab-and-engine dry runs in sequence: quickest round ${fmt(Math.min(...totals))} (rounds ${totals.map(fmt).join(', ')}, the first with empty caches); ` +
       `load average ${loadBefore} before, ${loadAverage()} after (1, 5, 15 min; ${cpus().length} cores)`,
+    `  of them the ${original.length} of the seven labs issue 15 counted: quickest round ${fmt(Math.min(...originalRounds))} (rounds ${originalRounds.map(fmt).join(', ')}; target < 10 s)`,
     `  each run, the quickest of ${totals.length} (sum ${fmt(sumOfQuickest)}):`,
     `    ${'lab'.padEnd(width)}  ${ENGINES.map((e) => e.padStart(17)).join('  ')}`,
     ...labNames().map((lab) => `    ${lab.padEnd(width)}  ${ENGINES.map((e) => fmt(quickest(lab, e)).padStart(17)).join('  ')}`),
@@ -214,6 +221,7 @@ try {
     const loadBefore = loadAverage();
     const rounds = await dryRunRounds(3);
     results.dryRunsMs = rounds.totals.map(Math.round);
+    results.originalDryRunsMs = rounds.totals.map((_, i) => Math.round(rounds.runs.filter((r) => ORIGINAL_LABS.includes(r.lab)).reduce((n, r) => n + r.ms[i], 0)));
     results.dryRunMs = Object.fromEntries(rounds.runs.map((r) => [`${r.lab} ${r.engine}`, r.ms.map(Math.round)]));
     results.dryRunsLoadAverage = { before: loadBefore, after: loadAverage() };
     return dryRunLines(rounds, loadBefore);
