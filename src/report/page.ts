@@ -32,6 +32,7 @@ export function reportPage(input: ReportInput, generatedAt = new Date()): string
     `<h2>Charts</h2>${labCharts(input).map(chart).join('\n')}`,
     measurements(input),
     checks(input),
+    verifications(input),
     steps(input),
     resources(input),
     `<footer class="meta"><p>Written by aurora-lab on ${h(formatWhen(generatedAt.toISOString()))} from ${h(input.dir)}. Every figure here was measured by the run; what was not measured says so.</p></footer>`,
@@ -81,8 +82,23 @@ function chart(block: ChartBlock): string {
 
 function checks(input: ReportInput): string {
   if (input.doc.checks.length === 0) return '<h2>Checks</h2><p>No check ran.</p>';
-  const items = input.doc.checks.map((c) => `<li data-passed="${c.passed}"><span class="${c.passed ? 'pass' : 'fail'}">${c.passed ? '✓' : '✗'}</span> ${h(c.name)}${c.detail ? ` <span class="meta">(${h(c.detail)})</span>` : ''}</li>`);
+  const items = input.doc.checks.map(checkItem);
   return `<h2>Checks: what the run proved</h2><ul class="checks">${items.join('')}</ul>`;
+}
+
+function checkItem(c: { name: string; passed: boolean; detail?: string }): string {
+  return `<li data-passed="${c.passed}"><span class="${c.passed ? 'pass' : 'fail'}">${c.passed ? '✓' : '✗'}</span> ${h(c.name)}${c.detail ? ` <span class="meta">(${h(c.detail)})</span>` : ''}</li>`;
+}
+
+/** `aurora-lab verify` after the run: the newest verdict's checks, and how many verdicts came before it. */
+function verifications(input: ReportInput): string {
+  const all = input.state.verifications ?? [];
+  const last = all.at(-1);
+  if (!last) return '';
+  const passed = last.checks.filter((c) => c.passed).length;
+  const items = last.checks.map(checkItem);
+  const earlier = all.length > 1 ? ` (${all.length - 1} earlier: ${all.slice(0, -1).map((v) => `${formatWhen(v.at)} ${v.passed ? 'passed' : 'failed'}`).map(h).join(', ')})` : '';
+  return `<h2>Verified afterwards</h2><p class="meta" data-verified="${last.passed}">${h(formatWhen(last.at))}: ${last.passed ? 'verified' : 'verify failed'}, checks ${passed}/${last.checks.length} passed${earlier}</p><ul class="checks">${items.join('')}</ul>`;
 }
 
 function steps(input: ReportInput): string {

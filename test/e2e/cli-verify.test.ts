@@ -2,6 +2,7 @@
  * `aurora-lab verify` on a kept local failover run: it repeats only the steps the lab marks, so the
  * check about the writer before the failover is not asked again of a cluster whose writer has moved,
  * and it passes where re-running every check used to fail; teardown then removes what the run kept.
+ * The run's own record (steps, checks, figures) stays as the run left it, with each verdict beside it.
  * A lab that marks no step has nothing to verify: a usage error that says how to mark one.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ afterAll(async () => {
 }, 90_000);
 
 describe('verify after run --keep', () => {
-  it('run failover --local --keep, then verify, passes the checks on the state the run left, and keeps the run\'s own figures', async () => {
+  it('run failover --local --keep, then verify, passes the checks on the state the run left, and keeps the run\'s own figures and checks', async () => {
     const { r, doc } = await local.runLab('failover', ['--keep'], 240_000);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(doc.checks.filter((c: { passed: boolean }) => !c.passed)).toEqual([]);
@@ -39,12 +40,47 @@ describe('verify after run --keep', () => {
       const state = JSON.parse(readFileSync(join(local.env.home, 'runs', doc.runId, 'state.json'), 'utf8'));
       expect(typeof doc.measurements.endpointCatchUpMs).toBe('number');
       expect(state.measurements.endpointCatchUpMs).toBe(doc.measurements.endpointCatchUpMs);
+      // And its checks stay the run's, with verify's verdict beside them.
+      expect(state.checks.map(({ stepId: _s, ...c }: { stepId?: string }) => c)).toEqual(doc.checks);
+      expect(state.verifications.map((v: { passed: boolean; checks: unknown[] }) => [v.passed, v.checks])).toEqual([[true, out.checks]]);
     } finally {
       const t = await local.cli(['teardown', doc.runId, '--yes'], 120_000);
       expect(t.code, t.stderr.slice(-2000)).toBe(0);
     }
     expect([...postgresUnder(local.dataDir), ...mariadbUnder(local.dataDir)]).toEqual([]);
   }, 480_000);
+
+  it("keeps the run's own checks and steps, adds each verdict beside them, and the report shows the newest", async () => {
+    const env = makeCliEnv();
+    const run = await runCli(env, ['run', 'failover', '--dry-run', '--keep', '--yes', '--json']);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    const stateFile = join(env.home, 'runs', doc.runId, 'state.json');
+    const before = JSON.parse(readFileSync(stateFile, 'utf8'));
+    try {
+      const verdicts = [];
+      for (let i = 0; i < 2; i++) {
+        const v = await runCli(env, ['verify', doc.runId, '--json']);
+        expect(v.code, v.stderr.slice(-2000)).toBe(0);
+        verdicts.push(JSON.parse(v.stdout));
+      }
+      expect(verdicts[0].checks.map((c: { name: string }) => c.name)).toEqual(['DescribeDBClusters names the chosen reader as the new writer']);
+      const after = JSON.parse(readFileSync(stateFile, 'utf8'));
+      // The run's record is as the run left it: verify's steps ran on a copy.
+      expect(after.checks).toEqual(before.checks);
+      expect(after.steps).toEqual(before.steps);
+      expect(after.measurements).toEqual(before.measurements);
+      expect(after.verifications.map((v: { passed: boolean; checks: unknown[] }) => [v.passed, v.checks])).toEqual(verdicts.map((v) => [true, v.checks]));
+      const r = await runCli(env, ['report', doc.runId]);
+      expect(r.code, r.stderr).toBe(0);
+      const page = readFileSync(r.stdout.trim(), 'utf8');
+      expect(page).toMatch(/<h2>Verified afterwards<\/h2><p class="meta" data-verified="true">[^<]*verified, checks 1\/1 passed \(1 earlier: [^)]* passed\)/);
+      expect(page).toContain(`checks ${before.checks.filter((c: { passed: boolean }) => c.passed).length}/${before.checks.length} passed`);
+    } finally {
+      const t = await runCli(env, ['teardown', doc.runId, '--yes']);
+      expect(t.code, t.stderr.slice(-2000)).toBe(0);
+    }
+  }, 120_000);
 
   it('verify of a kept run whose lab marks no step fails as a usage error NOTHING_TO_VERIFY with a hint', async () => {
     const env = makeCliEnv();

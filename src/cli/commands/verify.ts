@@ -10,7 +10,7 @@ import { printJson, printText, stderrDrained } from '../../output/print.js';
 import { makeChalk, outputSettings } from '../../output/style.js';
 import { acquireLock } from '../../state/lock.js';
 import { runDir } from '../../state/paths.js';
-import { latestRun, readState, writeState } from '../../state/run-state.js';
+import { latestRun, readState, writeState, type RunState } from '../../state/run-state.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withInterrupt } from '../interrupt.js';
@@ -26,6 +26,9 @@ import { hasLiveResources } from './teardown.js';
 export function verifySteps(lab: Lab): Step[] {
   return lab.steps.filter((s) => s.verify === true);
 }
+
+/** How many of verify's verdicts a run's state keeps (the newest). */
+const KEPT_VERIFICATIONS = 10;
 
 /** Run a kept run's marked steps again against the resources it left up. */
 export async function verifyCommand(g: GlobalOptions, runId: string | undefined, o: { caBundle?: string }): Promise<ExitCodeValue> {
@@ -46,30 +49,32 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
   let target: Target | undefined;
   try {
     target = await makeTarget(state.target, { ...g, caBundle: o.caBundle }, { dir, region: state.region });
-    // The same planner as a run, over the marked steps only, as if none had run yet; the run's vars are the starting point.
+    // The same planner as a run, over the marked steps only, as if none had run yet. They run on a copy
+    // of the run's record (its vars are the starting point): the run's own steps, checks and figures
+    // stay as the run left them, and verify's verdict is added beside them at the end.
     const plan = planRun({ ...lab, steps }, { steps: {} }, target.capabilities);
-    state.checks = [];
-    // A marked step may measure (the endpoint's catch-up): that is verify's figure, not the run's, which its report keeps.
-    const runMeasurements = structuredClone(state.measurements);
+    const work: RunState = { ...structuredClone(state), steps: {}, checks: [] };
     const t = target;
     await withInterrupt(reporter, async (signal) => {
-      const ex: Execution = { lab, state, target: t, reporter, dir, probes: new Map(), secrets: new Set(), signal, persist: async () => writeState(state, dir) };
+      // Marked steps only read (the loader refuses any other), so there is nothing to persist as they go.
+      const ex: Execution = { lab, state: work, target: t, reporter, dir, probes: new Map(), secrets: new Set(), signal, persist: async () => undefined };
       try {
         await runSteps(ex, plan);
       } finally {
         await stopProbes(ex);
       }
     });
-    state.measurements = runMeasurements;
+    const checks = work.checks;
+    const failed = checks.filter((c) => !c.passed);
+    state.verifications = [...(state.verifications ?? []), { at: new Date().toISOString(), passed: failed.length === 0, checks }].slice(-KEPT_VERIFICATIONS);
     await writeState(state, dir);
-    const failed = state.checks.filter((c) => !c.passed);
     // The steps went to stderr: let them out before the verdict goes to stdout, so that a reader of both sees it last.
     await stderrDrained();
-    if (g.json) printJson({ runId: state.runId, lab: state.lab, checks: state.checks, passed: failed.length === 0 });
+    if (g.json) printJson({ runId: state.runId, lab: state.lab, checks, passed: failed.length === 0 });
     else {
       const c = makeChalk(settings);
       const lines = ['', `${c.bold(`Run ${state.runId}`)} (${state.lab}): ${failed.length ? c.red('verify failed') : c.green('verified')}`];
-      lines.push(`checks: ${state.checks.length - failed.length}/${state.checks.length} passed`);
+      lines.push(`checks: ${checks.length - failed.length}/${checks.length} passed`);
       for (const f of failed) lines.push(`  ${c.red('✗')} ${f.name}${f.detail ? ` (${f.detail})` : ''}`);
       printText(lines.join('\n'));
     }
