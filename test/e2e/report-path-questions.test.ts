@@ -1,8 +1,9 @@
 /**
  * The report, path and questions commands through bin/aurora-lab.js after a dry run: paths and JSON
- * documents as promised, --open without an opener says so, and the path counts the dry run as rehearsed.
+ * documents as promised, --open without an opener says so, a report of a run still under way says so,
+ * and the path counts the dry run as rehearsed.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,28 @@ describe('report, path and questions on the command line', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(path.join(env.home, 'runs', runId, 'report.html'));
     expect(r.stderr).toContain('no opener found');
+  });
+
+  it('report of a run its process is still driving says the page is of the run so far', async () => {
+    const dir = path.join(env.home, 'runs', runId);
+    const stateFile = path.join(dir, 'state.json');
+    const saved = readFileSync(stateFile, 'utf8');
+    // The run as its process sees it mid-way: status running, the lock held by a live process (this one).
+    writeFileSync(stateFile, JSON.stringify({ ...JSON.parse(saved), status: 'running' }));
+    writeFileSync(path.join(dir, 'lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() }));
+    try {
+      const r = await runCli(env, ['report', runId, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ path: path.join(dir, 'report.html'), inProgress: true });
+      expect(r.stderr).toContain(`run ${runId} is still running: this report shows it so far`);
+    } finally {
+      rmSync(path.join(dir, 'lock'));
+      writeFileSync(stateFile, saved);
+    }
+    // Once it is not driven (the process is gone or the run ended), the note goes.
+    const r = await runCli(env, ['report', runId, '--json']);
+    expect(JSON.parse(r.stdout)).toEqual({ path: path.join(dir, 'report.html') });
+    expect(r.stderr).not.toContain('still running');
   });
 
   it('report of an unknown run fails with the state exit code', async () => {
