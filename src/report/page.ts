@@ -92,13 +92,12 @@ function checkItem(c: { name: string; passed: boolean; detail?: string }): strin
 
 /** `aurora-lab verify` after the run: the newest verdict's checks, and how many verdicts came before it. */
 function verifications(input: ReportInput): string {
-  const all = input.state.verifications ?? [];
+  const all = (input.state.verifications ?? []).map((v) => ({ ...v, passed: v.checks.every((c) => c.passed) }));
   const last = all.at(-1);
   if (!last) return '';
   const passed = last.checks.filter((c) => c.passed).length;
-  const items = last.checks.map(checkItem);
-  const earlier = all.length > 1 ? ` (${all.length - 1} earlier: ${all.slice(0, -1).map((v) => `${formatWhen(v.at)} ${v.passed ? 'passed' : 'failed'}`).map(h).join(', ')})` : '';
-  return `<h2>Verified afterwards</h2><p class="meta" data-verified="${last.passed}">${h(formatWhen(last.at))}: ${last.passed ? 'verified' : 'verify failed'}, checks ${passed}/${last.checks.length} passed${earlier}</p><ul class="checks">${items.join('')}</ul>`;
+  const earlier = all.length > 1 ? ` (${all.length - 1} earlier: ${all.slice(0, -1).map((v) => h(`${formatWhen(v.at)} ${v.passed ? 'passed' : 'failed'}`)).join(', ')})` : '';
+  return `<h2>Verified afterwards</h2><p class="meta" data-verified="${last.passed}">${h(formatWhen(last.at))}: ${last.passed ? 'verified' : 'verify failed'}, checks ${passed}/${last.checks.length} passed${earlier}</p><ul class="checks">${last.checks.map(checkItem).join('')}</ul>`;
 }
 
 function steps(input: ReportInput): string {

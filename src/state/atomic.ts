@@ -15,8 +15,7 @@ import { randomBytes } from 'node:crypto';
 export async function writeFileAtomic(file: string, data: string, mode = 0o600, durable = true): Promise<void> {
   if (!durable) return writeFileAtomicNow(file, data, mode);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  // Unique per write: parallel steps of one run may save at the same millisecond.
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = tempBeside(file);
   const handle = await open(tmp, 'w', mode);
   try {
     await handle.writeFile(data, 'utf8');
@@ -34,7 +33,7 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600, 
 
 function writeFileAtomicNow(file: string, data: string, mode: number): void {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const tmp = tempBeside(file);
   try {
     writeFileSync(tmp, data, { encoding: 'utf8', mode });
     renameSync(tmp, file);
@@ -46,4 +45,9 @@ function writeFileAtomicNow(file: string, data: string, mode: number): void {
     }
     throw err;
   }
+}
+
+/** Unique per write: parallel steps of one run may save at the same millisecond. */
+function tempBeside(file: string): string {
+  return `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }

@@ -81,7 +81,7 @@ export const runStateSchema = z.object({
   endpointUrl: z.string().optional(),
   profile: z.string().optional(),
   /** `verify`'s runs of the lab's marked steps after the run, newest last (the run's own checks stay in `checks`). */
-  verifications: z.array(z.object({ at: z.string(), passed: z.boolean(), checks: z.array(check) })).optional(),
+  verifications: z.array(z.object({ at: z.string(), checks: z.array(check) })).optional(),
   /** What the cost guard priced before the first create (engine/cost-guard.ts), and when the run was let through. */
   cost: z.object({ key: z.string(), passedAt: z.string().optional() }).passthrough().optional(),
 });

@@ -66,7 +66,7 @@ export async function verifyCommand(g: GlobalOptions, runId: string | undefined,
     });
     const checks = work.checks;
     const failed = checks.filter((c) => !c.passed);
-    state.verifications = [...(state.verifications ?? []), { at: new Date().toISOString(), passed: failed.length === 0, checks }].slice(-KEPT_VERIFICATIONS);
+    state.verifications = [...(state.verifications ?? []), { at: new Date().toISOString(), checks }].slice(-KEPT_VERIFICATIONS);
     await writeState(state, dir);
     // The steps went to stderr: let them out before the verdict goes to stdout, so that a reader of both sees it last.
     await stderrDrained();
