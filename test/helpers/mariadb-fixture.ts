@@ -63,8 +63,13 @@ export async function startTestMariadb(options: TestMariadbOptions = {}): Promis
   chmodSync(base, 0o755); // the server user passes through it
   const dataDir = join(base, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
+  // A private tmpdir, as the local plane gives each mariadbd: a server starting up deletes every
+  // "#sql*" file in its tmpdir, which in a shared /tmp are other servers' temporary tables.
+  const tmp = join(base, 'tmp');
+  mkdirSync(tmp, { mode: 0o700 });
   const own = (path: string) => user && chownSync(path, user.uid, user.gid);
   own(dataDir);
+  own(tmp);
   let child: ChildProcess | undefined;
   const halt = async () => {
     const c = child;
@@ -83,7 +88,7 @@ export async function startTestMariadb(options: TestMariadbOptions = {}): Promis
   };
   try {
     await execFileP(INSTALL_DB, [
-      '--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db',
+      '--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmp}`, '--auth-root-authentication-method=normal', '--skip-test-db',
       '--skip-name-resolve', ...(user ? [`--user=${user.name}`] : []),
     ]);
     const tls = await ensureLocalTls(TLS_DIR);
@@ -108,7 +113,7 @@ export async function startTestMariadb(options: TestMariadbOptions = {}): Promis
     const port = await new PortAllocator(randomBasePort()).allocate();
     const start = async (readOnly: boolean) => {
       child = spawn(MARIADBD, [
-        '--no-defaults', `--datadir=${dataDir}`, `--port=${port}`, '--bind-address=127.0.0.1',
+        '--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmp}`, `--port=${port}`, '--bind-address=127.0.0.1',
         `--socket=${join(dataDir, 'mysqld.sock')}`, `--pid-file=${join(dataDir, 'mysqld.pid')}`, `--log-error=${join(dataDir, 'error.log')}`,
         '--skip-name-resolve', `--init-file=${initFile}`, '--innodb-buffer-pool-size=16M', '--max-connections=40',
         `--ssl-ca=${join(base, 'ca.pem')}`, `--ssl-cert=${join(base, 'server.crt')}`, `--ssl-key=${join(base, 'server.key')}`,
